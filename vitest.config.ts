@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // The collector tests start real processes on two cores: running every file at once starves them.
+    maxWorkers: 2,
+    reporters: ["default", "json"],
+    outputFile: { json: "build/vitest-report.json" },
+  },
+});
