@@ -1,0 +1,240 @@
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
+
+/*
+ * The keys tracegen writes for each collector component, as schemas. Compilers return
+ * these types, and the generated config is checked against them before it is written,
+ * so a misspelt key fails here rather than at the collector's start-up. Key names were
+ * read from the components at the pinned release (see collector-builder.yaml).
+ */
+
+const closed = { additionalProperties: false } as const;
+const GoDuration = Type.String({ pattern: "^([0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))+$" });
+const ComponentId = Type.String({ pattern: "^[a-z_]+(/[A-Za-z0-9_.-]+)?$" });
+
+export const ServerTls = Type.Object(
+  {
+    cert_file: Type.String(),
+    key_file: Type.String(),
+    min_version: Type.Optional(Type.String()),
+    client_ca_file: Type.Optional(Type.String()),
+  },
+  closed,
+);
+
+export const ClientTls = Type.Object(
+  {
+    insecure: Type.Optional(Type.Boolean()),
+    ca_file: Type.Optional(Type.String()),
+    cert_file: Type.Optional(Type.String()),
+    key_file: Type.Optional(Type.String()),
+    min_version: Type.Optional(Type.String()),
+  },
+  closed,
+);
+
+const Auth = Type.Object({ authenticator: ComponentId }, closed);
+
+const OtlpServer = {
+  endpoint: Type.String(),
+  tls: Type.Optional(ServerTls),
+  auth: Type.Optional(Auth),
+};
+
+export const OtlpReceiverConfig = Type.Object(
+  {
+    protocols: Type.Object(
+      {
+        grpc: Type.Optional(Type.Object(OtlpServer, closed)),
+        http: Type.Optional(
+          Type.Object(
+            { ...OtlpServer, cors: Type.Optional(Type.Object({ allowed_origins: Type.Array(Type.String()) }, closed)) },
+            closed,
+          ),
+        ),
+      },
+      closed,
+    ),
+  },
+  closed,
+);
+
+export const HealthCheckConfig = Type.Object({ endpoint: Type.String() }, closed);
+export const BearerTokenAuthConfig = Type.Object({ filename: Type.String() }, closed);
+export const OidcAuthConfig = Type.Object(
+  {
+    providers: Type.Array(Type.Object({ issuer_url: Type.String(), audience: Type.String() }, closed), { minItems: 1 }),
+  },
+  closed,
+);
+
+export const MemoryLimiterConfig = Type.Object(
+  {
+    check_interval: GoDuration,
+    limit_percentage: Type.Integer({ minimum: 1, maximum: 100 }),
+    spike_limit_percentage: Type.Integer({ minimum: 0, maximum: 99 }),
+  },
+  closed,
+);
+
+export const BatchConfig = Type.Object(
+  {
+    timeout: GoDuration,
+    send_batch_size: Type.Integer({ minimum: 1 }),
+    send_batch_max_size: Type.Integer({ minimum: 0 }),
+  },
+  closed,
+);
+
+export const MaskingConfig = Type.Object(
+  {
+    remove: Type.Array(Type.String()),
+    pseudonymize: Type.Object({ keys: Type.Array(Type.String()), key: Type.String() }, closed),
+    redact_values: Type.Array(Type.Object({ name: Type.String(), pattern: Type.String() }, closed)),
+    scrub_queries: Type.Array(Type.String()),
+  },
+  closed,
+);
+
+const LeafPolicies = {
+  status_code: Type.Optional(
+    Type.Object(
+      { status_codes: Type.Array(Type.Union([Type.Literal("ERROR"), Type.Literal("OK"), Type.Literal("UNSET")])) },
+      closed,
+    ),
+  ),
+  string_attribute: Type.Optional(
+    Type.Object(
+      {
+        key: Type.String(),
+        values: Type.Array(Type.String(), { minItems: 1 }),
+        invert_match: Type.Optional(Type.Boolean()),
+      },
+      closed,
+    ),
+  ),
+  probabilistic: Type.Optional(
+    Type.Object(
+      { hash_salt: Type.String(), sampling_percentage: Type.Number({ exclusiveMinimum: 0, maximum: 100 }) },
+      closed,
+    ),
+  ),
+  latency: Type.Optional(Type.Object({ threshold_ms: Type.Integer({ minimum: 1 }) }, closed)),
+};
+const LeafType = Type.Union(
+  ["status_code", "string_attribute", "probabilistic", "latency"].map((t) => Type.Literal(t)),
+);
+
+export const SubPolicy = Type.Object({ name: Type.String(), type: LeafType, ...LeafPolicies }, closed);
+export const Policy = Type.Object(
+  {
+    name: Type.String(),
+    type: Type.Union([LeafType, Type.Literal("and")]),
+    ...LeafPolicies,
+    and: Type.Optional(Type.Object({ and_sub_policy: Type.Array(SubPolicy, { minItems: 2 }) }, closed)),
+  },
+  closed,
+);
+
+export const TailSamplingConfig = Type.Object(
+  {
+    decision_wait: GoDuration,
+    num_traces: Type.Integer({ minimum: 1 }),
+    expected_new_traces_per_sec: Type.Integer({ minimum: 0 }),
+    decision_cache: Type.Object(
+      { sampled_cache_size: Type.Integer({ minimum: 0 }), non_sampled_cache_size: Type.Integer({ minimum: 0 }) },
+      closed,
+    ),
+    policies: Type.Array(Policy, { minItems: 1 }),
+  },
+  closed,
+);
+
+export const ForwardConfig = Type.Object({}, closed);
+
+export const SpanMetricsConfig = Type.Object(
+  {
+    histogram: Type.Object(
+      { unit: Type.Literal("s"), explicit: Type.Object({ buckets: Type.Array(GoDuration, { minItems: 1 }) }, closed) },
+      closed,
+    ),
+    dimensions: Type.Array(Type.Object({ name: Type.String() }, closed)),
+    exemplars: Type.Object({ enabled: Type.Boolean() }, closed),
+    metrics_flush_interval: GoDuration,
+    aggregation_cardinality_limit: Type.Integer({ minimum: 1 }),
+  },
+  closed,
+);
+
+const Queue = Type.Object({ enabled: Type.Boolean(), queue_size: Type.Integer({ minimum: 1 }) }, closed);
+const Retry = Type.Object({ enabled: Type.Boolean(), max_elapsed_time: GoDuration }, closed);
+
+export const OtlpExporterConfig = Type.Object(
+  { endpoint: Type.String(), tls: ClientTls, sending_queue: Queue, retry_on_failure: Retry },
+  closed,
+);
+
+export const PrometheusExporterConfig = Type.Object(
+  { endpoint: Type.String(), tls: Type.Optional(ServerTls), enable_open_metrics: Type.Boolean() },
+  closed,
+);
+
+export const DebugExporterConfig = Type.Object({ verbosity: Type.String() }, closed);
+
+/** Component type → the schema of its config. The type is the part of an id before `/`. */
+export const COMPONENT_SCHEMAS = {
+  extensions: { health_check: HealthCheckConfig, bearertokenauth: BearerTokenAuthConfig, oidc: OidcAuthConfig },
+  receivers: { otlp: OtlpReceiverConfig },
+  processors: {
+    memory_limiter: MemoryLimiterConfig,
+    batch: BatchConfig,
+    masking: MaskingConfig,
+    tail_sampling: TailSamplingConfig,
+  },
+  connectors: { forward: ForwardConfig, spanmetrics: SpanMetricsConfig },
+  exporters: {
+    otlp_grpc: OtlpExporterConfig,
+    otlp_http: OtlpExporterConfig,
+    prometheus: PrometheusExporterConfig,
+    debug: DebugExporterConfig,
+  },
+} as const satisfies Record<string, Record<string, TSchema>>;
+
+export type ComponentKind = keyof typeof COMPONENT_SCHEMAS;
+export const COMPONENT_KINDS = Object.keys(COMPONENT_SCHEMAS) as ComponentKind[];
+
+export type PipelineSpec = { receivers: string[]; processors: string[]; exporters: string[] };
+
+export interface CollectorConfig {
+  extensions: Record<string, unknown>;
+  receivers: Record<string, unknown>;
+  processors: Record<string, unknown>;
+  connectors: Record<string, unknown>;
+  exporters: Record<string, unknown>;
+  service: {
+    extensions: string[];
+    telemetry: Telemetry;
+    pipelines: Record<string, PipelineSpec>;
+  };
+}
+
+export interface Telemetry {
+  resource: Record<string, string>;
+  logs: { level: string; encoding: "json" | "console" };
+  metrics: {
+    level: "basic" | "normal" | "detailed";
+    readers: Array<{ pull: { exporter: { prometheus: { host: string; port: number } } } }>;
+  };
+}
+
+export type OtlpReceiverConfig = Static<typeof OtlpReceiverConfig>;
+export type ServerTls = Static<typeof ServerTls>;
+export type ClientTls = Static<typeof ClientTls>;
+export type MaskingConfig = Static<typeof MaskingConfig>;
+export type TailSamplingConfig = Static<typeof TailSamplingConfig>;
+export type Policy = Static<typeof Policy>;
+export type SubPolicy = Static<typeof SubPolicy>;
+export type SpanMetricsConfig = Static<typeof SpanMetricsConfig>;
+export type OtlpExporterConfig = Static<typeof OtlpExporterConfig>;
+export type PrometheusExporterConfig = Static<typeof PrometheusExporterConfig>;
+export type MemoryLimiterConfig = Static<typeof MemoryLimiterConfig>;
+export type BatchConfig = Static<typeof BatchConfig>;

@@ -1,0 +1,21 @@
+import type { OtlpExporterConfig } from "../collector/components.js";
+import type { ResolvedPipeline } from "../resolve/resolve.js";
+import { ID, type Fragment } from "./ids.js";
+import { clientTls } from "./tls.js";
+
+export function compileExporters(pipeline: ResolvedPipeline): Fragment {
+  const { jaeger, debug } = pipeline.exporters;
+  const tls = clientTls(pipeline);
+  const config: OtlpExporterConfig = {
+    endpoint: jaeger.protocol === "http" ? `${tls.insecure ? "http" : "https"}://${jaeger.endpoint}` : jaeger.endpoint,
+    tls,
+    sending_queue: { enabled: true, queue_size: jaeger.queue_size },
+    retry_on_failure: { enabled: true, max_elapsed_time: jaeger.retry_max_elapsed },
+  };
+  return {
+    exporters: {
+      [ID.jaeger(jaeger.protocol)]: config,
+      ...(debug ? { [ID.debug]: { verbosity: debug.verbosity } } : {}),
+    },
+  };
+}

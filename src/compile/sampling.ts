@@ -1,0 +1,66 @@
+import type { Policy, SubPolicy, TailSamplingConfig } from "../collector/components.js";
+import type { ResolvedPipeline } from "../resolve/resolve.js";
+import { durationMs, percent } from "../schema/units.js";
+import { ID, type Fragment } from "./ids.js";
+import { decisionCacheSize, tracesHeld } from "./sampling-sizes.js";
+
+/**
+ * Tail sampling per flow. The processor keeps a trace when any policy says so, which is
+ * exactly "errors, or over SLA, or within the flow's share". Shares hash the trace id with
+ * a salt fixed by the system's name, so every collector replica decides alike.
+ */
+export function compileSampling(pipeline: ResolvedPipeline): Fragment {
+  const { sampling, flows, system } = pipeline;
+  const key = system.flow_attribute;
+  const salt = system.name;
+  const inFlow = (flow: string): SubPolicy => ({
+    name: "in-flow",
+    type: "string_attribute",
+    string_attribute: { key, values: [flow] },
+  });
+  const share = (p: number): SubPolicy => ({
+    name: "share",
+    type: "probabilistic",
+    probabilistic: { hash_salt: salt, sampling_percentage: p },
+  });
+  const policies: Policy[] = [];
+  if (sampling.errors === "keep")
+    policies.push({ name: "errors", type: "status_code", status_code: { status_codes: ["ERROR"] } });
+  for (const [name, flow] of Object.entries(flows)) {
+    if (sampling.slower_than_sla === "keep") {
+      policies.push({
+        name: `${name}/over-sla`,
+        type: "and",
+        and: {
+          and_sub_policy: [
+            inFlow(name),
+            { name: "slow", type: "latency", latency: { threshold_ms: durationMs(flow.sla) } },
+          ],
+        },
+      });
+    }
+    const keep = percent(flow.sampling.keep);
+    if (keep >= 100) policies.push({ ...inFlow(name), name: `${name}/share` });
+    else if (keep > 0)
+      policies.push({ name: `${name}/share`, type: "and", and: { and_sub_policy: [inFlow(name), share(keep)] } });
+  }
+  const unmatched = percent(sampling.unmatched);
+  const flowNames = Object.keys(flows);
+  const outsideFlows: SubPolicy = {
+    name: "in-no-flow",
+    type: "string_attribute",
+    string_attribute: { key, values: flowNames, invert_match: true },
+  };
+  if (unmatched >= 100) policies.push({ ...outsideFlows, name: "unmatched" });
+  else if (unmatched > 0)
+    policies.push({ name: "unmatched", type: "and", and: { and_sub_policy: [outsideFlows, share(unmatched)] } });
+  const cache = decisionCacheSize(pipeline);
+  const config: TailSamplingConfig = {
+    decision_wait: sampling.decision_wait,
+    num_traces: tracesHeld(pipeline),
+    expected_new_traces_per_sec: sampling.max_traces_per_second,
+    decision_cache: { sampled_cache_size: cache, non_sampled_cache_size: cache },
+    policies,
+  };
+  return { processors: { [ID.tailSampling]: config } };
+}

@@ -1,0 +1,24 @@
+import type { ClientTls, ServerTls } from "../collector/components.js";
+import type { ResolvedPipeline } from "../resolve/resolve.js";
+
+export function serverTls(pipeline: ResolvedPipeline): ServerTls | undefined {
+  const { tls } = pipeline;
+  if (tls === "off") return undefined;
+  return {
+    cert_file: tls.cert_file,
+    key_file: tls.key_file,
+    min_version: tls.min_version ?? "1.3",
+    ...(tls.client_auth === "required" ? { client_ca_file: tls.ca_file } : {}),
+  };
+}
+
+/** The collector verifies Jaeger with the same CA and, under mTLS, presents its own certificate to it. */
+export function clientTls(pipeline: ResolvedPipeline): ClientTls {
+  const { tls } = pipeline;
+  if (tls === "off") return { insecure: true };
+  return {
+    ca_file: tls.ca_file,
+    ...(tls.client_auth === "required" ? { cert_file: tls.cert_file, key_file: tls.key_file } : {}),
+    min_version: tls.min_version ?? "1.3",
+  };
+}

@@ -1,0 +1,25 @@
+/** A finding about an input, as plain data; rendering happens only at the edge (CLI text, JSON, JUnit). */
+export interface Diagnostic {
+  file: string;
+  line: number;
+  col: number;
+  severity: "error" | "warning";
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+export type Location = Pick<Diagnostic, "file" | "line" | "col">;
+
+export const hasErrors = (diagnostics: readonly Diagnostic[]): boolean =>
+  diagnostics.some((d) => d.severity === "error");
+
+export const byPosition = (a: Diagnostic, b: Diagnostic): number =>
+  a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.code.localeCompare(b.code);
+
+/** Thrown only at boundaries that cannot return diagnostics (the library's convenience API). */
+export class DiagnosticsError extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`).join("\n"));
+  }
+}

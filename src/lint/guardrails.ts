@@ -1,0 +1,75 @@
+import type { LintContext } from "./context.js";
+
+/** Attributes whose values are unbounded by nature: as metric labels they explode the series count. */
+const UNBOUNDED =
+  /(^|[._])(id|uuid|guid)$|^(url\.full|url\.query|url\.path|db\.statement|db\.query\.text|http\.target|http\.url|exception\.message|exception\.stacktrace)$/i;
+
+export function lintGuardrails({ env, report }: LintContext): void {
+  const production = env.tier === "production";
+  const { pipeline } = env;
+  const guard = (path: readonly (string | number)[], rule: string, message: string, hint: string): void =>
+    report(
+      path,
+      "error",
+      `guardrail/${rule}`,
+      `production guardrail \`${rule}\` (environment ${env.name}): ${message}`,
+      hint,
+    );
+
+  pipeline.exporters.prometheus.dimensions.forEach((dimension, i) => {
+    if (!UNBOUNDED.test(dimension)) return;
+    const path = ["exporters", "prometheus", "dimensions", i];
+    if (production)
+      guard(
+        path,
+        "bounded-dimensions",
+        `metric dimension \`${dimension}\` is unbounded (an id, a URL or a statement)`,
+        "use a bounded attribute such as http.route or db.collection.name",
+      );
+    else
+      report(
+        path,
+        "warning",
+        "unbounded-dimension",
+        `metric dimension \`${dimension}\` is unbounded (an id, a URL or a statement); production refuses it`,
+      );
+  });
+  if (!production) return;
+  if (pipeline.tls === "off") guard(["tls"], "tls", "TLS is off", "set tls with ca_file, cert_file and key_file");
+  if (pipeline.receivers.otlp.auth === "none")
+    guard(
+      ["receivers", "otlp", "auth"],
+      "receiver-auth",
+      "the OTLP receiver accepts spans without authentication",
+      "set auth: bearer_token with token_file, or auth: oidc",
+    );
+  const { masking } = pipeline;
+  if (
+    masking.remove.length +
+      masking.pseudonymize.length +
+      Object.keys(masking.redact_values).length +
+      masking.scrub_queries.length ===
+    0
+  ) {
+    guard(
+      ["masking"],
+      "masking",
+      "masking is empty, so personal data would reach the tracing store",
+      "list what to remove, pseudonymize, redact or scrub",
+    );
+  }
+  if (pipeline.sampling.errors !== "keep")
+    guard(
+      ["sampling", "errors"],
+      "errors-kept",
+      `sampling.errors is ${pipeline.sampling.errors}; error traces must all be kept`,
+      "set errors: keep",
+    );
+  if (pipeline.exporters.debug)
+    guard(
+      ["exporters", "debug"],
+      "no-debug",
+      "the debug exporter prints spans to the collector's log",
+      "remove exporters.debug from this environment",
+    );
+}

@@ -1,0 +1,57 @@
+import { Value } from "@sinclair/typebox/value";
+import {
+  Pipeline,
+  type DebugExporter,
+  type Description,
+  type Environment,
+  type JaegerExporter,
+  type Masking,
+  type OtlpReceiver,
+  type Pipeline as PipelineModel,
+  type PrometheusExporter,
+  type Sampling,
+  type Telemetry,
+  type TierName,
+} from "../schema/description.js";
+import { overlay } from "./overlay.js";
+
+type WithDefaults<T, Optional extends keyof T = never> = Required<Omit<T, Optional>> & Pick<T, Optional>;
+
+/** One environment's pipeline after the overlay and the schema's defaults: what every compiler reads. */
+export type ResolvedPipeline = Omit<PipelineModel, "sampling" | "masking" | "telemetry" | "exporters" | "receivers"> & {
+  sampling: WithDefaults<Sampling, "late_spans">;
+  masking: Required<Masking>;
+  telemetry: Required<Telemetry>;
+  exporters: {
+    jaeger: Required<JaegerExporter>;
+    prometheus: Required<PrometheusExporter>;
+    debug?: Required<DebugExporter>;
+  };
+  receivers: { otlp: WithDefaults<OtlpReceiver, "grpc" | "http" | "token_file" | "oidc" | "cors_origins"> };
+};
+
+export interface ResolvedEnvironment {
+  name: string;
+  tier: TierName;
+  pipeline: ResolvedPipeline;
+}
+
+export function tierOf(name: string, environment: Environment): TierName {
+  if (environment.tier) return environment.tier;
+  if (/^(prod|production)$/.test(name)) return "production";
+  if (/^(dev|development|local)$/.test(name)) return "development";
+  return "staging";
+}
+
+export function mergeEnvironment(description: Description, name: string): PipelineModel {
+  const { tracegen: _version, $schema: _schema, environments, ...base } = description;
+  const { tier: _tier, ...environment } = environments[name] ?? {};
+  return overlay(base as PipelineModel, environment);
+}
+
+/** Defaults come from the schema, the one place that declares them. */
+export function resolveEnvironment(description: Description, name: string): ResolvedEnvironment {
+  const merged = structuredClone(mergeEnvironment(description, name));
+  const pipeline = Value.Default(Pipeline, merged) as ResolvedPipeline;
+  return { name, tier: tierOf(name, description.environments[name] ?? {}), pipeline };
+}

@@ -1,0 +1,391 @@
+import { Type, type Static, type TOptional, type TSchema, type TUnsafe } from "@sinclair/typebox";
+import {
+  refine,
+  AttributeKey,
+  Duration,
+  Endpoint,
+  FilePath,
+  HostPort,
+  Name,
+  Pattern,
+  Percentage,
+  RuleName,
+  SecretRef,
+} from "./primitives.js";
+
+/*
+ * The one definition of the pipeline description. The TypeScript types, the
+ * published JSON Schema, the reference page and the typo hints all come from here.
+ */
+
+const strict = { additionalProperties: false } as const;
+
+export const ServiceKind = Type.Union(
+  ["browser", "http", "grpc", "worker", "rabbitmq", "postgresql"].map((k) => Type.Literal(k)),
+  { description: "What the service is; decides which spans the reference services emit for it." },
+);
+
+export const Service = Type.Object(
+  {
+    kind: ServiceKind,
+    title: Type.String({ minLength: 1, description: "Human name shown in reports and dashboards." }),
+  },
+  { ...strict, description: "A system that spans come from or pass through." },
+);
+
+export const FlowSampling = Type.Object(
+  {
+    keep: Percentage,
+  },
+  { ...strict, description: "Share of this flow's ordinary traces (no error, within SLA) that is kept." },
+);
+
+export const Flow = Type.Object(
+  {
+    title: Type.String({ minLength: 1, description: "Human name of the flow." }),
+    path: Type.Array(Name, {
+      minItems: 1,
+      description: "The hops an order crosses, in order, by service name. A service may appear more than once.",
+    }),
+    sla: Duration,
+    sampling: FlowSampling,
+    alerts: Type.Optional(
+      Type.Object(
+        {
+          error_ratio: Type.Optional(Percentage),
+        },
+        { ...strict, description: "Thresholds for the flow's alerting rules." },
+      ),
+    ),
+  },
+  { ...strict, description: "An order flow: the traces whose flow attribute carries this flow's name." },
+);
+
+export const Sampling = Type.Object(
+  {
+    decision_wait: Type.Optional(
+      refine(Duration, { default: "30s", description: "How long the collector holds a trace before deciding." }),
+    ),
+    errors: Type.Optional(
+      Type.Union([Type.Literal("keep"), Type.Literal("as_flow")], {
+        default: "keep",
+        description:
+          "`keep`: every trace with a span in error is kept. `as_flow`: errors are sampled like other traces.",
+      }),
+    ),
+    slower_than_sla: Type.Optional(
+      Type.Union([Type.Literal("keep"), Type.Literal("as_flow")], {
+        default: "keep",
+        description: "`keep`: every trace longer than its flow's SLA is kept.",
+      }),
+    ),
+    unmatched: Type.Optional(
+      refine(Percentage, { default: "1%", description: "Share kept of traces that belong to no flow." }),
+    ),
+    max_traces_per_second: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        default: 1000,
+        description: "Expected peak of new traces per second; sizes the sampler's trace table and decision cache.",
+      }),
+    ),
+    late_spans: Type.Optional(
+      refine(Duration, {
+        description: "How long after a decision late spans may still arrive. Default: the longest flow SLA.",
+      }),
+    ),
+  },
+  { ...strict, default: {}, description: "Tail sampling, shared by all flows." },
+);
+
+export const Masking = Type.Object(
+  {
+    remove: Type.Optional(
+      Type.Array(AttributeKey, { default: [], description: "Attribute keys dropped wherever they appear." }),
+    ),
+    pseudonymize: Type.Optional(
+      Type.Array(AttributeKey, {
+        default: [],
+        description:
+          "Attribute keys whose values are replaced by a keyed hash (HMAC-SHA256): joinable, not reversible.",
+      }),
+    ),
+    pseudonymize_key: Type.Optional(
+      refine(SecretRef, {
+        default: "${env:TRACEGEN_PSEUDONYM_KEY}",
+        description: "The HMAC secret, as an ${env:VAR} reference.",
+      }),
+    ),
+    redact_values: Type.Optional(
+      Type.Record(RuleName, Pattern, {
+        additionalProperties: false,
+        default: {},
+        description: "Named RE2 patterns; matching text is masked in every string a span carries.",
+      }),
+    ),
+    scrub_queries: Type.Optional(
+      Type.Array(AttributeKey, {
+        default: [],
+        description: "Attributes holding SQL or URLs whose literal values become `?`.",
+      }),
+    ),
+  },
+  { ...strict, default: {}, description: "What never leaves the collector." },
+);
+
+export const JaegerExporter = Type.Object(
+  {
+    endpoint: Endpoint,
+    protocol: Type.Optional(
+      Type.Union([Type.Literal("grpc"), Type.Literal("http")], {
+        default: "grpc",
+        description: "OTLP transport to Jaeger.",
+      }),
+    ),
+    queue_size: Type.Optional(
+      Type.Integer({ minimum: 1, default: 5000, description: "Batches held in memory while Jaeger is unreachable." }),
+    ),
+    retry_max_elapsed: Type.Optional(
+      refine(Duration, { default: "5m", description: "How long a failed batch is retried." }),
+    ),
+  },
+  { ...strict, description: "Where kept traces go: Jaeger's OTLP endpoint." },
+);
+
+export const PrometheusExporter = Type.Object(
+  {
+    endpoint: Endpoint,
+    dimensions: Type.Optional(
+      Type.Array(AttributeKey, {
+        default: [],
+        description: "Span attributes that become metric labels. Keep them bounded: never ids.",
+      }),
+    ),
+    max_series: Type.Optional(
+      Type.Integer({ minimum: 1, default: 5000, description: "Cap on distinct label sets per metric." }),
+    ),
+  },
+  { ...strict, description: "Flow metrics (span metrics) exposed for Prometheus to scrape." },
+);
+
+export const DebugExporter = Type.Object(
+  {
+    verbosity: Type.Optional(
+      Type.Union(
+        ["basic", "normal", "detailed"].map((v) => Type.Literal(v)),
+        { default: "basic" },
+      ),
+    ),
+  },
+  { ...strict, description: "Prints kept spans to the collector's log. Never in production." },
+);
+
+export const Exporters = Type.Object(
+  {
+    jaeger: JaegerExporter,
+    prometheus: PrometheusExporter,
+    debug: Type.Optional(DebugExporter),
+  },
+  { ...strict, description: "Where traces and flow metrics go." },
+);
+
+export const Oidc = Type.Object(
+  {
+    issuer_url: Type.String({
+      pattern: "^https://",
+      "x-expect": "an https:// URL",
+      description: "The identity provider.",
+    }),
+    audience: Type.String({ minLength: 1, description: "Expected `aud` claim." }),
+  },
+  { ...strict, description: "OpenID Connect token validation." },
+);
+
+export const OtlpReceiver = Type.Object(
+  {
+    grpc: Type.Optional(Endpoint),
+    http: Type.Optional(Endpoint),
+    auth: Type.Optional(
+      Type.Union(
+        ["none", "bearer_token", "oidc"].map((v) => Type.Literal(v)),
+        {
+          default: "none",
+          description: "How senders authenticate.",
+        },
+      ),
+    ),
+    token_file: Type.Optional(
+      refine(FilePath, { description: "File holding the accepted bearer token (auth: bearer_token)." }),
+    ),
+    oidc: Type.Optional(Oidc),
+    cors_origins: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), { description: "Origins allowed to send OTLP/HTTP from a browser." }),
+    ),
+  },
+  { ...strict, description: "The OTLP endpoints services send spans to." },
+);
+
+export const Receivers = Type.Object(
+  { otlp: OtlpReceiver },
+  { ...strict, description: "What the collector listens on." },
+);
+
+export const TlsSettings = Type.Object(
+  {
+    ca_file: FilePath,
+    cert_file: FilePath,
+    key_file: FilePath,
+    min_version: Type.Optional(Type.Union([Type.Literal("1.2"), Type.Literal("1.3")], { default: "1.3" })),
+    client_auth: Type.Optional(
+      Type.Union([Type.Literal("none"), Type.Literal("required")], {
+        default: "none",
+        description: "`required`: senders must present a certificate signed by ca_file (mTLS).",
+      }),
+    ),
+  },
+  { ...strict, description: "Certificates for every endpoint the collector serves or calls." },
+);
+
+export const Tls = Type.Union([TlsSettings, Type.Literal("off")], {
+  description: "TLS settings, or `off` (allowed only when every endpoint is on loopback).",
+});
+
+export const Telemetry = Type.Object(
+  {
+    log_level: Type.Optional(
+      Type.Union(
+        ["debug", "info", "warn", "error"].map((v) => Type.Literal(v)),
+        { default: "info" },
+      ),
+    ),
+    metrics_endpoint: Type.Optional(
+      refine(HostPort, { default: "localhost:8888", description: "The collector's own metrics." }),
+    ),
+    health_endpoint: Type.Optional(
+      refine(Endpoint, { default: "localhost:13133", description: "Health check for probes." }),
+    ),
+    memory_limit: Type.Optional(
+      refine(Percentage, { default: "80%", description: "Share of the container's memory the collector may use." }),
+    ),
+  },
+  { ...strict, default: {}, description: "The collector's own health, logs and metrics." },
+);
+
+export const Tier = Type.Union(
+  ["production", "staging", "development"].map((v) => Type.Literal(v)),
+  {
+    description:
+      "Which guardrails apply. Default: `production` for an environment named prod or production, `development` for dev, development or local, otherwise `staging`.",
+  },
+);
+
+/** Everything an environment may set, apart from the overlay itself. */
+export const PipelineFields = {
+  system: Type.Object(
+    {
+      name: Name,
+      flow_attribute: AttributeKey,
+    },
+    { ...strict, description: "The traced system as a whole." },
+  ),
+  services: Type.Record(Name, Service, {
+    additionalProperties: false,
+    description: "Every service spans come from, by name.",
+  }),
+  flows: Type.Record(Name, Flow, { additionalProperties: false, description: "The order flows, by name." }),
+  sampling: Type.Optional(Sampling),
+  masking: Type.Optional(Masking),
+  exporters: Exporters,
+  receivers: Receivers,
+  tls: Tls,
+  telemetry: Type.Optional(Telemetry),
+};
+
+export const Pipeline = Type.Object(PipelineFields, strict);
+
+export const Environment = Type.Object(
+  {
+    tier: Type.Optional(Tier),
+    ...partialFields(PipelineFields),
+  },
+  { ...strict, description: "An environment's overlay: maps merge into the base, lists and scalars replace it." },
+);
+
+export const Description = Type.Object(
+  {
+    $schema: Type.Optional(Type.String({ description: "Editor hint; ignored." })),
+    tracegen: Type.Literal(1, { description: "Version of the description format." }),
+    ...PipelineFields,
+    environments: Type.Record(Name, Environment, {
+      additionalProperties: false,
+      minProperties: 1,
+      description: "The environments to generate, each an overlay on the base.",
+    }),
+  },
+  { ...strict, title: "tracegen pipeline description", $id: "https://tracegen.dev/schema/tracegen.schema.json" },
+);
+
+export type Description = Static<typeof Description>;
+export type Sampling = Static<typeof Sampling>;
+export type Masking = Static<typeof Masking>;
+export type Telemetry = Static<typeof Telemetry>;
+export type JaegerExporter = Static<typeof JaegerExporter>;
+export type PrometheusExporter = Static<typeof PrometheusExporter>;
+export type DebugExporter = Static<typeof DebugExporter>;
+export type OtlpReceiver = Static<typeof OtlpReceiver>;
+export type Pipeline = Static<typeof Pipeline>;
+export type Flow = Static<typeof Flow>;
+export type TlsSettings = Static<typeof TlsSettings>;
+export type Environment = Static<typeof Environment>;
+export type TierName = Static<typeof Tier>;
+
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/**
+ * The overlay schema is the base schema with every key optional at every depth,
+ * so an environment can name one leaf without restating its siblings.
+ */
+function deepPartial<T extends TSchema>(schema: T): TUnsafe<DeepPartial<Static<T>>> {
+  return partialOf(schema) as unknown as TUnsafe<DeepPartial<Static<T>>>;
+}
+
+function partialFields<F extends Record<string, TSchema>>(
+  fields: F,
+): { [K in keyof F]: TOptional<TUnsafe<DeepPartial<Static<F[K]>>>> } {
+  return mapValues(fields, (schema) => Type.Optional(deepPartial(schema))) as {
+    [K in keyof F]: TOptional<TUnsafe<DeepPartial<Static<F[K]>>>>;
+  };
+}
+
+function partialOf(schema: TSchema): TSchema {
+  const s = schema as Record<string, unknown>;
+  if (s["type"] === "object" && s["properties"]) {
+    const props = s["properties"] as Record<string, TSchema>;
+    const { required: _required, ...rest } = s;
+    return { ...rest, properties: mapValues(props, partialOf) } as unknown as TSchema;
+  }
+  if (s["type"] === "object" && s["patternProperties"]) {
+    return {
+      ...s,
+      patternProperties: mapValues(s["patternProperties"] as Record<string, TSchema>, partialOf),
+    } as unknown as TSchema;
+  }
+  if (Array.isArray(s["anyOf"])) {
+    return { ...withoutDefault(s), anyOf: (s["anyOf"] as TSchema[]).map(partialOf) } as unknown as TSchema;
+  }
+  return withoutDefault(s) as unknown as TSchema;
+}
+
+/** Defaults belong to the base only: an overlay that inherited them would override the base with them. */
+function withoutDefault(schema: Record<string, unknown>): Record<string, unknown> {
+  const { default: _default, ...rest } = schema;
+  return rest;
+}
+
+function mapValues<V, W>(record: Record<string, V>, f: (v: V) => W): Record<string, W> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v)]));
+}
