@@ -107,7 +107,7 @@ func isIdentStart(c byte) bool {
 
 func isIdentPart(c byte) bool { return isIdentStart(c) || isDigit(c) || c == '$' }
 
-// scrubSQL replaces single-quoted string literals (with '' escapes),
+// scrubSQL replaces single-quoted string literals (a doubled quote escapes),
 // dollar-quoted strings ($$...$$ and $tag$...$tag$) and numeric literals by
 // "?". Identifiers (including ones containing digits, quoted "..." and `...`
 // identifiers) and positional parameters ($1) are kept. An unterminated
