@@ -1,5 +1,6 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { locate, type Path, type YamlSource } from "../load/yaml-source.js";
+import type { Locator } from "../validate/schema-check.js";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
 
 /** What every lint rule gets: the resolved environment and a way to point at where a value was written. */
@@ -19,18 +20,22 @@ export interface LintContext {
  * A resolved value came either from the environment's overlay or from the base;
  * point at the overlay when it wrote that path, so the fix lands in the right place.
  */
+export function overlayLocator(source: YamlSource | undefined, file: string, envName: string): Locator {
+  const raw = source?.value;
+  return (path, at) => {
+    if (!source) return { file, line: 1, col: 1 };
+    const overlayPath = ["environments", envName, ...path];
+    return locate(source, has(raw, overlayPath) ? overlayPath : path, at);
+  };
+}
+
 export function makeLintContext(
   source: YamlSource | undefined,
   file: string,
   env: ResolvedEnvironment,
   out: Diagnostic[],
 ): LintContext {
-  const raw = source?.value as Record<string, unknown> | undefined;
-  const where = (path: Path, at: "key" | "value") => {
-    if (!source) return { file, line: 1, col: 1 };
-    const overlayPath = ["environments", env.name, ...path];
-    return locate(source, has(raw, overlayPath) ? overlayPath : path, at);
-  };
+  const where = overlayLocator(source, file, env.name);
   return {
     env,
     report(path, severity, code, message, hint, at = "value") {

@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import type { TSchema } from "@sinclair/typebox";
-import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Diagnostic, Location } from "../diagnostics/diagnostic.js";
 import { suggest } from "../diagnostics/suggest.js";
 import { locate, type Path, type YamlSource } from "../load/yaml-source.js";
 
@@ -19,17 +19,23 @@ function validatorFor(schema: TSchema): ValidateFunction {
 
 /**
  * Checks a value against a schema and turns ajv's errors into diagnostics that
- * point into the YAML source. `base` is where `value` sits inside the source
- * document (an environment overlay sits under `environments.<name>`).
+ * point into the source, through a locator that knows where `value` was written.
  */
-export function checkSchema(source: YamlSource, value: unknown, schema: TSchema, base: Path = []): Diagnostic[] {
+export type Locator = (path: Path, at: "key" | "value") => Location;
+
+export const sourceLocator =
+  (source: YamlSource | undefined, file: string, base: Path = []): Locator =>
+  (path, at) =>
+    source ? locate(source, [...base, ...path], at) : { file, line: 1, col: 1 };
+
+export function checkSchema(where: Locator, value: unknown, schema: TSchema): Diagnostic[] {
   const validate = validatorFor(schema);
   if (validate(value)) return [];
   const errors = dropMisspeltRequired(pruneUnionBranches(validate.errors ?? [], value));
   const seen = new Set<string>();
   const diagnostics: Diagnostic[] = [];
   for (const error of errors) {
-    const d = toDiagnostic(source, error, base);
+    const d = toDiagnostic(where, error);
     const key = `${d.line}:${d.col}:${d.message}`;
     if (!seen.has(key)) {
       seen.add(key);
@@ -39,13 +45,13 @@ export function checkSchema(source: YamlSource, value: unknown, schema: TSchema,
   return diagnostics;
 }
 
-function toDiagnostic(source: YamlSource, error: ErrorObject, base: Path): Diagnostic {
-  const path = [...base, ...pointerToPath(error.instancePath)];
-  const where = dotted(path);
+function toDiagnostic(where: Locator, error: ErrorObject): Diagnostic {
+  const path = pointerToPath(error.instancePath);
+  const at = dotted(path);
   const parent = (error.parentSchema ?? {}) as Record<string, unknown>;
   const found = describeValue(error.data);
-  const make = (at: Path, atKey: boolean, code: string, message: string, hint?: string): Diagnostic => ({
-    ...locate(source, at, atKey ? "key" : "value"),
+  const make = (target: Path, atKey: boolean, code: string, message: string, hint?: string): Diagnostic => ({
+    ...where(target, atKey ? "key" : "value"),
     severity: "error",
     code,
     message,
@@ -60,7 +66,7 @@ function toDiagnostic(source: YamlSource, error: ErrorObject, base: Path): Diagn
           [...path, key],
           true,
           "invalid-name",
-          `invalid name \`${key}\` in ${where || "the description"}; expected a lower-case name of letters, digits and dashes`,
+          `invalid name \`${key}\` in ${at || "the description"}; expected a lower-case name of letters, digits and dashes`,
         );
       }
       const close = suggest(key, properties);
@@ -68,7 +74,7 @@ function toDiagnostic(source: YamlSource, error: ErrorObject, base: Path): Diagn
         [...path, key],
         true,
         "unknown-key",
-        `unknown key \`${key}\` in ${where || "the top level"}; expected one of ${properties.map((p) => `\`${p}\``).join(", ")}`,
+        `unknown key \`${key}\` in ${at || "the top level"}; expected one of ${properties.map((p) => `\`${p}\``).join(", ")}`,
         close ? `did you mean \`${close}\`?` : undefined,
       );
     }
@@ -80,7 +86,7 @@ function toDiagnostic(source: YamlSource, error: ErrorObject, base: Path): Diagn
         path,
         path.length > 0,
         "missing-key",
-        `missing key \`${missing}\` in ${where || "the top level"}${described ? ` (${lowerFirst(described)})` : ""}`,
+        `missing key \`${missing}\` in ${at || "the top level"}${described ? ` (${lowerFirst(described)})` : ""}`,
       );
     }
     case "type":
@@ -88,14 +94,14 @@ function toDiagnostic(source: YamlSource, error: ErrorObject, base: Path): Diagn
         path,
         false,
         "wrong-type",
-        `${where || "the description"} must be ${article(String(error.schema))}; found ${found}`,
+        `${at || "the description"} must be ${article(String(error.schema))}; found ${found}`,
       );
     case "const":
       return make(
         path,
         false,
         "wrong-value",
-        `${where || "the description"} must be \`${String(error.schema)}\`; found ${found}`,
+        `${at || "the description"} must be \`${String(error.schema)}\`; found ${found}`,
       );
     case "anyOf": {
       const options = literalOptions(error.schema);
@@ -107,18 +113,18 @@ function toDiagnostic(source: YamlSource, error: ErrorObject, base: Path): Diagn
           path,
           false,
           "wrong-value",
-          `${where} must be one of ${options.map((o) => `\`${o}\``).join(", ")}; found ${found}`,
+          `${at} must be one of ${options.map((o) => `\`${o}\``).join(", ")}; found ${found}`,
           hint,
         );
       }
-      return make(path, false, "wrong-type", `${where} must be ${unionPhrase(error.schema)}; found ${found}`);
+      return make(path, false, "wrong-type", `${at} must be ${unionPhrase(error.schema)}; found ${found}`);
     }
     case "pattern":
     case "minLength": {
       const expected =
         (parent["x-expect"] as string | undefined) ??
         `a string matching ${String(parent["pattern"] ?? "a non-empty string")}`;
-      return make(path, false, "bad-format", `${where} must be ${expected}; found ${found}`);
+      return make(path, false, "bad-format", `${at} must be ${expected}; found ${found}`);
     }
     case "minimum":
     case "maximum":
@@ -126,7 +132,7 @@ function toDiagnostic(source: YamlSource, error: ErrorObject, base: Path): Diagn
         path,
         false,
         "out-of-range",
-        `${where} must be ${error.keyword === "minimum" ? "at least" : "at most"} ${String(error.schema)}; found ${found}`,
+        `${at} must be ${error.keyword === "minimum" ? "at least" : "at most"} ${String(error.schema)}; found ${found}`,
       );
     case "minItems":
     case "minProperties":
@@ -134,10 +140,10 @@ function toDiagnostic(source: YamlSource, error: ErrorObject, base: Path): Diagn
         path,
         false,
         "too-few",
-        `${where} must have at least ${String(error.schema)} ${error.keyword === "minItems" ? "item" : "entry"}${Number(error.schema) === 1 ? "" : "s"}`,
+        `${at} must have at least ${String(error.schema)} ${error.keyword === "minItems" ? "item" : "entry"}${Number(error.schema) === 1 ? "" : "s"}`,
       );
     default:
-      return make(path, false, "invalid", `${where}: ${error.message ?? "invalid"}`);
+      return make(path, false, "invalid", `${at}: ${error.message ?? "invalid"}`);
   }
 }
 

@@ -1,0 +1,51 @@
+import { Ajv } from "ajv";
+import type { TSchema } from "@sinclair/typebox";
+import {
+  COMPONENT_KINDS,
+  COMPONENT_SCHEMAS,
+  type CollectorConfig,
+  type ComponentKind,
+} from "../collector/components.js";
+
+export interface ConfigProblem {
+  /** Dotted path in the generated collector config. */
+  at: string;
+  code: string;
+  message: string;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+
+export const componentType = (id: string): string => id.split("/")[0] ?? id;
+
+/** Each component's config against the schema of the keys that component accepts. */
+export function checkComponentConfigs(config: CollectorConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const kind of COMPONENT_KINDS) {
+    const schemas = COMPONENT_SCHEMAS[kind] as Record<string, TSchema>;
+    for (const [id, componentConfig] of Object.entries(config[kind])) {
+      const schema = schemas[componentType(id)];
+      if (!schema) {
+        problems.push({
+          at: `${kind}.${id}`,
+          code: "unknown-component",
+          message: `${kind} \`${id}\` has a type tracegen does not know: ${componentType(id)}`,
+        });
+        continue;
+      }
+      const validate = ajv.compile(schema);
+      if (!validate(componentConfig)) {
+        for (const error of validate.errors ?? []) {
+          problems.push({
+            at: `${kind}.${id}${error.instancePath.replace(/\//g, ".")}`,
+            code: "component-config",
+            message: `${kind} \`${id}\`${error.instancePath.replace(/\//g, ".")}: ${error.message ?? "invalid"}${error.keyword === "additionalProperties" ? ` (\`${String((error.params as { additionalProperty: string }).additionalProperty)}\`)` : ""}`,
+          });
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+export const definedIds = (config: CollectorConfig, kind: ComponentKind): string[] => Object.keys(config[kind]);

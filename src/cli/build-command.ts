@@ -1,0 +1,81 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { loadDescriptionFile } from "../build/load.js";
+import { generate } from "../build/generate.js";
+import { hasErrors } from "../diagnostics/diagnostic.js";
+import { writeAtomically } from "../emit/write-atomically.js";
+import { renderDiagnostics, summary, type Format } from "./render-diagnostics.js";
+import { defaultDescriptionFile, loadDistribution, pickEnvironments } from "./options.js";
+
+interface BuildOptions {
+  file?: string;
+  env?: string[];
+  out: string;
+  check?: boolean;
+  manifest?: string;
+  format: Format;
+}
+
+export function registerBuildCommand(program: Command): void {
+  program
+    .command("build")
+    .description("generate <out>/<env>/collector.yaml for each environment of the description")
+    .option("-f, --file <path>", "pipeline description (YAML, or tracegen.config.ts)", undefined)
+    .option("-e, --env <name...>", "only these environments (default: all)")
+    .option("-o, --out <dir>", "output directory", "configs")
+    .option("--check", "write nothing; exit 1 if the files on disk differ from what would be generated")
+    .option("--manifest <path>", "collector-builder.yaml that lists the distribution's components", undefined)
+    .option("--format <format>", "diagnostics as text or json", "text")
+    .addHelpText(
+      "after",
+      `
+Everything is checked before anything is written: the description's schema, its
+semantic rules and production guardrails, each generated component's keys, the
+pipeline graph, and that the distribution builds every component used. If any
+environment fails, no file is written; files are replaced atomically.
+
+Examples:
+  $ tracegen build                       all environments of tracing.yaml into configs/
+  $ tracegen build --env prod --out out  one environment elsewhere
+  $ tracegen build --check               in CI: fail when configs/ is stale`,
+    )
+    .action(async (options: BuildOptions) => {
+      process.exitCode = await runBuild(options);
+    });
+}
+
+async function runBuild(options: BuildOptions): Promise<number> {
+  const file = options.file ?? defaultDescriptionFile();
+  const loaded = await loadDescriptionFile(file);
+  const color = process.stderr.isTTY ?? false;
+  if (!loaded.ok) {
+    process.stderr.write(renderDiagnostics(loaded.diagnostics, options.format, color));
+    return 1;
+  }
+  const environments = pickEnvironments(options.env, Object.keys(loaded.loaded.description.environments));
+  const distribution = await loadDistribution(options.manifest);
+  const result = generate(loaded.loaded, { environments, ...(distribution ? { distribution } : {}) });
+  if (result.diagnostics.length > 0) process.stderr.write(renderDiagnostics(result.diagnostics, options.format, color));
+  if (hasErrors(result.diagnostics)) {
+    process.stderr.write(`${summary(result.diagnostics)}; nothing written\n`);
+    return 1;
+  }
+  const files = result.outputs.map((o) => ({ path: o.path, content: o.content }));
+  if (options.check) {
+    const stale: string[] = [];
+    for (const f of files) {
+      const onDisk = await readFile(join(options.out, f.path), "utf8").catch(() => undefined);
+      if (onDisk !== f.content) stale.push(join(options.out, f.path));
+    }
+    if (stale.length > 0) {
+      process.stderr.write(`out of date (run \`tracegen build\`):\n${stale.map((s) => `  ${s}\n`).join("")}`);
+      return 1;
+    }
+    process.stdout.write(`${files.length} file${files.length === 1 ? "" : "s"} up to date\n`);
+    return 0;
+  }
+  await writeAtomically(options.out, files);
+  for (const f of files) process.stdout.write(`wrote ${join(options.out, f.path)}\n`);
+  return 0;
+}

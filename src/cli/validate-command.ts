@@ -1,0 +1,73 @@
+import type { Command } from "commander";
+import { loadDescriptionFile } from "../build/load.js";
+import { generate } from "../build/generate.js";
+import { validateWithBinary } from "../collector/validate-binary.js";
+import { hasErrors } from "../diagnostics/diagnostic.js";
+import { renderDiagnostics, summary, type Format } from "./render-diagnostics.js";
+import { defaultDescriptionFile, loadDistribution, pickEnvironments } from "./options.js";
+
+interface ValidateOptions {
+  file?: string;
+  env?: string[];
+  binary?: string;
+  manifest?: string;
+  format: Format;
+}
+
+export function registerValidateCommand(program: Command): void {
+  program
+    .command("validate")
+    .description("check the description and every generated config without writing anything")
+    .option("-f, --file <path>", "pipeline description (YAML, or tracegen.config.ts)")
+    .option("-e, --env <name...>", "only these environments (default: all)")
+    .option("--binary <path>", "also run `<path> validate --config` (the real collector) on each generated config")
+    .option("--manifest <path>", "collector-builder.yaml that lists the distribution's components")
+    .option("--format <format>", "diagnostics as text or json", "text")
+    .addHelpText(
+      "after",
+      `
+With --binary, each config is handed to the collector with its \${env:VAR}
+references set to placeholders of the right shape (unless set in your shell),
+and the collector's own message is reported when it refuses one.
+
+Example:
+  $ tracegen validate --binary build/otelcol-shop`,
+    )
+    .action(async (options: ValidateOptions) => {
+      process.exitCode = await runValidate(options);
+    });
+}
+
+async function runValidate(options: ValidateOptions): Promise<number> {
+  const file = options.file ?? defaultDescriptionFile();
+  const color = process.stderr.isTTY ?? false;
+  const loaded = await loadDescriptionFile(file);
+  if (!loaded.ok) {
+    process.stderr.write(renderDiagnostics(loaded.diagnostics, options.format, color));
+    return 1;
+  }
+  const environments = pickEnvironments(options.env, Object.keys(loaded.loaded.description.environments));
+  const distribution = await loadDistribution(options.manifest);
+  const result = generate(loaded.loaded, { environments, ...(distribution ? { distribution } : {}) });
+  if (result.diagnostics.length > 0) process.stderr.write(renderDiagnostics(result.diagnostics, options.format, color));
+  if (hasErrors(result.diagnostics)) {
+    process.stderr.write(`${summary(result.diagnostics)}\n`);
+    return 1;
+  }
+  let failed = 0;
+  for (const output of result.outputs) {
+    if (!options.binary) {
+      process.stdout.write(`${output.env.name}: ok\n`);
+      continue;
+    }
+    const verdict = await validateWithBinary(options.binary, output.content, output.envVars);
+    if (verdict.ok) process.stdout.write(`${output.env.name}: ok (accepted by ${options.binary})\n`);
+    else {
+      failed++;
+      process.stderr.write(
+        `${output.env.name}: refused by ${options.binary}:\n${verdict.message.replace(/^/gm, "  ")}\n`,
+      );
+    }
+  }
+  return failed > 0 ? 1 : 0;
+}
