@@ -190,7 +190,7 @@ export const COMPONENT_SCHEMAS = {
     masking: MaskingConfig,
     tail_sampling: TailSamplingConfig,
   },
-  connectors: { forward: ForwardConfig, spanmetrics: SpanMetricsConfig },
+  connectors: { forward: ForwardConfig, span_metrics: SpanMetricsConfig },
   exporters: {
     otlp_grpc: OtlpExporterConfig,
     otlp_http: OtlpExporterConfig,

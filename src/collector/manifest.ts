@@ -9,7 +9,7 @@ const TYPE_OF_MODULE: Record<string, string> = {
   tailsamplingprocessor: "tail_sampling",
   maskingprocessor: "masking",
   forwardconnector: "forward",
-  spanmetricsconnector: "spanmetrics",
+  spanmetricsconnector: "span_metrics",
   otlpexporter: "otlp_grpc",
   otlphttpexporter: "otlp_http",
   prometheusexporter: "prometheus",

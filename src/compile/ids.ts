@@ -9,7 +9,7 @@ export const ID = {
   tailSampling: "tail_sampling",
   batch: "batch",
   toSampling: "forward/sampling",
-  spanMetrics: "spanmetrics",
+  spanMetrics: "span_metrics",
   prometheus: "prometheus",
   debug: "debug",
   jaeger: (protocol: "grpc" | "http") => (protocol === "grpc" ? "otlp_grpc/jaeger" : "otlp_http/jaeger"),

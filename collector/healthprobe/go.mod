@@ -1,0 +1,3 @@
+module github.com/shop3d/tracegen/collector/healthprobe
+
+go 1.26.0
