@@ -54,9 +54,8 @@ export function compileSampling(pipeline: ResolvedPipeline): Fragment {
   // An inverted match outside an `and` vetoes every other policy at this release (a trace in a flow
   // would be dropped even when in error), so "no flow" is always wrapped, even at 100%.
   if (unmatched > 0) {
-    policies.push({ name: "unmatched", type: "and", and: { and_sub_policy: [outsideFlows, share(Math.min(unmatched, 100))] } });
-  }
     policies.push({ name: "unmatched", type: "and", and: { and_sub_policy: [outsideFlows, share(unmatched)] } });
+  }
   const cache = decisionCacheSize(pipeline);
   const config: TailSamplingConfig = {
     decision_wait: sampling.decision_wait,
