@@ -35,7 +35,9 @@ export const Service = Type.Object(
 
 export const FlowSampling = Type.Object(
   {
-    keep: Percentage,
+    keep: refine(Percentage, {
+      description: "Share of the flow's ordinary traces kept, chosen by a hash of the trace id.",
+    }),
   },
   { ...strict, description: "Share of this flow's ordinary traces (no error, within SLA) that is kept." },
 );
@@ -47,12 +49,16 @@ export const Flow = Type.Object(
       minItems: 1,
       description: "The hops an order crosses, in order, by service name. A service may appear more than once.",
     }),
-    sla: Duration,
+    sla: refine(Duration, {
+      description: "Longest acceptable end-to-end time; slower traces are kept and alerted on.",
+    }),
     sampling: FlowSampling,
     alerts: Type.Optional(
       Type.Object(
         {
-          error_ratio: Type.Optional(Percentage),
+          error_ratio: Type.Optional(
+            refine(Percentage, { description: "Share of failed traces above which the flow alerts." }),
+          ),
         },
         { ...strict, description: "Thresholds for the flow's alerting rules." },
       ),
@@ -283,8 +289,10 @@ export const Tier = Type.Union(
 export const PipelineFields = {
   system: Type.Object(
     {
-      name: Name,
-      flow_attribute: AttributeKey,
+      name: refine(Name, { description: "The system's name; becomes service.namespace and salts sampling hashes." }),
+      flow_attribute: refine(AttributeKey, {
+        description: "Span or baggage attribute that names the flow a trace belongs to.",
+      }),
     },
     { ...strict, description: "The traced system as a whole." },
   ),

@@ -1,0 +1,66 @@
+import type { TSchema } from "@sinclair/typebox";
+import { Description } from "./description.js";
+
+/** The published JSON Schema: the same object the validator uses, serialized. */
+export const publishedSchema = (): string => `${JSON.stringify(Description, null, 2)}\n`;
+
+interface Row {
+  path: string;
+  type: string;
+  default?: string;
+  description: string;
+}
+
+/** The reference page of the description format, generated so it can never drift from the schema. */
+export function referencePage(): string {
+  const rows: Row[] = [];
+  walk(Description, "", rows);
+  const lines = [
+    "# The pipeline description format",
+    "",
+    "Generated from the schema by `npm run schema:write`; do not edit by hand. Editors get the same",
+    "information from `schema/tracegen.schema.json` (the shipped `tracing.yaml` points at it).",
+    "",
+    "Environment overlays (`environments.<name>`) accept every key below except `tracegen` and `environments`,",
+    "all optional: mappings merge into the base key by key, lists and scalars replace the base value.",
+    "",
+    "| key | type | default | meaning |",
+    "|---|---|---|---|",
+    ...rows
+      .filter((r) => !r.path.startsWith("environments.<name>.") || r.path === "environments.<name>.tier")
+      .map((r) => `| \`${r.path}\` | ${r.type} | ${r.default ?? ""} | ${r.description} |`),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+function walk(schema: TSchema, path: string, rows: Row[]): void {
+  const s = schema as Record<string, unknown>;
+  if (path) {
+    rows.push({
+      path,
+      type: typeName(s),
+      ...(s["default"] !== undefined ? { default: `\`${JSON.stringify(s["default"])}\`` } : {}),
+      description: String(s["description"] ?? "").replace(/\|/g, "\\|"),
+    });
+  }
+  const properties = s["properties"] as Record<string, TSchema> | undefined;
+  if (properties)
+    for (const [key, child] of Object.entries(properties)) walk(child, path ? `${path}.${key}` : key, rows);
+  const patterns = s["patternProperties"] as Record<string, TSchema> | undefined;
+  if (patterns) for (const child of Object.values(patterns)) walk(child, `${path}.<name>`, rows);
+  const anyOf = s["anyOf"] as TSchema[] | undefined;
+  if (anyOf) for (const branch of anyOf) if ((branch as { type?: string }).type === "object") walk(branch, path, rows);
+}
+
+function typeName(s: Record<string, unknown>): string {
+  if (Array.isArray(s["anyOf"])) {
+    return (s["anyOf"] as Array<Record<string, unknown>>)
+      .map((b) => ("const" in b ? `\`${String(b["const"])}\`` : typeName(b)))
+      .join(" \\| ");
+  }
+  if ("const" in s) return `\`${String(s["const"])}\``;
+  if (s["x-expect"]) return String(s["x-expect"]).replace(/\|/g, "\\|");
+  if (s["type"] === "array") return `list of ${typeName((s["items"] ?? {}) as Record<string, unknown>)}`;
+  if (s["type"] === "object") return s["patternProperties"] ? "map by name" : "mapping";
+  return String(s["type"] ?? "any");
+}
