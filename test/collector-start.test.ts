@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import { mkdtemp, writeFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import getPort from "get-port";
+import { compileCollectorConfig } from "../src/compile/index.js";
+import { renderCollectorYaml } from "../src/emit/render.js";
+import { resolveEnvironment } from "../src/resolve/resolve.js";
+import { loadRepoDescription, requireCollector } from "./helpers/repo.js";
+
+async function waitFor(url: string, deadlineMs: number): Promise<Response> {
+  const deadline = Date.now() + deadlineMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      return await fetch(url);
+    } catch (error) {
+      last = error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${url} did not answer within ${deadlineMs} ms: ${String(last)}`);
+}
+
+describe("otelcol-shop running the dev config", () => {
+  it("starts, answers health and metrics, accepts OTLP, and stops cleanly on SIGTERM within 5 s", async () => {
+    const binary = requireCollector();
+    const loaded = await loadRepoDescription("tracing.yaml");
+    const env = resolveEnvironment(loaded.description, "dev");
+    // Only the ports move, so the test cannot collide with anything else on the machine.
+    const [grpc, http, prom, metrics, health, jaeger] = await Promise.all(Array.from({ length: 6 }, () => getPort()));
+    const p = env.pipeline;
+    p.receivers.otlp.grpc = `localhost:${grpc}`;
+    p.receivers.otlp.http = `localhost:${http}`;
+    p.exporters.prometheus.endpoint = `localhost:${prom}`;
+    p.exporters.jaeger.endpoint = `localhost:${jaeger}`;
+    p.telemetry.metrics_endpoint = `localhost:${metrics}`;
+    p.telemetry.health_endpoint = `localhost:${health}`;
+    const yaml = renderCollectorYaml(compileCollectorConfig(env), {
+      source: "tracing.yaml",
+      sha256: loaded.sha256,
+      version: "test",
+      environment: "dev",
+    });
+    const dir = await mkdtemp(join(tmpdir(), "otelcol-start-"));
+    const configPath = join(dir, "collector.yaml");
+    await writeFile(configPath, yaml);
+    const child = spawn(binary, [`--config=${configPath}`], {
+      env: { ...process.env, TRACEGEN_PSEUDONYM_KEY: "start-test-key" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let log = "";
+    child.stderr.on("data", (chunk: Buffer) => (log += chunk.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on("exit", (code, signal) => resolve({ code, signal })),
+    );
+    try {
+      const healthResponse = await waitFor(`http://localhost:${health}/`, 15_000);
+      expect(healthResponse.status, log).toBe(200);
+      const metricsResponse = await waitFor(`http://localhost:${metrics}/metrics`, 5_000);
+      expect(await metricsResponse.text()).toContain("otelcol_");
+      const otlp = await fetch(`http://localhost:${http}/v1/traces`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          resourceSpans: [
+            {
+              resource: { attributes: [{ key: "service.name", value: { stringValue: "shop-api" } }] },
+              scopeSpans: [
+                {
+                  spans: [
+                    {
+                      traceId: "5b8efff798038103d269b633813fc60c",
+                      spanId: "eee19b7ec3c1b174",
+                      name: "POST /orders",
+                      kind: 2,
+                      startTimeUnixNano: String(Date.now() * 1e6),
+                      endTimeUnixNano: String(Date.now() * 1e6 + 1e6),
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        }),
+      });
+      expect(otlp.status, await otlp.text()).toBe(200);
+      const stoppedAt = Date.now();
+      child.kill("SIGTERM");
+      const exit = await Promise.race([exited, new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 5_000))]);
+      expect(exit, log).not.toBe("timeout");
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+    } finally {
+      child.kill("SIGKILL");
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

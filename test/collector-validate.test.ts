@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { readdirSync } from "node:fs";
+import { parse, stringify } from "yaml";
+import { generate } from "../src/build/generate.js";
+import { validateWithBinary } from "../src/collector/validate-binary.js";
+import { loadRepoDescription, readRepoFile, repoPath, requireCollector } from "./helpers/repo.js";
+
+const descriptions = [
+  "tracing.yaml",
+  ...readdirSync(repoPath("examples"))
+    .filter((f) => f.endsWith(".yaml"))
+    .map((f) => `examples/${f}`),
+];
+
+describe("the real otelcol-shop accepts every generated config", () => {
+  for (const file of descriptions) {
+    it(`${file}: every environment passes \`otelcol-shop validate\``, async () => {
+      const binary = requireCollector();
+      const result = generate(await loadRepoDescription(file));
+      expect(result.outputs.length).toBeGreaterThan(0);
+      for (const output of result.outputs) {
+        const verdict = await validateWithBinary(binary, output.content, output.envVars);
+        expect(verdict, `${file} ${output.env.name}: ${verdict.message}`).toMatchObject({ ok: true });
+      }
+    });
+  }
+});
+
+describe("the real otelcol-shop refuses a broken config, and tracegen reports its words", () => {
+  const devConfig = async () =>
+    parse(await readRepoFile("configs/dev/collector.yaml")) as Record<string, Record<string, Record<string, unknown>>>;
+
+  it("names an unknown key", async () => {
+    const config = await devConfig();
+    (config["processors"]!["batch"] as Record<string, unknown>)["send_batch_sizee"] = 1;
+    const verdict = await validateWithBinary(requireCollector(), stringify(config), ["TRACEGEN_PSEUDONYM_KEY"]);
+    expect(verdict.ok).toBe(false);
+    expect(verdict.message).toContain("has invalid keys: send_batch_sizee");
+  });
+
+  it("names a processor used in a pipeline but not defined", async () => {
+    const config = await devConfig();
+    delete config["processors"]!["batch"];
+    const verdict = await validateWithBinary(requireCollector(), stringify(config), ["TRACEGEN_PSEUDONYM_KEY"]);
+    expect(verdict.ok).toBe(false);
+    expect(verdict.message).toMatch(/references processor "batch" which is not configured/);
+  });
+
+  it("refuses a masking processor without its HMAC key", async () => {
+    const withEmptyKey = await validateWithBinary(
+      requireCollector(),
+      (await readRepoFile("configs/dev/collector.yaml")).replace("${env:TRACEGEN_PSEUDONYM_KEY}", '""'),
+      [],
+    );
+    expect(withEmptyKey.ok).toBe(false);
+    expect(withEmptyKey.message).toContain("pseudonymize.key must be a non-empty secret");
+  });
+});

@@ -1,0 +1,155 @@
+import { describe, expect, it } from "vitest";
+import { compileCollectorConfig } from "../src/compile/index.js";
+import { resolveEnvironment } from "../src/resolve/resolve.js";
+import type { Description } from "../src/schema/description.js";
+import type { Policy } from "../src/collector/components.js";
+import { loadRepoDescription } from "./helpers/repo.js";
+
+const shop = (await loadRepoDescription("tracing.yaml")).description;
+const configOf = (description: Description, env: string) =>
+  compileCollectorConfig(resolveEnvironment(description, env));
+const withOverlay = (overlay: Record<string, unknown>): Description => ({
+  ...structuredClone(shop),
+  environments: { ...shop.environments, test: overlay as Description["environments"][string] },
+});
+
+describe("pipeline principles hold in every environment", () => {
+  for (const env of Object.keys(shop.environments)) {
+    const config = configOf(shop, env);
+    const pipelines = Object.entries(config.service.pipelines);
+
+    it(`${env}: memory_limiter is the first processor of every pipeline`, () => {
+      for (const [, p] of pipelines) expect(p.processors[0]).toBe("memory_limiter");
+    });
+
+    it(`${env}: batch comes last, after sampling`, () => {
+      for (const [, p] of pipelines) {
+        if (p.processors.includes("batch")) expect(p.processors.at(-1)).toBe("batch");
+      }
+      const sampled = config.service.pipelines["traces/sampled"];
+      expect(sampled?.processors.indexOf("tail_sampling")).toBeLessThan(sampled?.processors.indexOf("batch") ?? -1);
+    });
+
+    it(`${env}: masking runs in the only pipeline fed by the receiver, before the fan-out to metrics and sampling`, () => {
+      const fed = pipelines.filter(([, p]) => p.receivers.includes("otlp"));
+      expect(fed.map(([n]) => n)).toEqual(["traces/ingest"]);
+      const ingest = fed[0]?.[1];
+      expect(ingest?.processors).toContain("masking");
+      expect(ingest?.exporters.sort()).toEqual(["forward/sampling", "span_metrics"]);
+    });
+
+    it(`${env}: span metrics are computed before tail sampling`, () => {
+      const sampling = pipelines.find(([, p]) => p.processors.includes("tail_sampling"));
+      expect(sampling?.[1].exporters).not.toContain("span_metrics");
+      expect(config.service.pipelines["traces/ingest"]?.processors).not.toContain("tail_sampling");
+    });
+
+    it(`${env}: spans are kept on error, whatever their flow`, () => {
+      const policies = (config.processors["tail_sampling"] as { policies: Policy[] }).policies;
+      expect(policies[0]).toEqual({ name: "errors", type: "status_code", status_code: { status_codes: ["ERROR"] } });
+    });
+  }
+});
+
+describe("production", () => {
+  const prod = configOf(shop, "prod");
+  it("serves every listener with TLS, requiring client certificates under mTLS", () => {
+    const otlp = prod.receivers["otlp"] as { protocols: Record<string, { tls?: { client_ca_file?: string } }> };
+    for (const protocol of Object.values(otlp.protocols))
+      expect(protocol.tls?.client_ca_file).toBe("/etc/tracegen/tls/ca.pem");
+    expect((prod.exporters["prometheus"] as { tls?: unknown }).tls).toBeDefined();
+  });
+  it("authenticates senders with the bearer token file and references no literal secret", () => {
+    expect(prod.extensions["bearertokenauth"]).toEqual({ filename: "/etc/tracegen/secrets/ingest-token" });
+    expect((prod.processors["masking"] as { pseudonymize: { key: string } }).pseudonymize.key).toBe(
+      "${env:TRACEGEN_PSEUDONYM_KEY}",
+    );
+  });
+  it("has no debug exporter", () => {
+    expect(Object.keys(prod.exporters)).not.toContain("debug");
+  });
+});
+
+describe("tail sampling per flow", () => {
+  const policies = (d: Description, env: string) =>
+    (configOf(d, env).processors["tail_sampling"] as { policies: Policy[] }).policies;
+
+  it("keeps each flow's share with a trace-id hash salted by the system name", () => {
+    const upload = policies(shop, "prod").find((p) => p.name === "order-upload/share");
+    expect(upload?.and?.and_sub_policy).toEqual([
+      { name: "in-flow", type: "string_attribute", string_attribute: { key: "order.flow", values: ["order-upload"] } },
+      { name: "share", type: "probabilistic", probabilistic: { hash_salt: "shop3d", sampling_percentage: 10 } },
+    ]);
+  });
+
+  it("keeps traces over the flow's SLA", () => {
+    const slow = policies(shop, "prod").find((p) => p.name === "order-execution/over-sla");
+    expect(slow?.and?.and_sub_policy[1]).toEqual({ name: "slow", type: "latency", latency: { threshold_ms: 900_000 } });
+  });
+
+  it("wraps the no-flow rule in an `and` even at 100%, because a bare inverted match vetoes every other policy", () => {
+    const unmatched = policies(shop, "dev").find((p) => p.name === "unmatched");
+    expect(unmatched?.type).toBe("and");
+    expect(policies(shop, "dev").filter((p) => p.string_attribute?.invert_match)).toEqual([]);
+  });
+
+  it("drops the error and over-SLA policies when the description samples them like other traces", () => {
+    const names = policies(withOverlay({ sampling: { errors: "as_flow", slower_than_sla: "as_flow" } }), "test").map(
+      (p) => p.name,
+    );
+    expect(names).not.toContain("errors");
+    expect(names.some((n) => n.endsWith("/over-sla"))).toBe(false);
+  });
+
+  it("omits a flow kept at 0% and keeps a flow at 100% without a hash", () => {
+    const list = policies(
+      withOverlay({
+        flows: { "order-upload": { sampling: { keep: "0%" } }, "order-costing": { sampling: { keep: "100%" } } },
+      }),
+      "test",
+    );
+    expect(list.find((p) => p.name === "order-upload/share")).toBeUndefined();
+    expect(list.find((p) => p.name === "order-costing/share")?.type).toBe("string_attribute");
+  });
+
+  it("sizes the decision cache for late spans of the slowest flow", () => {
+    const ts = configOf(shop, "prod").processors["tail_sampling"] as {
+      decision_cache: { sampled_cache_size: number };
+      num_traces: number;
+    };
+    expect(ts.decision_cache.sampled_cache_size).toBe(2000 * 15 * 60);
+    expect(ts.num_traces).toBe(2000 * 30 * 2);
+  });
+});
+
+describe("flow metrics", () => {
+  it("add the flow attribute as a dimension and each SLA as a histogram bucket", () => {
+    const d = withOverlay({
+      flows: { "order-upload": { sla: "7s" } },
+      exporters: { prometheus: { dimensions: ["http.route"] } },
+    });
+    const spanMetrics = configOf(d, "test").connectors["span_metrics"] as {
+      dimensions: Array<{ name: string }>;
+      histogram: { explicit: { buckets: string[] } };
+    };
+    expect(spanMetrics.dimensions.map((x) => x.name)).toEqual(["order.flow", "http.route"]);
+    expect(spanMetrics.histogram.explicit.buckets).toContain("7s");
+  });
+});
+
+describe("jaeger over OTLP/HTTP", () => {
+  it("uses an https URL when TLS is on and plain http on loopback without TLS", () => {
+    const prod = configOf(withOverlay({ exporters: { jaeger: { protocol: "http" } } }), "test");
+    expect((prod.exporters["otlp_http/jaeger"] as { endpoint: string }).endpoint).toBe(
+      "https://${env:JAEGER_OTLP_ENDPOINT}",
+    );
+    const dev = configOf(
+      withOverlay({
+        ...shop.environments["dev"],
+        exporters: { jaeger: { protocol: "http", endpoint: "localhost:14318" } },
+      }),
+      "test",
+    );
+    expect((dev.exporters["otlp_http/jaeger"] as { endpoint: string }).endpoint).toBe("http://localhost:14318");
+  });
+});
