@@ -1,4 +1,6 @@
 import { Ajv } from "ajv";
+import { Value } from "@sinclair/typebox/value";
+import { cachedValidator } from "../validate/compiled.js";
 import type { TSchema } from "@sinclair/typebox";
 import {
   COMPONENT_KINDS,
@@ -15,6 +17,7 @@ export interface ConfigProblem {
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false });
+const validatorFor = cachedValidator(ajv);
 
 export const componentType = (id: string): string => id.split("/")[0] ?? id;
 
@@ -33,7 +36,8 @@ export function checkComponentConfigs(config: CollectorConfig): ConfigProblem[] 
         });
         continue;
       }
-      const validate = ajv.compile(schema);
+      if (Value.Check(schema, componentConfig)) continue;
+      const validate = validatorFor(schema);
       if (!validate(componentConfig)) {
         for (const error of validate.errors ?? []) {
           problems.push({

@@ -1,4 +1,6 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { Ajv, type ErrorObject } from "ajv";
+import { Value } from "@sinclair/typebox/value";
+import { cachedValidator } from "./compiled.js";
 import type { TSchema } from "@sinclair/typebox";
 import type { Diagnostic, Location } from "../diagnostics/diagnostic.js";
 import { suggest } from "../diagnostics/suggest.js";
@@ -6,16 +8,7 @@ import { locate, type Path, type YamlSource } from "../load/yaml-source.js";
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
 ajv.addKeyword({ keyword: "x-expect" });
-const compiled = new WeakMap<TSchema, ValidateFunction>();
-
-function validatorFor(schema: TSchema): ValidateFunction {
-  let validate = compiled.get(schema);
-  if (!validate) {
-    validate = ajv.compile(schema);
-    compiled.set(schema, validate);
-  }
-  return validate;
-}
+const validatorFor = cachedValidator(ajv);
 
 /**
  * Checks a value against a schema and turns ajv's errors into diagnostics that
@@ -29,6 +22,8 @@ export const sourceLocator =
     source ? locate(source, [...base, ...path], at) : { file, line: 1, col: 1 };
 
 export function checkSchema(where: Locator, value: unknown, schema: TSchema): Diagnostic[] {
+  // The interpreter answers a valid document without ajv's costly compile; ajv runs only to explain a failure.
+  if (Value.Check(schema, value)) return [];
   const validate = validatorFor(schema);
   if (validate(value)) return [];
   const errors = dropMisspeltRequired(pruneUnionBranches(validate.errors ?? [], value));
