@@ -153,3 +153,22 @@ describe("jaeger over OTLP/HTTP", () => {
     expect((dev.exporters["otlp_http/jaeger"] as { endpoint: string }).endpoint).toBe("http://localhost:14318");
   });
 });
+
+describe("a flow's span budget", () => {
+  it("caps the flow's share with a rate limit evaluated after the share, leaving errors and over-SLA uncapped", () => {
+    const d = withOverlay({ flows: { "order-upload": { sampling: { keep: "10%", max_spans_per_second: 500 } } } });
+    const list = (configOf(d, "test").processors["tail_sampling"] as { policies: Policy[] }).policies;
+    const upload = list.find((p) => p.name === "order-upload/share");
+    expect(upload?.and?.and_sub_policy.map((p) => p.type)).toEqual([
+      "string_attribute",
+      "probabilistic",
+      "rate_limiting",
+    ]);
+    expect(upload?.and?.and_sub_policy[2]?.rate_limiting).toEqual({ spans_per_second: 500 });
+    expect(list.find((p) => p.name === "order-upload/over-sla")?.and?.and_sub_policy.map((p) => p.type)).toEqual([
+      "string_attribute",
+      "latency",
+    ]);
+    expect(list[0]?.name).toBe("errors");
+  });
+});

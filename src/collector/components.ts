@@ -119,9 +119,10 @@ const LeafPolicies = {
     ),
   ),
   latency: Type.Optional(Type.Object({ threshold_ms: Type.Integer({ minimum: 1 }) }, closed)),
+  rate_limiting: Type.Optional(Type.Object({ spans_per_second: Type.Integer({ minimum: 1 }) }, closed)),
 };
 const LeafType = Type.Union(
-  ["status_code", "string_attribute", "probabilistic", "latency"].map((t) => Type.Literal(t)),
+  ["status_code", "string_attribute", "probabilistic", "latency", "rate_limiting"].map((t) => Type.Literal(t)),
 );
 
 export const SubPolicy = Type.Object({ name: Type.String(), type: LeafType, ...LeafPolicies }, closed);

@@ -40,9 +40,21 @@ export function compileSampling(pipeline: ResolvedPipeline): Fragment {
       });
     }
     const keep = percent(flow.sampling.keep);
-    if (keep >= 100) policies.push({ ...inFlow(name), name: `${name}/share` });
-    else if (keep > 0)
-      policies.push({ name: `${name}/share`, type: "and", and: { and_sub_policy: [inFlow(name), share(keep)] } });
+    const cap = flow.sampling.max_spans_per_second;
+    const subPolicies: SubPolicy[] = [
+      inFlow(name),
+      ...(keep < 100 ? [share(keep)] : []),
+      // Last, so the budget is only spent on traces the share already chose.
+      ...(cap ? [{ name: "budget", type: "rate_limiting" as const, rate_limiting: { spans_per_second: cap } }] : []),
+    ];
+    const [only] = subPolicies;
+    if (keep > 0 && only) {
+      policies.push(
+        subPolicies.length === 1
+          ? { ...only, name: `${name}/share` }
+          : { name: `${name}/share`, type: "and", and: { and_sub_policy: subPolicies } },
+      );
+    }
   }
   const unmatched = percent(sampling.unmatched);
   const flowNames = Object.keys(flows);

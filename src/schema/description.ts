@@ -38,6 +38,13 @@ export const FlowSampling = Type.Object(
     keep: refine(Percentage, {
       description: "Share of the flow's ordinary traces kept, chosen by a hash of the trace id.",
     }),
+    max_spans_per_second: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          "Cap on the spans per second kept by this flow's share. Errors and over-SLA traces are kept beyond it.",
+      }),
+    ),
   },
   { ...strict, description: "Share of this flow's ordinary traces (no error, within SLA) that is kept." },
 );
