@@ -7,9 +7,11 @@ import { loadRepoDescription, readRepoFile, repoPath, requireCollector } from ".
 
 const descriptions = [
   "tracing.yaml",
-  ...readdirSync(repoPath("examples"))
-    .filter((f) => f.endsWith(".yaml"))
-    .map((f) => `examples/${f}`),
+  ...["examples", "test/valid"].flatMap((dir) =>
+    readdirSync(repoPath(dir))
+      .filter((f) => f.endsWith(".yaml"))
+      .map((f) => `${dir}/${f}`),
+  ),
 ];
 
 describe("the real otelcol-shop accepts every generated config", () => {
