@@ -23,7 +23,7 @@ export type ResolvedPipeline = Omit<PipelineModel, "sampling" | "masking" | "tel
   masking: Required<Masking>;
   telemetry: Required<Telemetry>;
   exporters: {
-    jaeger: Required<JaegerExporter>;
+    jaeger: WithDefaults<JaegerExporter, "ui_url">;
     prometheus: Required<PrometheusExporter>;
     debug?: Required<DebugExporter>;
   };

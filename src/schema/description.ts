@@ -161,6 +161,13 @@ export const JaegerExporter = Type.Object(
     retry_max_elapsed: Type.Optional(
       refine(Duration, { default: "5m", description: "How long a failed batch is retried." }),
     ),
+    ui_url: Type.Optional(
+      Type.String({
+        pattern: "^https?://",
+        "x-expect": "an http:// or https:// URL",
+        description: "Jaeger's web UI, for links from dashboards and alerts to a trace.",
+      }),
+    ),
   },
   { ...strict, description: "Where kept traces go: Jaeger's OTLP endpoint." },
 );
