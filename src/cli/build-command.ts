@@ -61,7 +61,7 @@ async function runBuild(options: BuildOptions): Promise<number> {
     process.stderr.write(`${summary(result.diagnostics)}; nothing written\n`);
     return 1;
   }
-  const files = result.outputs.map((o) => ({ path: o.path, content: o.content }));
+  const files = result.outputs.flatMap((o) => o.files);
   if (options.check) {
     const stale: string[] = [];
     for (const f of files) {
