@@ -1,0 +1,683 @@
+import protobuf from "protobufjs/minimal.js";
+import type {
+  AnyValue,
+  KeyValue,
+  Resource,
+  ResourceSpans,
+  Scope,
+  ScopeSpans,
+  Span,
+  SpanEvent,
+  SpanLink,
+  TraceRequest,
+} from "./model.js";
+import { SPAN_ID_BYTES, TRACE_ID_BYTES } from "./model.js";
+import { DecodeError } from "./problem.js";
+
+/*
+ * The OTLP trace messages on the protobuf wire, field numbers as in opentelemetry-proto
+ * (trace/v1/trace.proto, common/v1/common.proto, resource/v1/resource.proto). Decoding is
+ * hand-written over a small reader so that every error names the byte offset it hit and the
+ * message path it was in; encoding uses protobufjs's writer.
+ */
+
+const WIRE = { VARINT: 0, I64: 1, LEN: 2, I32: 5 } as const;
+
+class Reader {
+  pos = 0;
+  /** Where the field being read starts (its tag), the most useful place to point an error at. */
+  fieldStart = 0;
+  constructor(
+    readonly buf: Uint8Array,
+    readonly base: number,
+  ) {}
+
+  fail(message: string, path: string, at = this.pos): never {
+    throw new DecodeError(message, path || undefined, this.base + at);
+  }
+
+  varint(path: string): bigint {
+    let result = 0n;
+    let shift = 0n;
+    const start = this.pos;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.buf.length) this.fail("truncated varint", path, start);
+      const b = this.buf[this.pos++]!;
+      result |= BigInt(b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return result;
+      shift += 7n;
+    }
+    return this.fail("varint longer than 10 bytes", path, start);
+  }
+
+  uint32(path: string): number {
+    return Number(BigInt.asUintN(32, this.varint(path)));
+  }
+
+  fixed32(path: string): number {
+    if (this.pos + 4 > this.buf.length) this.fail("truncated fixed32", path);
+    const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 4).getUint32(0, true);
+    this.pos += 4;
+    return v;
+  }
+
+  fixed64(path: string): bigint {
+    if (this.pos + 8 > this.buf.length) this.fail("truncated fixed64", path);
+    const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8).getBigUint64(0, true);
+    this.pos += 8;
+    return v;
+  }
+
+  double(path: string): number {
+    if (this.pos + 8 > this.buf.length) this.fail("truncated double", path);
+    const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8).getFloat64(0, true);
+    this.pos += 8;
+    return v;
+  }
+
+  bytes(path: string): Uint8Array {
+    const start = this.pos;
+    const len = this.uint32(path);
+    if (this.pos + len > this.buf.length)
+      this.fail(`length ${len} runs past the end of the message (${this.buf.length - this.pos} bytes left)`, path, start);
+    const out = this.buf.subarray(this.pos, this.pos + len);
+    this.pos += len;
+    return out;
+  }
+
+  string(path: string): string {
+    const start = this.pos;
+    const bytes = this.bytes(path);
+    try {
+      return utf8.decode(bytes);
+    } catch {
+      return this.fail("string is not valid UTF-8", path, start);
+    }
+  }
+
+  /** A nested message: a reader over its bytes that reports offsets in the outer buffer. */
+  sub(path: string): Reader {
+    const len = this.bytes(path);
+    return new Reader(len, this.base + (len.byteOffset - this.buf.byteOffset));
+  }
+
+  skip(wire: number, path: string): void {
+    switch (wire) {
+      case WIRE.VARINT:
+        this.varint(path);
+        return;
+      case WIRE.I64:
+        this.fixed64(path);
+        return;
+      case WIRE.LEN:
+        this.bytes(path);
+        return;
+      case WIRE.I32:
+        this.fixed32(path);
+        return;
+      default:
+        this.fail(`invalid wire type ${wire}`, path);
+    }
+  }
+
+  /** Calls `field` for each field of the message; fields it does not claim are skipped. */
+  fields(path: string, field: (no: number, wire: number) => boolean): void {
+    while (this.pos < this.buf.length) {
+      const tagAt = this.pos;
+      const tag = this.uint32(path);
+      const no = tag >>> 3;
+      const wire = tag & 7;
+      if (no === 0) this.fail("field number 0 is invalid", path, tagAt);
+      this.fieldStart = tagAt;
+      if (!field(no, wire)) this.skip(wire, path);
+    }
+  }
+
+  expect(wire: number, actual: number, path: string): void {
+    if (wire !== actual) this.fail(`wrong wire type ${actual} (expected ${wire})`, path, this.fieldStart);
+  }
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+const at = (path: string, key: string, index?: number): string =>
+  `${path ? `${path}.` : ""}${key}${index === undefined ? "" : `[${index}]`}`;
+
+/** Decodes one serialized ExportTraceServiceRequest (or TracesData). `base` offsets error positions. */
+export function decodeProtoRequest(bytes: Uint8Array, base = 0): TraceRequest {
+  const r = new Reader(bytes, base);
+  const resourceSpans: ResourceSpans[] = [];
+  r.fields("", (no, wire) => {
+    if (no !== 1) return false;
+    const p = at("", "resourceSpans", resourceSpans.length);
+    r.expect(WIRE.LEN, wire, p);
+    resourceSpans.push(readResourceSpans(r.sub(p), p));
+    return true;
+  });
+  return { resourceSpans };
+}
+
+function readResourceSpans(r: Reader, path: string): ResourceSpans {
+  const out: ResourceSpans = { resource: { attributes: [], droppedAttributesCount: 0 }, scopeSpans: [], schemaUrl: "" };
+  r.fields(path, (no, wire) => {
+    switch (no) {
+      case 1:
+        r.expect(WIRE.LEN, wire, at(path, "resource"));
+        out.resource = readResource(r.sub(at(path, "resource")), at(path, "resource"));
+        return true;
+      case 2: {
+        const p = at(path, "scopeSpans", out.scopeSpans.length);
+        r.expect(WIRE.LEN, wire, p);
+        out.scopeSpans.push(readScopeSpans(r.sub(p), p));
+        return true;
+      }
+      case 3:
+        r.expect(WIRE.LEN, wire, at(path, "schemaUrl"));
+        out.schemaUrl = r.string(at(path, "schemaUrl"));
+        return true;
+      default:
+        return false;
+    }
+  });
+  return out;
+}
+
+function readResource(r: Reader, path: string): Resource {
+  const out: Resource = { attributes: [], droppedAttributesCount: 0 };
+  r.fields(path, (no, wire) => {
+    if (no === 1) return readAttributeInto(r, wire, out.attributes, path);
+    if (no === 2) return readUint32Into(r, wire, path, "droppedAttributesCount", (v) => (out.droppedAttributesCount = v));
+    return false;
+  });
+  return out;
+}
+
+function readScopeSpans(r: Reader, path: string): ScopeSpans {
+  const out: ScopeSpans = {
+    scope: { name: "", version: "", attributes: [], droppedAttributesCount: 0 },
+    spans: [],
+    schemaUrl: "",
+  };
+  r.fields(path, (no, wire) => {
+    switch (no) {
+      case 1:
+        r.expect(WIRE.LEN, wire, at(path, "scope"));
+        out.scope = readScope(r.sub(at(path, "scope")), at(path, "scope"));
+        return true;
+      case 2: {
+        const p = at(path, "spans", out.spans.length);
+        r.expect(WIRE.LEN, wire, p);
+        out.spans.push(readSpan(r.sub(p), p));
+        return true;
+      }
+      case 3:
+        r.expect(WIRE.LEN, wire, at(path, "schemaUrl"));
+        out.schemaUrl = r.string(at(path, "schemaUrl"));
+        return true;
+      default:
+        return false;
+    }
+  });
+  return out;
+}
+
+function readScope(r: Reader, path: string): Scope {
+  const out: Scope = { name: "", version: "", attributes: [], droppedAttributesCount: 0 };
+  r.fields(path, (no, wire) => {
+    switch (no) {
+      case 1:
+        r.expect(WIRE.LEN, wire, at(path, "name"));
+        out.name = r.string(at(path, "name"));
+        return true;
+      case 2:
+        r.expect(WIRE.LEN, wire, at(path, "version"));
+        out.version = r.string(at(path, "version"));
+        return true;
+      case 3:
+        return readAttributeInto(r, wire, out.attributes, path);
+      case 4:
+        return readUint32Into(r, wire, path, "droppedAttributesCount", (v) => (out.droppedAttributesCount = v));
+      default:
+        return false;
+    }
+  });
+  return out;
+}
+
+function readSpan(r: Reader, path: string): Span {
+  const start = r.base;
+  const s: Span = {
+    traceId: "",
+    spanId: "",
+    traceState: "",
+    parentSpanId: "",
+    flags: 0,
+    name: "",
+    kind: 0,
+    startTimeUnixNano: 0n,
+    endTimeUnixNano: 0n,
+    attributes: [],
+    droppedAttributesCount: 0,
+    events: [],
+    droppedEventsCount: 0,
+    links: [],
+    droppedLinksCount: 0,
+    status: { code: 0, message: "" },
+  };
+  r.fields(path, (no, wire) => {
+    switch (no) {
+      case 1:
+        s.traceId = readId(r, wire, at(path, "traceId"), TRACE_ID_BYTES);
+        return true;
+      case 2:
+        s.spanId = readId(r, wire, at(path, "spanId"), SPAN_ID_BYTES);
+        return true;
+      case 3:
+        r.expect(WIRE.LEN, wire, at(path, "traceState"));
+        s.traceState = r.string(at(path, "traceState"));
+        return true;
+      case 4:
+        s.parentSpanId = readId(r, wire, at(path, "parentSpanId"), SPAN_ID_BYTES, true);
+        return true;
+      case 5:
+        r.expect(WIRE.LEN, wire, at(path, "name"));
+        s.name = r.string(at(path, "name"));
+        return true;
+      case 6:
+        return readEnumInto(r, wire, path, "kind", 5, (v) => (s.kind = v));
+      case 7:
+        r.expect(WIRE.I64, wire, at(path, "startTimeUnixNano"));
+        s.startTimeUnixNano = r.fixed64(at(path, "startTimeUnixNano"));
+        return true;
+      case 8:
+        r.expect(WIRE.I64, wire, at(path, "endTimeUnixNano"));
+        s.endTimeUnixNano = r.fixed64(at(path, "endTimeUnixNano"));
+        return true;
+      case 9:
+        return readAttributeInto(r, wire, s.attributes, path);
+      case 10:
+        return readUint32Into(r, wire, path, "droppedAttributesCount", (v) => (s.droppedAttributesCount = v));
+      case 11: {
+        const p = at(path, "events", s.events.length);
+        r.expect(WIRE.LEN, wire, p);
+        s.events.push(readEvent(r.sub(p), p));
+        return true;
+      }
+      case 12:
+        return readUint32Into(r, wire, path, "droppedEventsCount", (v) => (s.droppedEventsCount = v));
+      case 13: {
+        const p = at(path, "links", s.links.length);
+        r.expect(WIRE.LEN, wire, p);
+        s.links.push(readLink(r.sub(p), p));
+        return true;
+      }
+      case 14:
+        return readUint32Into(r, wire, path, "droppedLinksCount", (v) => (s.droppedLinksCount = v));
+      case 15:
+        r.expect(WIRE.LEN, wire, at(path, "status"));
+        s.status = readStatus(r.sub(at(path, "status")), at(path, "status"));
+        return true;
+      case 16:
+        r.expect(WIRE.I32, wire, at(path, "flags"));
+        s.flags = r.fixed32(at(path, "flags"));
+        return true;
+      default:
+        return false;
+    }
+  });
+  if (!s.traceId) throw new DecodeError("missing traceId", path, start);
+  if (!s.spanId) throw new DecodeError("missing spanId", path, start);
+  return s;
+}
+
+function readEvent(r: Reader, path: string): SpanEvent {
+  const e: SpanEvent = { timeUnixNano: 0n, name: "", attributes: [], droppedAttributesCount: 0 };
+  r.fields(path, (no, wire) => {
+    switch (no) {
+      case 1:
+        r.expect(WIRE.I64, wire, at(path, "timeUnixNano"));
+        e.timeUnixNano = r.fixed64(at(path, "timeUnixNano"));
+        return true;
+      case 2:
+        r.expect(WIRE.LEN, wire, at(path, "name"));
+        e.name = r.string(at(path, "name"));
+        return true;
+      case 3:
+        return readAttributeInto(r, wire, e.attributes, path);
+      case 4:
+        return readUint32Into(r, wire, path, "droppedAttributesCount", (v) => (e.droppedAttributesCount = v));
+      default:
+        return false;
+    }
+  });
+  return e;
+}
+
+function readLink(r: Reader, path: string): SpanLink {
+  const start = r.base;
+  const l: SpanLink = { traceId: "", spanId: "", traceState: "", attributes: [], droppedAttributesCount: 0, flags: 0 };
+  r.fields(path, (no, wire) => {
+    switch (no) {
+      case 1:
+        l.traceId = readId(r, wire, at(path, "traceId"), TRACE_ID_BYTES);
+        return true;
+      case 2:
+        l.spanId = readId(r, wire, at(path, "spanId"), SPAN_ID_BYTES);
+        return true;
+      case 3:
+        r.expect(WIRE.LEN, wire, at(path, "traceState"));
+        l.traceState = r.string(at(path, "traceState"));
+        return true;
+      case 4:
+        return readAttributeInto(r, wire, l.attributes, path);
+      case 5:
+        return readUint32Into(r, wire, path, "droppedAttributesCount", (v) => (l.droppedAttributesCount = v));
+      case 6:
+        r.expect(WIRE.I32, wire, at(path, "flags"));
+        l.flags = r.fixed32(at(path, "flags"));
+        return true;
+      default:
+        return false;
+    }
+  });
+  if (!l.traceId || !l.spanId) throw new DecodeError("a link needs a traceId and a spanId", path, start);
+  return l;
+}
+
+function readStatus(r: Reader, path: string): { code: number; message: string } {
+  const st = { code: 0, message: "" };
+  r.fields(path, (no, wire) => {
+    if (no === 2) {
+      r.expect(WIRE.LEN, wire, at(path, "message"));
+      st.message = r.string(at(path, "message"));
+      return true;
+    }
+    if (no === 3) return readEnumInto(r, wire, path, "code", 2, (v) => (st.code = v));
+    return false;
+  });
+  return st;
+}
+
+function readAttributeInto(r: Reader, wire: number, into: KeyValue[], path: string): boolean {
+  const p = at(path, "attributes", into.length);
+  r.expect(WIRE.LEN, wire, p);
+  into.push(readKeyValue(r.sub(p), p));
+  return true;
+}
+
+function readKeyValue(r: Reader, path: string): KeyValue {
+  const out: KeyValue = { key: "", value: { type: "empty" } };
+  r.fields(path, (no, wire) => {
+    if (no === 1) {
+      r.expect(WIRE.LEN, wire, at(path, "key"));
+      out.key = r.string(at(path, "key"));
+      return true;
+    }
+    if (no === 2) {
+      r.expect(WIRE.LEN, wire, at(path, "value"));
+      out.value = readAnyValue(r.sub(at(path, "value")), at(path, "value"));
+      return true;
+    }
+    return false;
+  });
+  return out;
+}
+
+function readAnyValue(r: Reader, path: string): AnyValue {
+  let value: AnyValue = { type: "empty" };
+  r.fields(path, (no, wire) => {
+    switch (no) {
+      case 1:
+        r.expect(WIRE.LEN, wire, at(path, "stringValue"));
+        value = { type: "string", value: r.string(at(path, "stringValue")) };
+        return true;
+      case 2:
+        r.expect(WIRE.VARINT, wire, at(path, "boolValue"));
+        value = { type: "bool", value: r.varint(at(path, "boolValue")) !== 0n };
+        return true;
+      case 3:
+        r.expect(WIRE.VARINT, wire, at(path, "intValue"));
+        value = { type: "int", value: BigInt.asIntN(64, r.varint(at(path, "intValue"))) };
+        return true;
+      case 4:
+        r.expect(WIRE.I64, wire, at(path, "doubleValue"));
+        value = { type: "double", value: r.double(at(path, "doubleValue")) };
+        return true;
+      case 5: {
+        const p = at(path, "arrayValue");
+        r.expect(WIRE.LEN, wire, p);
+        const sub = r.sub(p);
+        const values: AnyValue[] = [];
+        sub.fields(p, (n, w) => {
+          if (n !== 1) return false;
+          const q = at(p, "values", values.length);
+          sub.expect(WIRE.LEN, w, q);
+          values.push(readAnyValue(sub.sub(q), q));
+          return true;
+        });
+        value = { type: "array", values };
+        return true;
+      }
+      case 6: {
+        const p = at(path, "kvlistValue");
+        r.expect(WIRE.LEN, wire, p);
+        const sub = r.sub(p);
+        const values: KeyValue[] = [];
+        sub.fields(p, (n, w) => {
+          if (n !== 1) return false;
+          const q = at(p, "values", values.length);
+          sub.expect(WIRE.LEN, w, q);
+          values.push(readKeyValue(sub.sub(q), q));
+          return true;
+        });
+        value = { type: "kvlist", values };
+        return true;
+      }
+      case 7:
+        r.expect(WIRE.LEN, wire, at(path, "bytesValue"));
+        value = { type: "bytes", value: new Uint8Array(r.bytes(at(path, "bytesValue"))) };
+        return true;
+      default:
+        return false;
+    }
+  });
+  return value;
+}
+
+function readId(r: Reader, wire: number, path: string, size: number, mayBeEmpty = false): string {
+  r.expect(WIRE.LEN, wire, path);
+  const start = r.fieldStart;
+  const bytes = r.bytes(path);
+  if (bytes.length === 0 && mayBeEmpty) return "";
+  if (bytes.length !== size) r.fail(`expected ${size} bytes, found ${bytes.length}`, path, start);
+  if (bytes.every((b) => b === 0)) r.fail("an all-zero id is invalid", path, start);
+  return Buffer.from(bytes).toString("hex");
+}
+
+function readUint32Into(r: Reader, wire: number, path: string, key: string, set: (v: number) => void): boolean {
+  r.expect(WIRE.VARINT, wire, at(path, key));
+  set(r.uint32(at(path, key)));
+  return true;
+}
+
+function readEnumInto(r: Reader, wire: number, path: string, key: string, max: number, set: (v: number) => void): boolean {
+  const p = at(path, key);
+  r.expect(WIRE.VARINT, wire, p);
+  const start = r.fieldStart;
+  const v = r.uint32(p);
+  if (v > max) r.fail(`unknown enum value ${v} (expected 0 to ${max})`, p, start);
+  set(v);
+  return true;
+}
+
+// ---------------------------------------------------------------- encoding
+
+type Writer = protobuf.Writer;
+const LEN = (no: number): number => (no << 3) | WIRE.LEN;
+
+export function encodeProtoRequest(request: TraceRequest): Uint8Array {
+  const w = protobuf.Writer.create();
+  for (const rs of request.resourceSpans) {
+    w.uint32(LEN(1)).fork();
+    writeResourceSpans(w, rs);
+    w.ldelim();
+  }
+  return w.finish();
+}
+
+function writeResourceSpans(w: Writer, rs: ResourceSpans): void {
+  w.uint32(LEN(1)).fork();
+  writeAttributes(w, 1, rs.resource.attributes);
+  if (rs.resource.droppedAttributesCount) w.uint32((2 << 3) | WIRE.VARINT).uint32(rs.resource.droppedAttributesCount);
+  w.ldelim();
+  for (const ss of rs.scopeSpans) {
+    w.uint32(LEN(2)).fork();
+    writeScopeSpans(w, ss);
+    w.ldelim();
+  }
+  if (rs.schemaUrl) w.uint32(LEN(3)).string(rs.schemaUrl);
+}
+
+function writeScopeSpans(w: Writer, ss: ScopeSpans): void {
+  w.uint32(LEN(1)).fork();
+  if (ss.scope.name) w.uint32(LEN(1)).string(ss.scope.name);
+  if (ss.scope.version) w.uint32(LEN(2)).string(ss.scope.version);
+  writeAttributes(w, 3, ss.scope.attributes);
+  if (ss.scope.droppedAttributesCount) w.uint32((4 << 3) | WIRE.VARINT).uint32(ss.scope.droppedAttributesCount);
+  w.ldelim();
+  for (const s of ss.spans) {
+    w.uint32(LEN(2)).fork();
+    writeSpan(w, s);
+    w.ldelim();
+  }
+  if (ss.schemaUrl) w.uint32(LEN(3)).string(ss.schemaUrl);
+}
+
+function writeSpan(w: Writer, s: Span): void {
+  w.uint32(LEN(1)).bytes(hex(s.traceId));
+  w.uint32(LEN(2)).bytes(hex(s.spanId));
+  if (s.traceState) w.uint32(LEN(3)).string(s.traceState);
+  if (s.parentSpanId) w.uint32(LEN(4)).bytes(hex(s.parentSpanId));
+  if (s.name) w.uint32(LEN(5)).string(s.name);
+  if (s.kind) w.uint32((6 << 3) | WIRE.VARINT).uint32(s.kind);
+  writeFixed64(w, 7, s.startTimeUnixNano);
+  writeFixed64(w, 8, s.endTimeUnixNano);
+  writeAttributes(w, 9, s.attributes);
+  if (s.droppedAttributesCount) w.uint32((10 << 3) | WIRE.VARINT).uint32(s.droppedAttributesCount);
+  for (const e of s.events) {
+    w.uint32(LEN(11)).fork();
+    writeFixed64(w, 1, e.timeUnixNano);
+    if (e.name) w.uint32(LEN(2)).string(e.name);
+    writeAttributes(w, 3, e.attributes);
+    if (e.droppedAttributesCount) w.uint32((4 << 3) | WIRE.VARINT).uint32(e.droppedAttributesCount);
+    w.ldelim();
+  }
+  if (s.droppedEventsCount) w.uint32((12 << 3) | WIRE.VARINT).uint32(s.droppedEventsCount);
+  for (const l of s.links) {
+    w.uint32(LEN(13)).fork();
+    w.uint32(LEN(1)).bytes(hex(l.traceId));
+    w.uint32(LEN(2)).bytes(hex(l.spanId));
+    if (l.traceState) w.uint32(LEN(3)).string(l.traceState);
+    writeAttributes(w, 4, l.attributes);
+    if (l.droppedAttributesCount) w.uint32((5 << 3) | WIRE.VARINT).uint32(l.droppedAttributesCount);
+    if (l.flags) w.uint32((6 << 3) | WIRE.I32).fixed32(l.flags);
+    w.ldelim();
+  }
+  if (s.droppedLinksCount) w.uint32((14 << 3) | WIRE.VARINT).uint32(s.droppedLinksCount);
+  if (s.status.code || s.status.message) {
+    w.uint32(LEN(15)).fork();
+    if (s.status.message) w.uint32(LEN(2)).string(s.status.message);
+    if (s.status.code) w.uint32((3 << 3) | WIRE.VARINT).uint32(s.status.code);
+    w.ldelim();
+  }
+  if (s.flags) w.uint32((16 << 3) | WIRE.I32).fixed32(s.flags);
+}
+
+function writeFixed64(w: Writer, no: number, value: bigint): void {
+  if (value === 0n) return;
+  w.uint32((no << 3) | WIRE.I64)
+    .fixed32(Number(value & 0xffffffffn))
+    .fixed32(Number((value >> 32n) & 0xffffffffn));
+}
+
+function writeAttributes(w: Writer, no: number, attributes: readonly KeyValue[]): void {
+  for (const a of attributes) {
+    w.uint32(LEN(no)).fork();
+    writeKeyValue(w, a);
+    w.ldelim();
+  }
+}
+
+function writeKeyValue(w: Writer, a: KeyValue): void {
+  w.uint32(LEN(1)).string(a.key);
+  w.uint32(LEN(2)).fork();
+  writeAnyValue(w, a.value);
+  w.ldelim();
+}
+
+function writeAnyValue(w: Writer, v: AnyValue): void {
+  switch (v.type) {
+    case "string":
+      w.uint32(LEN(1)).string(v.value);
+      return;
+    case "bool":
+      w.uint32((2 << 3) | WIRE.VARINT).bool(v.value);
+      return;
+    case "int": {
+      const u = BigInt.asUintN(64, v.value);
+      // protobufjs takes 64-bit values as {low, high} halves; no Long library needed.
+      const bits = { low: Number(u & 0xffffffffn), high: Number(u >> 32n) } as unknown as number;
+      w.uint32((3 << 3) | WIRE.VARINT).int64(bits);
+      return;
+    }
+    case "double":
+      w.uint32((4 << 3) | WIRE.I64).double(v.value);
+      return;
+    case "array":
+      w.uint32(LEN(5)).fork();
+      for (const item of v.values) {
+        w.uint32(LEN(1)).fork();
+        writeAnyValue(w, item);
+        w.ldelim();
+      }
+      w.ldelim();
+      return;
+    case "kvlist":
+      w.uint32(LEN(6)).fork();
+      for (const item of v.values) {
+        w.uint32(LEN(1)).fork();
+        writeKeyValue(w, item);
+        w.ldelim();
+      }
+      w.ldelim();
+      return;
+    case "bytes":
+      w.uint32(LEN(7)).bytes(v.value);
+      return;
+    case "empty":
+      return;
+  }
+}
+
+const hex = (id: string): Uint8Array => Buffer.from(id, "hex");
+
+/** An ExportTraceServiceResponse with no partial success: the empty message. */
+export const EMPTY_EXPORT_RESPONSE = new Uint8Array(0);
+
+/** The rejected-span count of an ExportTraceServiceResponse (partial_success = 1 { rejected_spans = 1 }). */
+export function decodeExportResponse(bytes: Uint8Array): { rejectedSpans: bigint; errorMessage: string } {
+  const r = new Reader(bytes, 0);
+  const out = { rejectedSpans: 0n, errorMessage: "" };
+  r.fields("", (no, wire) => {
+    if (no !== 1 || wire !== WIRE.LEN) return false;
+    const sub = r.sub("partialSuccess");
+    sub.fields("partialSuccess", (n, w) => {
+      if (n === 1 && w === WIRE.VARINT) out.rejectedSpans = BigInt.asIntN(64, sub.varint("rejectedSpans"));
+      else if (n === 2 && w === WIRE.LEN) out.errorMessage = sub.string("errorMessage");
+      else return false;
+      return true;
+    });
+    return true;
+  });
+  return out;
+}
