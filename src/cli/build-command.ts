@@ -1,12 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { loadDescriptionFile } from "../build/load.js";
-import { generate } from "../build/generate.js";
-import { hasErrors } from "../diagnostics/diagnostic.js";
 import { writeAtomically } from "../emit/write-atomically.js";
-import { renderDiagnostics, summary, type Format } from "./render-diagnostics.js";
-import { defaultDescriptionFile, loadDistribution, pickEnvironments } from "./options.js";
+import type { Format } from "./render-diagnostics.js";
+import { generateOrReport } from "./generate-or-report.js";
 
 interface BuildOptions {
   file?: string;
@@ -46,21 +43,8 @@ Examples:
 }
 
 async function runBuild(options: BuildOptions): Promise<number> {
-  const file = options.file ?? defaultDescriptionFile();
-  const loaded = await loadDescriptionFile(file);
-  const color = process.stderr.isTTY ?? false;
-  if (!loaded.ok) {
-    process.stderr.write(renderDiagnostics(loaded.diagnostics, options.format, color));
-    return 1;
-  }
-  const environments = pickEnvironments(options.env, Object.keys(loaded.loaded.description.environments));
-  const distribution = await loadDistribution(options.manifest);
-  const result = generate(loaded.loaded, { environments, ...(distribution ? { distribution } : {}) });
-  if (result.diagnostics.length > 0) process.stderr.write(renderDiagnostics(result.diagnostics, options.format, color));
-  if (hasErrors(result.diagnostics)) {
-    process.stderr.write(`${summary(result.diagnostics)}; nothing written\n`);
-    return 1;
-  }
+  const result = await generateOrReport(options, "; nothing written");
+  if (!result) return 1;
   const files = result.outputs.flatMap((o) => o.files);
   if (options.check) {
     const stale: string[] = [];

@@ -1,10 +1,7 @@
 import type { Command } from "commander";
-import { loadDescriptionFile } from "../build/load.js";
-import { generate } from "../build/generate.js";
 import { validateWithBinary } from "../collector/validate-binary.js";
-import { hasErrors } from "../diagnostics/diagnostic.js";
-import { renderDiagnostics, summary, type Format } from "./render-diagnostics.js";
-import { defaultDescriptionFile, loadDistribution, pickEnvironments } from "./options.js";
+import type { Format } from "./render-diagnostics.js";
+import { generateOrReport } from "./generate-or-report.js";
 
 interface ValidateOptions {
   file?: string;
@@ -39,21 +36,8 @@ Example:
 }
 
 async function runValidate(options: ValidateOptions): Promise<number> {
-  const file = options.file ?? defaultDescriptionFile();
-  const color = process.stderr.isTTY ?? false;
-  const loaded = await loadDescriptionFile(file);
-  if (!loaded.ok) {
-    process.stderr.write(renderDiagnostics(loaded.diagnostics, options.format, color));
-    return 1;
-  }
-  const environments = pickEnvironments(options.env, Object.keys(loaded.loaded.description.environments));
-  const distribution = await loadDistribution(options.manifest);
-  const result = generate(loaded.loaded, { environments, ...(distribution ? { distribution } : {}) });
-  if (result.diagnostics.length > 0) process.stderr.write(renderDiagnostics(result.diagnostics, options.format, color));
-  if (hasErrors(result.diagnostics)) {
-    process.stderr.write(`${summary(result.diagnostics)}\n`);
-    return 1;
-  }
+  const result = await generateOrReport(options);
+  if (!result) return 1;
   let failed = 0;
   for (const output of result.outputs) {
     if (!options.binary) {
