@@ -49,8 +49,11 @@ die() { printf '[build-collector %4ds] ERROR: %s\n' "$((SECONDS - START))" "$*" 
 
 # --- 1. Go present and new enough ---------------------------------------------------------------
 phase "checking Go"
-command -v "$GO" >/dev/null 2>&1 \
+GO_PATH="$(command -v "$GO" 2>/dev/null)" \
   || die "Go not found (looked for '$GO' on PATH). Install Go >= ${GO_MIN_MAJOR}.${GO_MIN_MINOR} from https://go.dev/dl/ or set GO=/path/to/go."
+GO="$GO_PATH"
+# The builder runs the first `go` on PATH: make that the one checked here.
+export PATH="$(dirname "$GO_PATH"):$PATH"
 # GOTOOLCHAIN=local: use the Go that is installed, never download another toolchain behind our back.
 export GOTOOLCHAIN=local
 GO_VERSION_LINE="$("$GO" version)" || die "'$GO version' failed"
