@@ -87,7 +87,7 @@ describe("tail sampling per flow", () => {
     expect(slow?.and?.and_sub_policy[1]).toEqual({ name: "slow", type: "latency", latency: { threshold_ms: 900_000 } });
   });
 
-  it("wraps the no-flow rule in an `and` even at 100%, because a bare inverted match vetoes every other policy", () => {
+  it("wraps the no-flow rule in an `and` even at 100%, where an inverted match never vetoes other policies", () => {
     const unmatched = policies(shop, "dev").find((p) => p.name === "unmatched");
     expect(unmatched?.type).toBe("and");
     expect(policies(shop, "dev").filter((p) => p.string_attribute?.invert_match)).toEqual([]);

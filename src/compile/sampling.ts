@@ -63,8 +63,8 @@ export function compileSampling(pipeline: ResolvedPipeline): Fragment {
     type: "string_attribute",
     string_attribute: { key, values: flowNames, invert_match: true },
   };
-  // An inverted match outside an `and` vetoes every other policy at this release (a trace in a flow
-  // would be dropped even when in error), so "no flow" is always wrapped, even at 100%.
+  // Wrapped in an `and` even at 100%: a bare inverted match has vetoed every other policy in
+  // earlier releases of the processor, while inside `and` it has always meant plain "not sampled".
   if (unmatched > 0) {
     policies.push({ name: "unmatched", type: "and", and: { and_sub_policy: [outsideFlows, share(unmatched)] } });
   }
