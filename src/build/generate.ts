@@ -5,6 +5,7 @@ import { checkComponentConfigs, type ConfigProblem } from "../check/components.j
 import { checkPipelineGraph } from "../check/graph.js";
 import { checkAgainstDistribution } from "../check/manifest.js";
 import { compileCollectorConfig } from "../compile/index.js";
+import { compileFlowHealth } from "../health/index.js";
 import { renderCollectorYaml, referencedEnvVars } from "../emit/render.js";
 import type { OutputFile } from "../emit/write-atomically.js";
 import { lintEnvironment } from "../lint/index.js";
@@ -28,7 +29,7 @@ export interface GeneratedEnvironment {
 
 /** Further files generated per environment from the same resolved description. */
 export type ArtifactCompiler = (env: ResolvedEnvironment, config: CollectorConfig) => OutputFile[];
-const ARTIFACTS: readonly ArtifactCompiler[] = [];
+const ARTIFACTS: readonly ArtifactCompiler[] = [compileFlowHealth];
 
 export interface GenerateOptions {
   environments?: readonly string[];

@@ -66,6 +66,17 @@ export const Flow = Type.Object(
           error_ratio: Type.Optional(
             refine(Percentage, { description: "Share of failed traces above which the flow alerts." }),
           ),
+          for: Type.Optional(
+            refine(Duration, {
+              description: "How long a threshold must stay crossed before the alert fires. Default: 5m.",
+            }),
+          ),
+          hop_share_jump: Type.Optional(
+            refine(Percentage, {
+              description:
+                "Rise of a hop's share of the flow's time, in percentage points over its average of the hour before, above which the flow alerts. Default: 20%.",
+            }),
+          ),
         },
         { ...strict, description: "Thresholds for the flow's alerting rules." },
       ),
@@ -183,6 +194,13 @@ export const PrometheusExporter = Type.Object(
     ),
     max_series: Type.Optional(
       Type.Integer({ minimum: 1, default: 5000, description: "Cap on distinct label sets per metric." }),
+    ),
+    scrape_targets: Type.Optional(
+      Type.Array(HostPort, {
+        default: [],
+        description:
+          "Addresses Prometheus scrapes the flow metrics at. Empty: the endpoint, a wildcard host (0.0.0.0, ::) read as localhost.",
+      }),
     ),
   },
   { ...strict, description: "Flow metrics (span metrics) exposed for Prometheus to scrape." },
