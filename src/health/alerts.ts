@@ -57,7 +57,7 @@ export function alertingRules(pipeline: ResolvedPipeline): RuleGroup<AlertingRul
         for: alerts.for,
         labels: labels("warning"),
         annotations: {
-          summary: `${flow.title}: hop {{ $labels.${HOP_LABEL.index} }} ({{ $labels.${HOP_LABEL.service} }}) takes {{ $value | humanizePercentage }} more of the flow's time than in the hour before`,
+          summary: `${flow.title}: hop {{ $labels.${HOP_LABEL.index} }} ({{ $labels.${HOP_LABEL.service} }}) takes +{{ $value | humanizePercentage }} of the flow's time against its average of the hour before`,
           description: `A hop's share of the time spent in ${name} rose by more than ${percent(alerts.hop_share_jump)} percentage points: a new bottleneck.`,
         },
       },
