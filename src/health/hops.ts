@@ -1,5 +1,5 @@
 import type { ResolvedPipeline } from "../resolve/resolve.js";
-import { eq, notEmpty, oneOf, type Matcher } from "./promql.js";
+import { eq, notEmpty, type Matcher } from "./promql.js";
 import { LABEL, SPAN_KIND, labelOf } from "./span-metrics.js";
 
 /*
@@ -9,9 +9,9 @@ import { LABEL, SPAN_KIND, labelOf } from "./span-metrics.js";
  * - a service reached after a RabbitMQ hop is entered by CONSUMER spans, any other later hop by
  *   SERVER spans. That also tells apart two visits to one service (costing enters the CRM API first
  *   over HTTP, then from the queue);
- * - the first hop has no caller: a browser starts the flow with the requests it makes (CLIENT), a
- *   worker with a job of its own or a message (INTERNAL or CONSUMER), an HTTP or gRPC service with a
- *   request from outside (SERVER);
+ * - the first hop has no caller on the path: a browser starts the flow with the requests it makes
+ *   (CLIENT), a worker with a job of its own (INTERNAL; a message would put its publisher first on
+ *   the path), an HTTP or gRPC service with a request from outside (SERVER);
  * - RabbitMQ and PostgreSQL emit no spans of their own: they are seen through the PRODUCER or CLIENT
  *   spans of the service before them on the path, narrowed to spans that name a queue or a table
  *   when that attribute is a metrics dimension. Without `db.collection.name` among the dimensions a
@@ -34,17 +34,17 @@ const INFRASTRUCTURE: Record<string, { kind: string; attribute: string }> = {
   postgresql: { kind: SPAN_KIND.client, attribute: "db.collection.name" },
 };
 
-const FIRST_HOP_KINDS: Record<string, readonly string[]> = {
-  browser: [SPAN_KIND.client],
-  worker: [SPAN_KIND.internal, SPAN_KIND.consumer],
-  http: [SPAN_KIND.server],
-  grpc: [SPAN_KIND.server],
+const FIRST_HOP_KIND: Record<string, string> = {
+  browser: SPAN_KIND.client,
+  worker: SPAN_KIND.internal,
+  http: SPAN_KIND.server,
+  grpc: SPAN_KIND.server,
 };
 
-function firstHopKinds(kind: string): readonly string[] {
-  const kinds = FIRST_HOP_KINDS[kind];
-  if (!kinds) throw new Error(`no first-hop span kinds for a ${kind} service`);
-  return kinds;
+function firstHopKind(kind: string): string {
+  const spanKind = FIRST_HOP_KIND[kind];
+  if (!spanKind) throw new Error(`no first-hop span kind for a ${kind} service`);
+  return spanKind;
 }
 
 export function flowHops(pipeline: ResolvedPipeline, flowName: string): Hop[] {
@@ -92,11 +92,11 @@ function hopMatchers(
     ];
   }
   const previous = position > 0 ? (path[position - 1] as string) : undefined;
-  const kinds =
+  const entry =
     previous === undefined
-      ? firstHopKinds(kind)
+      ? firstHopKind(kind)
       : kindOf(previous) === "rabbitmq"
-        ? [SPAN_KIND.consumer]
-        : [SPAN_KIND.server];
-  return [eq(LABEL.service, service), oneOf(LABEL.spanKind, kinds)];
+        ? SPAN_KIND.consumer
+        : SPAN_KIND.server;
+  return [eq(LABEL.service, service), eq(LABEL.spanKind, entry)];
 }

@@ -5,14 +5,12 @@
 
 export interface Matcher {
   label: string;
-  op: "=" | "!=" | "=~";
+  op: "=" | "!=";
   value: string;
 }
 
 export const eq = (label: string, value: string): Matcher => ({ label, op: "=", value });
 export const notEmpty = (label: string): Matcher => ({ label, op: "!=", value: "" });
-export const oneOf = (label: string, values: readonly string[]): Matcher =>
-  values.length === 1 ? eq(label, values[0] as string) : { label, op: "=~", value: values.join("|") };
 
 /** `metric{a="b",…}`: JSON string quoting is PromQL's double-quoted string syntax for these values. */
 export function selector(metric: string, matchers: readonly Matcher[] = []): string {
