@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import { parse } from "yaml";
@@ -47,6 +47,21 @@ let scratch: string;
 /** Results of every process, started together in beforeAll and asserted one by one below. */
 const r: Record<string, Run> = {};
 const files: Record<string, string | undefined> = {};
+let firstBuild = new Map<string, Buffer>();
+
+/** Every file under a directory, by relative path, with its bytes. */
+async function tree(dir: string): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  const walk = async (d: string): Promise<void> => {
+    for (const entry of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, entry.name);
+      if (entry.isDirectory()) await walk(p);
+      else out.set(relative(dir, p), await readFile(p));
+    }
+  };
+  await walk(dir).catch(() => undefined);
+  return out;
+}
 
 const read = (path: string): Promise<string | undefined> => readFile(path, "utf8").catch(() => undefined);
 const ls = (path: string): Promise<string[]> => readdir(path).then((e) => e.sort(), () => []);
@@ -84,6 +99,7 @@ beforeAll(async () => {
   // Defaults: tracing.yaml in the working directory, into configs/; then --check before and after an edit.
   const defaults = async () => {
     r["default"] = await tracegen(["build"], project);
+    firstBuild = await tree(join(project, "configs"));
     for (const env of ENVIRONMENTS) files[`default/${env}`] = await read(join(project, "configs", env, "collector.yaml"));
     r["checkFresh"] = await tracegen(["build", "--check"], project);
     const prod = join(project, "configs", "prod", "collector.yaml");
@@ -184,16 +200,19 @@ describe("build", () => {
     expect(code, stderr).toBe(0);
     expect(await ls(join(scratch, "project", "configs"))).toEqual(ENVIRONMENTS);
     for (const env of Object.keys(reference.environments)) {
-      expect(stdout).toContain(`wrote ${join("configs", env, "collector.yaml")}`);
-      expect(await ls(join(scratch, "project", "configs", env))).toEqual(["collector.yaml"]);
+      expect(stdout).toContain(`wrote ${join("configs", env, "collector.yaml")}\n`);
+      expect(await ls(join(scratch, "project", "configs", env))).toContain("collector.yaml");
     }
+    // Every file it says it wrote is there, and nothing else.
+    const wrote = stdout.trim().split("\n").map((l) => l.replace(/^wrote configs\//, ""));
+    expect(wrote.sort()).toEqual([...firstBuild.keys()].sort());
     expect(ENVIRONMENTS).toEqual(Object.keys(reference.environments).sort());
   });
 
   it("--check exits 0 when the files are up to date", () => {
     const { code, stdout, stderr } = r["checkFresh"] as Run;
     expect(code, stderr).toBe(0);
-    expect(stdout).toContain("3 files up to date");
+    expect(stdout).toBe(`${firstBuild.size} files up to date\n`);
   });
 
   it("--check exits 1 after a generated file is edited, naming only that file, and rewrites nothing", () => {
@@ -216,7 +235,9 @@ describe("build", () => {
     const { code, stdout, stderr } = r["onlyProd"] as Run;
     expect(code, stderr).toBe(0);
     expect(await ls(join(scratch, "only-prod"))).toEqual(["prod"]);
-    expect(stdout.trim().split("\n")).toEqual([`wrote ${join(scratch, "only-prod", "prod", "collector.yaml")}`]);
+    const wrote = stdout.trim().split("\n");
+    expect(wrote).toContain(`wrote ${join(scratch, "only-prod", "prod", "collector.yaml")}`);
+    for (const line of wrote) expect(line.startsWith(`wrote ${join(scratch, "only-prod", "prod")}/`), line).toBe(true);
   });
 
   it("--env with an unknown environment is a usage error (exit 2) and writes nothing", () => {
@@ -227,15 +248,13 @@ describe("build", () => {
     expect(existsSync(join(scratch, "unknown-env"))).toBe(false);
   });
 
-  it("is deterministic: two builds are byte-identical", async () => {
+  it("is deterministic: two builds are byte-identical, file for file", async () => {
     expect((r["again"] as Run).code).toBe(0);
-    for (const env of ENVIRONMENTS) {
-      // The first build's files as read right after it (prod is edited later for --check).
-      const first = files[`default/${env}`];
-      expect(first?.length).toBeGreaterThan(100);
-      const second = await readFile(join(scratch, "again", env, "collector.yaml"));
-      expect(Buffer.from(first ?? "", "utf8").equals(second), env).toBe(true);
-    }
+    // The first build's files as read right after it (prod is edited later for --check).
+    const second = await tree(join(scratch, "again"));
+    expect([...second.keys()].sort()).toEqual([...firstBuild.keys()].sort());
+    for (const env of ENVIRONMENTS) expect(second.has(join(env, "collector.yaml"))).toBe(true);
+    for (const [path, bytes] of firstBuild) expect(bytes.equals(second.get(path) as Buffer), path).toBe(true);
   });
 
   it("starts every file with a header naming the source, its sha256 prefix and the tracegen version", () => {
