@@ -1,0 +1,350 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import getPort from "get-port";
+import type { CollectorConfig } from "../collector/components.js";
+import { compileCollectorConfig } from "../compile/index.js";
+import { ID } from "../compile/ids.js";
+import { referencedEnvVars, renderCollectorYaml } from "../emit/render.js";
+import type { ResolvedEnvironment } from "../resolve/resolve.js";
+import { durationMs } from "../schema/units.js";
+import { CollectorFailure, sleep, startCollector, type CollectorProcess, type ProcessUsage } from "./collector-process.js";
+import { countedSpans, parsePrometheusText, scrape, type Sample } from "./prometheus.js";
+import { runtimePipeline, type RuntimeAddresses } from "./runtime-pipeline.js";
+import type { Batch, SendPlan } from "./schedule.js";
+import { createSender, type SendOutcome, type Sender } from "./sender.js";
+import { startSink, type Received, type Sink } from "./sink.js";
+import { makeTlsMaterial, type TlsMaterial } from "./tls-material.js";
+
+/*
+ * One replay, end to end: the environment's config with run-time addresses and secrets,
+ * the real collector, the sink where Jaeger would be, the fixtures sent on their schedule,
+ * the wait for sampling decisions, and a scrape of the flow metrics. It records what
+ * happened; judging it is the checks' job.
+ */
+
+export type Protocol = "grpc" | "http";
+
+export interface ReplaySetup {
+  env: ResolvedEnvironment;
+  plan: SendPlan;
+  collector: string;
+  protocol?: Protocol;
+  /** Replaces the config's decision_wait; the report states both values. */
+  decisionWait?: string;
+  /** Tests break the generated config on purpose through this; the CLI never sets it. */
+  tamper?: (config: CollectorConfig) => void;
+  onProgress?: (progress: Progress) => void;
+  provenance?: { source: string; sha256: string; version: string };
+}
+
+export type Progress =
+  | { phase: "starting" }
+  | { phase: "sending"; spans: number; total: number }
+  | { phase: "waiting"; remainingMs: number; totalMs: number }
+  | { phase: "metrics" }
+  | { phase: "stopping" };
+
+export interface SentBatch {
+  batch: Batch;
+  /** Milliseconds after the replay started at which the request went out. */
+  sentAtMs: number;
+  outcome: SendOutcome;
+}
+
+export interface ReplayRecord {
+  environment: string;
+  protocol: Protocol;
+  sinkProtocol: Protocol;
+  tls: boolean;
+  auth: string;
+  decisionWait: { configured: string; used: string };
+  /** The HMAC key the collector was given, so pseudonyms can be checked. */
+  pseudonymKey: string;
+  config: CollectorConfig;
+  plan: SendPlan;
+  sent: SentBatch[];
+  /** Wall-clock ms (Date.now()) at which sending started; sentAtMs and arrival times relate to it. */
+  startedAt: number;
+  sendMs: number;
+  received: Received[];
+  garbage: string[];
+  metrics: { samples: Sample[]; error?: string };
+  usage: { atReady: ProcessUsage; atEnd: ProcessUsage };
+  collectorLog: string[];
+}
+
+export class ReplayFailure extends Error {}
+
+const START_ATTEMPTS = 3;
+
+export async function runReplay(setup: ReplaySetup): Promise<ReplayRecord> {
+  const { pipeline } = setup.env;
+  if (pipeline.receivers.otlp.auth === "oidc")
+    throw new ReplayFailure(
+      `environment ${setup.env.name} authenticates senders with OIDC; a replay can stand in for bearer-token auth only`,
+    );
+  const offered: Protocol[] = [
+    ...(pipeline.receivers.otlp.grpc !== undefined ? (["grpc"] as const) : []),
+    ...(pipeline.receivers.otlp.http !== undefined ? (["http"] as const) : []),
+  ];
+  const protocol = setup.protocol ?? offered[0];
+  if (!protocol || !offered.includes(protocol))
+    throw new ReplayFailure(
+      `environment ${setup.env.name}'s receiver offers ${offered.join(" and ") || "no protocol"}, not ${setup.protocol}`,
+    );
+  const dir = await mkdtemp(join(tmpdir(), "tracegen-replay-"));
+  try {
+    const tls = pipeline.tls === "off" ? undefined : await makeTlsMaterial(dir);
+    const token = pipeline.receivers.otlp.auth === "bearer_token" ? randomBytes(24).toString("hex") : undefined;
+    const tokenFile = join(dir, "ingest-token");
+    if (token) await writeFile(tokenFile, token, { mode: 0o600 });
+    const pseudonymKey = randomBytes(32).toString("hex");
+    const sinkProtocol = pipeline.exporters.jaeger.protocol;
+    const sink = await startSink(
+      sinkProtocol,
+      tls && pipeline.tls !== "off"
+        ? {
+            ca: tls.ca,
+            cert: tls.sink.cert,
+            key: tls.sink.key,
+            requireClientCert: pipeline.tls.client_auth === "required",
+            minVersion: pipeline.tls.min_version === "1.2" ? "TLSv1.2" : "TLSv1.3",
+          }
+        : undefined,
+    );
+    try {
+      setup.onProgress?.({ phase: "starting" });
+      const started = await startWithFreePorts(setup, dir, sink, tls, token ? tokenFile : undefined, pseudonymKey);
+      const { collector, config, addresses, decisionWait } = started;
+      try {
+        return await Promise.race([
+          drive(setup, protocol, collector, config, addresses, sink, tls, token),
+          collector.exited,
+        ]).then((partial) => ({
+          ...partial,
+          environment: setup.env.name,
+          protocol,
+          sinkProtocol,
+          tls: tls !== undefined,
+          auth: pipeline.receivers.otlp.auth,
+          decisionWait,
+          pseudonymKey,
+          config,
+          plan: setup.plan,
+          received: sink.received,
+          garbage: sink.garbage,
+          collectorLog: collector.logTail(),
+        }));
+      } finally {
+        setup.onProgress?.({ phase: "stopping" });
+        await collector.stop();
+      }
+    } finally {
+      await sink.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+interface Started {
+  collector: CollectorProcess;
+  config: CollectorConfig;
+  addresses: RuntimeAddresses;
+  decisionWait: { configured: string; used: string };
+}
+
+/** Ports are picked free just before the collector binds them; if another process wins the race, pick again. */
+async function startWithFreePorts(
+  setup: ReplaySetup,
+  dir: string,
+  sink: Sink,
+  tls: TlsMaterial | undefined,
+  tokenFile: string | undefined,
+  pseudonymKey: string,
+): Promise<Started> {
+  for (let attempt = 1; ; attempt++) {
+    const port = async () => `127.0.0.1:${await getPort({ host: "127.0.0.1" })}`;
+    const { otlp } = setup.env.pipeline.receivers;
+    const addresses: RuntimeAddresses = {
+      ...(otlp.grpc !== undefined ? { grpc: await port() } : {}),
+      ...(otlp.http !== undefined ? { http: await port() } : {}),
+      prometheus: await port(),
+      health: await port(),
+      ownMetrics: await port(),
+      jaeger: sink.endpoint,
+      ...(tls ? { tls: { caFile: tls.caFile, certFile: tls.collector.certFile, keyFile: tls.collector.keyFile } } : {}),
+      ...(tokenFile ? { tokenFile } : {}),
+      pseudonymKey,
+    };
+    const runtime = runtimePipeline(setup.env.pipeline, addresses);
+    const config = compileCollectorConfig({ ...setup.env, pipeline: runtime.pipeline });
+    const sampler = config.processors[ID.tailSampling] as { decision_wait: string } | undefined;
+    const configured = sampler?.decision_wait ?? setup.env.pipeline.sampling.decision_wait;
+    if (sampler && setup.decisionWait) sampler.decision_wait = setup.decisionWait;
+    setup.tamper?.(config);
+    const yaml = renderCollectorYaml(config, {
+      ...(setup.provenance ?? { source: "replay", sha256: "0".repeat(64), version: "replay" }),
+      environment: setup.env.name,
+    });
+    const env = collectorEnvironment(yaml, runtime.env);
+    const configFile = join(dir, "collector.yaml");
+    await writeFile(configFile, yaml);
+    const collector = startCollector(setup.collector, configFile, env);
+    try {
+      await collector.waitHealthy(`http://${addresses.health}/`, 30_000);
+      return { collector, config, addresses, decisionWait: { configured, used: sampler?.decision_wait ?? configured } };
+    } catch (error) {
+      await collector.stop();
+      const portTaken = error instanceof CollectorFailure && error.logTail.some((l) => /address already in use/.test(l));
+      if (!portTaken || attempt >= START_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** Only what the config references, plus PATH: the collector never sees the harness's own environment. */
+function collectorEnvironment(yaml: string, provided: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = { PATH: process.env["PATH"] ?? "/usr/bin:/bin" };
+  const missing: string[] = [];
+  for (const name of referencedEnvVars(yaml)) {
+    const value = provided[name] ?? process.env[name];
+    if (value === undefined) missing.push(name);
+    else env[name] = value;
+  }
+  if (missing.length > 0)
+    throw new ReplayFailure(`the config references \${env:${missing.join("}, ${env:")}} and the replay cannot provide it`);
+  return env;
+}
+
+type Driven = Pick<ReplayRecord, "sent" | "startedAt" | "sendMs" | "metrics" | "usage">;
+
+async function drive(
+  setup: ReplaySetup,
+  protocol: Protocol,
+  collector: CollectorProcess,
+  config: CollectorConfig,
+  addresses: RuntimeAddresses,
+  sink: Sink,
+  tls: TlsMaterial | undefined,
+  token: string | undefined,
+): Promise<Driven> {
+  const atReady = await collector.usage();
+  const endpoint = protocol === "grpc" ? addresses.grpc! : addresses.http!;
+  const sender = createSender({
+    protocol,
+    endpoint,
+    ...(tls ? { tls: { ca: tls.ca, cert: tls.sender.cert, key: tls.sender.key } } : {}),
+    ...(token ? { token } : {}),
+  });
+  const startedAt = Date.now();
+  let sent: SentBatch[];
+  try {
+    sent = await sendPlan(setup, sender, startedAt, collector);
+  } finally {
+    sender.close();
+  }
+  const sendMs = Date.now() - startedAt;
+  await waitForDecisions(setup, config, sent, startedAt, sink);
+  setup.onProgress?.({ phase: "metrics" });
+  const metrics = await collectFlowMetrics(config, addresses.prometheus, tls, setup.plan.spans, startedAt + sendMs);
+  const atEnd = await collector.usage();
+  return { sent, startedAt, sendMs, metrics, usage: { atReady, atEnd } };
+}
+
+const IN_FLIGHT = 4;
+
+async function sendPlan(setup: ReplaySetup, sender: Sender, startedAt: number, collector: CollectorProcess): Promise<SentBatch[]> {
+  const sent: SentBatch[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let done = 0;
+  let fatal: Error | undefined;
+  for (const batch of setup.plan.batches) {
+    if (fatal) break;
+    const wait = startedAt + batch.atMs - Date.now();
+    if (wait > 0) await sleep(wait);
+    while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+    const sentAtMs = Date.now() - startedAt;
+    const p = sendWithRetry(sender, batch).then((outcome) => {
+      sent.push({ batch, sentAtMs, outcome });
+      done += batch.spans.length;
+      setup.onProgress?.({ phase: "sending", spans: done, total: setup.plan.spans });
+      if (!outcome.ok && !fatal)
+        fatal = new CollectorFailure(`the collector refused spans: ${outcome.error}`, collector.logTail());
+    });
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  }
+  await Promise.all(inFlight);
+  if (fatal) throw fatal;
+  return sent.sort((a, b) => a.sentAtMs - b.sentAtMs);
+}
+
+async function sendWithRetry(sender: Sender, batch: Batch): Promise<SendOutcome> {
+  let outcome = await sender.send(batch.request, batch.spans.length);
+  for (let attempt = 1; !outcome.ok && outcome.retryable && attempt < 6; attempt++) {
+    await sleep(200 * 2 ** attempt);
+    outcome = await sender.send(batch.request, batch.spans.length);
+  }
+  return outcome;
+}
+
+/** Decisions are taken on a one-second tick once a trace has waited decision_wait since its first span arrived. */
+const DECISION_TICK_MS = 1000;
+const MARGIN_MS = 1500;
+const QUIET_MS = 700;
+
+async function waitForDecisions(
+  setup: ReplaySetup,
+  config: CollectorConfig,
+  sent: SentBatch[],
+  startedAt: number,
+  sink: Sink,
+): Promise<void> {
+  const sampler = config.processors[ID.tailSampling] as { decision_wait?: string } | undefined;
+  const waitMs = sampler?.decision_wait ? durationMs(sampler.decision_wait) : 0;
+  const firstSeen = new Map<string, number>();
+  let lastSent = 0;
+  for (const s of sent) {
+    lastSent = Math.max(lastSent, s.sentAtMs);
+    for (const r of s.batch.spans) if (!firstSeen.has(r.span.traceId)) firstSeen.set(r.span.traceId, s.sentAtMs);
+  }
+  const lastDecision = Math.max(0, ...firstSeen.values()) + waitMs + DECISION_TICK_MS;
+  const deadline = startedAt + Math.max(lastDecision, lastSent) + MARGIN_MS;
+  const total = Math.max(1, deadline - Date.now());
+  while (Date.now() < deadline) {
+    setup.onProgress?.({ phase: "waiting", remainingMs: deadline - Date.now(), totalMs: total });
+    await sleep(Math.min(250, deadline - Date.now()));
+  }
+  // Then until the sink has been quiet for a moment: the last batch may still be on its way.
+  const giveUp = Date.now() + 10_000;
+  while (sink.quietFor() < QUIET_MS && Date.now() < giveUp) await sleep(100);
+}
+
+async function collectFlowMetrics(
+  config: CollectorConfig,
+  endpoint: string,
+  tls: TlsMaterial | undefined,
+  expectedSpans: number,
+  sendEndedAt: number,
+): Promise<{ samples: Sample[]; error?: string }> {
+  const connector = config.connectors[ID.spanMetrics] as { metrics_flush_interval?: string } | undefined;
+  const flushMs = connector?.metrics_flush_interval ? durationMs(connector.metrics_flush_interval) : 60_000;
+  const deadline = sendEndedAt + flushMs + 2 * MARGIN_MS;
+  const scrapeTls = tls ? { ca: tls.ca, cert: tls.sender.cert, key: tls.sender.key } : undefined;
+  let samples: Sample[] = [];
+  let error: string | undefined;
+  for (;;) {
+    try {
+      samples = parsePrometheusText(await scrape(endpoint, scrapeTls));
+      error = undefined;
+    } catch (e) {
+      error = `scraping ${endpoint}: ${(e as Error).message}`;
+    }
+    // Counters only grow: once every sent span is counted, later flushes change nothing.
+    if (countedSpans(samples) >= expectedSpans || Date.now() >= deadline) break;
+    await sleep(500);
+  }
+  return { samples, ...(error ? { error } : {}) };
+}

@@ -1,0 +1,57 @@
+import type { ResolvedPipeline } from "../resolve/resolve.js";
+import { isEnvReference } from "../schema/units.js";
+
+/*
+ * A replay runs the environment's own config with only addresses and secrets swapped.
+ * The swap happens on the resolved pipeline, before compiling, so what runs is exactly
+ * what `tracegen build` would generate for that environment at other addresses.
+ */
+
+export interface RuntimeAddresses {
+  /** A free 127.0.0.1 port for each receiver protocol the environment offers. */
+  grpc?: string;
+  http?: string;
+  prometheus: string;
+  health: string;
+  ownMetrics: string;
+  /** The sink standing where Jaeger would. */
+  jaeger: string;
+  tls?: { caFile: string; certFile: string; keyFile: string };
+  tokenFile?: string;
+  pseudonymKey: string;
+}
+
+export interface RuntimePipeline {
+  pipeline: ResolvedPipeline;
+  /** What the collector's environment must hold for the ${env:VAR} references to resolve. */
+  env: Record<string, string>;
+}
+
+export function runtimePipeline(original: ResolvedPipeline, a: RuntimeAddresses): RuntimePipeline {
+  const p = structuredClone(original);
+  const env: Record<string, string> = {};
+  const { otlp } = p.receivers;
+  if (otlp.grpc !== undefined) otlp.grpc = required(a.grpc, "grpc");
+  if (otlp.http !== undefined) otlp.http = required(a.http, "http");
+  if (otlp.auth === "bearer_token") otlp.token_file = required(a.tokenFile, "token file");
+  p.exporters.prometheus.endpoint = a.prometheus;
+  p.telemetry.health_endpoint = a.health;
+  p.telemetry.metrics_endpoint = a.ownMetrics;
+  // An endpoint the config reads from the environment stays a reference: the variable points at the sink.
+  const jaeger = p.exporters.jaeger.endpoint;
+  if (isEnvReference(jaeger)) env[envName(jaeger)] = a.jaeger;
+  else p.exporters.jaeger.endpoint = a.jaeger;
+  if (p.tls !== "off") {
+    const tls = required(a.tls, "TLS material");
+    p.tls = { ...p.tls, ca_file: tls.caFile, cert_file: tls.certFile, key_file: tls.keyFile };
+  }
+  env[envName(p.masking.pseudonymize_key)] = a.pseudonymKey;
+  return { pipeline: p, env };
+}
+
+const envName = (reference: string): string => reference.slice("${env:".length, -1);
+
+function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`replay runtime: no ${what} was prepared`);
+  return value;
+}

@@ -1,0 +1,127 @@
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import * as grpc from "@grpc/grpc-js";
+import type { TraceRequest } from "../otlp/model.js";
+import { decodeExportResponse, encodeProtoRequest } from "../otlp/protobuf.js";
+import { TRACE_EXPORT_PATH } from "./sink.js";
+
+/*
+ * The harness as the shop's services: sends ExportTraceServiceRequests to the collector's
+ * receiver over OTLP/gRPC or OTLP/HTTP (protobuf), with the client certificate and bearer
+ * token the environment asks for.
+ */
+
+export interface SenderTls {
+  ca: Buffer;
+  /** Presented when the receiver requires client certificates. */
+  cert: Buffer;
+  key: Buffer;
+}
+
+export interface SenderOptions {
+  protocol: "grpc" | "http";
+  endpoint: string;
+  tls?: SenderTls;
+  token?: string;
+}
+
+export interface SendOutcome {
+  ok: boolean;
+  /** Spans the collector said it refused (partial success), or all of them on failure. */
+  rejected: number;
+  error?: string;
+  /** Worth another try: the collector is busy (memory limiter) or briefly unreachable. */
+  retryable: boolean;
+}
+
+export interface Sender {
+  send(request: TraceRequest, spans: number): Promise<SendOutcome>;
+  close(): void;
+}
+
+export function createSender(o: SenderOptions): Sender {
+  return o.protocol === "grpc" ? grpcSender(o) : httpSender(o);
+}
+
+const RETRYABLE_GRPC = new Set([grpc.status.UNAVAILABLE, grpc.status.RESOURCE_EXHAUSTED, grpc.status.DEADLINE_EXCEEDED]);
+
+function grpcSender(o: SenderOptions): Sender {
+  const credentials = o.tls
+    ? grpc.credentials.createSsl(o.tls.ca, o.tls.key, o.tls.cert)
+    : grpc.credentials.createInsecure();
+  const client = new grpc.Client(o.endpoint, credentials, { "grpc.max_send_message_length": 128 * 1024 * 1024 });
+  return {
+    send: (request, spans) =>
+      new Promise((resolve) => {
+        const metadata = new grpc.Metadata();
+        if (o.token) metadata.set("authorization", `Bearer ${o.token}`);
+        client.makeUnaryRequest(
+          TRACE_EXPORT_PATH,
+          (r: TraceRequest) => Buffer.from(encodeProtoRequest(r)),
+          (b: Buffer) => b,
+          request,
+          metadata,
+          { deadline: Date.now() + 30_000 },
+          (error, response) => {
+            if (error)
+              resolve({ ok: false, rejected: spans, error: `${grpc.status[error.code]}: ${error.details}`, retryable: RETRYABLE_GRPC.has(error.code) });
+            else resolve(partial(response ?? Buffer.alloc(0)));
+          },
+        );
+      }),
+    close: () => client.close(),
+  };
+}
+
+function httpSender(o: SenderOptions): Sender {
+  const [host, port] = splitHostPort(o.endpoint);
+  return {
+    send: (request, spans) =>
+      new Promise((resolve) => {
+        const body = Buffer.from(encodeProtoRequest(request));
+        const options = {
+          host,
+          port,
+          method: "POST",
+          path: "/v1/traces",
+          headers: {
+            "content-type": "application/x-protobuf",
+            "content-length": body.length,
+            ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+          },
+          ...(o.tls ? { ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key, servername: "localhost" } : {}),
+          timeout: 30_000,
+        };
+        const req = (o.tls ? httpsRequest : httpRequest)(options, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) resolve(partial(Buffer.concat(chunks)));
+            else
+              resolve({
+                ok: false,
+                rejected: spans,
+                error: `HTTP ${status}: ${Buffer.concat(chunks).toString("utf8").slice(0, 300)}`,
+                retryable: status === 429 || status === 502 || status === 503 || status === 504,
+              });
+          });
+        });
+        req.on("error", (error) => resolve({ ok: false, rejected: spans, error: error.message, retryable: true }));
+        req.end(body);
+      }),
+    close: () => undefined,
+  };
+}
+
+function partial(response: Buffer): SendOutcome {
+  const { rejectedSpans, errorMessage } = decodeExportResponse(response);
+  return rejectedSpans > 0n
+    ? { ok: true, rejected: Number(rejectedSpans), error: errorMessage || "partial success", retryable: false }
+    : { ok: true, rejected: 0, retryable: false };
+}
+
+export function splitHostPort(endpoint: string): [string, number] {
+  const at = endpoint.lastIndexOf(":");
+  return [endpoint.slice(0, at).replace(/^\[|\]$/g, ""), Number(endpoint.slice(at + 1))];
+}
