@@ -18,7 +18,8 @@ import { LABEL, SPAN_KIND, labelOf } from "./span-metrics.js";
  *   database call cannot be told from any other CLIENT span, so such a hop is left out.
  *
  * Two hops that end up with the same spans (a service entered the same way twice) are one hop,
- * numbered where it first appears, so no span is counted twice.
+ * numbered where it first appears, so no span is counted twice. A worker's nested INTERNAL spans
+ * (steps inside its job) count as entries too: they pull its low quantiles down, not its p95.
  */
 
 export interface Hop {

@@ -3,7 +3,8 @@
  * the span_metrics connector's default namespace `traces.span.metrics`, turned by the prometheus
  * exporter into these names, with every dotted attribute key escaped to underscores (order.flow →
  * order_flow). The resource's service.namespace/service.name also become `job`, which Prometheus
- * renames `exported_job` on scrape; the rules never group by it, so that rename does not matter.
+ * renames `exported_job` on scrape, and each collector adds its own `collector_instance_id`; the
+ * rules sum over both, so a rename or several collectors change nothing.
  */
 
 /** Spans counted per label set: a counter. */
