@@ -19,7 +19,7 @@ import { LABEL, SPAN_KIND, labelOf } from "./span-metrics.js";
  *
  * Two hops that end up with the same spans (a service entered the same way twice) are one hop,
  * numbered where it first appears, so no span is counted twice. A worker's nested INTERNAL spans
- * (steps inside its job) count as entries too: they pull its low quantiles down, not its p95.
+ * (steps inside its job) count as entries too and pull its quantiles down, the low ones most.
  */
 
 export interface Hop {
