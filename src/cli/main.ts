@@ -3,6 +3,8 @@ import { Description } from "../schema/description.js";
 import { VERSION } from "../version.js";
 import { registerBuildCommand } from "./build-command.js";
 import { registerExplainCommand } from "./explain-command.js";
+import { registerFixturesCommand } from "./fixtures-command.js";
+import { registerReplayCommand } from "./replay-command.js";
 import { UsageError } from "./options.js";
 import { registerValidateCommand } from "./validate-command.js";
 
@@ -27,6 +29,8 @@ Start with:
   registerBuildCommand(program);
   registerValidateCommand(program);
   registerExplainCommand(program);
+  registerReplayCommand(program);
+  registerFixturesCommand(program);
   program
     .command("schema")
     .description("print the JSON Schema of the description format (for editors and other tools)")

@@ -61,7 +61,9 @@ export function startCollector(binary: string, configFile: string, env: Record<s
     child.on("exit", (code, signal) => {
       exitedAlready = true;
       if (!stopping)
-        reject(new CollectorFailure(`the collector exited (${signal ?? `code ${code}`}) during the replay`, [...lines]));
+        reject(
+          new CollectorFailure(`the collector exited (${signal ?? `code ${code}`}) during the replay`, [...lines]),
+        );
     });
   });
   // Nobody may be listening yet; the rejection is observed by whoever races against it.

@@ -82,7 +82,14 @@ export function scrape(endpoint: string, tls: ScrapeTls | undefined): Promise<st
   const [host, port] = splitHostPort(endpoint);
   return new Promise((resolve, reject) => {
     const req = (tls ? httpsRequest : httpRequest)(
-      { host, port, path: "/metrics", method: "GET", timeout: 5000, ...(tls ? { ...tls, servername: "localhost" } : {}) },
+      {
+        host,
+        port,
+        path: "/metrics",
+        method: "GET",
+        timeout: 5000,
+        ...(tls ? { ...tls, servername: "localhost" } : {}),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));

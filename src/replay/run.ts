@@ -9,7 +9,13 @@ import { ID } from "../compile/ids.js";
 import { referencedEnvVars, renderCollectorYaml } from "../emit/render.js";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
 import { durationMs } from "../schema/units.js";
-import { CollectorFailure, sleep, startCollector, type CollectorProcess, type ProcessUsage } from "./collector-process.js";
+import {
+  CollectorFailure,
+  sleep,
+  startCollector,
+  type CollectorProcess,
+  type ProcessUsage,
+} from "./collector-process.js";
 import { countedSpans, parsePrometheusText, scrape, type Sample } from "./prometheus.js";
 import { runtimePipeline, type RuntimeAddresses } from "./runtime-pipeline.js";
 import type { Batch, SendPlan } from "./schedule.js";
@@ -198,7 +204,8 @@ async function startWithFreePorts(
       return { collector, config, addresses, decisionWait: { configured, used: sampler?.decision_wait ?? configured } };
     } catch (error) {
       await collector.stop();
-      const portTaken = error instanceof CollectorFailure && error.logTail.some((l) => /address already in use/.test(l));
+      const portTaken =
+        error instanceof CollectorFailure && error.logTail.some((l) => /address already in use/.test(l));
       if (!portTaken || attempt >= START_ATTEMPTS) throw error;
     }
   }
@@ -214,7 +221,9 @@ function collectorEnvironment(yaml: string, provided: Record<string, string>): R
     else env[name] = value;
   }
   if (missing.length > 0)
-    throw new ReplayFailure(`the config references \${env:${missing.join("}, ${env:")}} and the replay cannot provide it`);
+    throw new ReplayFailure(
+      `the config references \${env:${missing.join("}, ${env:")}} and the replay cannot provide it`,
+    );
   return env;
 }
 
@@ -255,7 +264,12 @@ async function drive(
 
 const IN_FLIGHT = 4;
 
-async function sendPlan(setup: ReplaySetup, sender: Sender, startedAt: number, collector: CollectorProcess): Promise<SentBatch[]> {
+async function sendPlan(
+  setup: ReplaySetup,
+  sender: Sender,
+  startedAt: number,
+  collector: CollectorProcess,
+): Promise<SentBatch[]> {
   const sent: SentBatch[] = [];
   const inFlight = new Set<Promise<void>>();
   let done = 0;

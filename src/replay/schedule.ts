@@ -70,7 +70,8 @@ export function planSends(records: readonly SpanRecord[], o: PlanOptions): SendP
   const lastEnd = sorted[sorted.length - 1]!.span.endTimeUnixNano;
   const durationMs = Number(lastEnd - firstEnd) / 1e6;
   // The last span ends "now + replay duration": timestamps never lie in the future of their arrival.
-  const shiftNs = o.nowNs - firstEnd + BigInt(Math.round((Number.isFinite(o.speed) ? durationMs / o.speed - durationMs : 0) * 1e6));
+  const shiftNs =
+    o.nowNs - firstEnd + BigInt(Math.round((Number.isFinite(o.speed) ? durationMs / o.speed - durationMs : 0) * 1e6));
   const groups: Array<{ atMs: number; records: SpanRecord[] }> = [];
   for (const r of sorted) {
     const at = Number.isFinite(o.speed) ? Number(r.span.endTimeUnixNano - firstEnd) / 1e6 / o.speed : 0;
@@ -130,7 +131,9 @@ const identities = new WeakMap<object, string>();
 function identity(o: Resource | Scope): string {
   let key = identities.get(o);
   if (key === undefined) {
-    key = JSON.stringify(o, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? [...v] : v));
+    key = JSON.stringify(o, (_, v: unknown) =>
+      typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? [...v] : v,
+    );
     identities.set(o, key);
   }
   return key;

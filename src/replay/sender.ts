@@ -43,7 +43,11 @@ export function createSender(o: SenderOptions): Sender {
   return o.protocol === "grpc" ? grpcSender(o) : httpSender(o);
 }
 
-const RETRYABLE_GRPC = new Set([grpc.status.UNAVAILABLE, grpc.status.RESOURCE_EXHAUSTED, grpc.status.DEADLINE_EXCEEDED]);
+const RETRYABLE_GRPC = new Set([
+  grpc.status.UNAVAILABLE,
+  grpc.status.RESOURCE_EXHAUSTED,
+  grpc.status.DEADLINE_EXCEEDED,
+]);
 
 function grpcSender(o: SenderOptions): Sender {
   const credentials = o.tls
@@ -64,7 +68,12 @@ function grpcSender(o: SenderOptions): Sender {
           { deadline: Date.now() + 30_000 },
           (error, response) => {
             if (error)
-              resolve({ ok: false, rejected: spans, error: `${grpc.status[error.code]}: ${error.details}`, retryable: RETRYABLE_GRPC.has(error.code) });
+              resolve({
+                ok: false,
+                rejected: spans,
+                error: `${grpc.status[error.code]}: ${error.details}`,
+                retryable: RETRYABLE_GRPC.has(error.code),
+              });
             else resolve(partial(response ?? Buffer.alloc(0)));
           },
         );

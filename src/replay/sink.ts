@@ -127,7 +127,14 @@ async function startHttp(record: Record, tls: SinkTls | undefined, base: Base): 
   };
   const server = tls
     ? createHttpsServer(
-        { ca: tls.ca, cert: tls.cert, key: tls.key, requestCert: tls.requireClientCert, rejectUnauthorized: tls.requireClientCert, minVersion: tls.minVersion },
+        {
+          ca: tls.ca,
+          cert: tls.cert,
+          key: tls.key,
+          requestCert: tls.requireClientCert,
+          rejectUnauthorized: tls.requireClientCert,
+          minVersion: tls.minVersion,
+        },
         handler,
       )
     : createHttpServer(handler);

@@ -30,9 +30,25 @@ export async function makeTlsMaterial(dir: string): Promise<TlsMaterial> {
   const caKey = join(dir, "ca-key.pem");
   const caFile = join(dir, "ca.pem");
   await openssl([
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-    "-keyout", caKey, "-out", caFile, "-days", "1", "-subj", "/CN=tracegen replay CA",
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    caKey,
+    "-out",
+    caFile,
+    "-days",
+    "1",
+    "-subj",
+    "/CN=tracegen replay CA",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
   ]);
   const extensions = join(dir, "leaf.ext");
   await writeFile(
@@ -49,12 +65,37 @@ export async function makeTlsMaterial(dir: string): Promise<TlsMaterial> {
     const certFile = join(dir, `${name}.pem`);
     const csr = join(dir, `${name}.csr`);
     await openssl([
-      "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-      "-keyout", keyFile, "-out", csr, "-subj", `/CN=tracegen replay ${name}`,
+      "req",
+      "-new",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      keyFile,
+      "-out",
+      csr,
+      "-subj",
+      `/CN=tracegen replay ${name}`,
     ]);
     await openssl([
-      "x509", "-req", "-in", csr, "-CA", caFile, "-CAkey", caKey, "-set_serial", `0x${randomSerial()}`,
-      "-days", "1", "-extfile", extensions, "-out", certFile,
+      "x509",
+      "-req",
+      "-in",
+      csr,
+      "-CA",
+      caFile,
+      "-CAkey",
+      caKey,
+      "-set_serial",
+      `0x${randomSerial()}`,
+      "-days",
+      "1",
+      "-extfile",
+      extensions,
+      "-out",
+      certFile,
     ]);
     return { certFile, keyFile, cert: await readFile(certFile), key: await readFile(keyFile) };
   };
@@ -73,4 +114,6 @@ async function openssl(args: string[]): Promise<void> {
 }
 
 const randomSerial = (): string =>
-  Array.from({ length: 16 }, (_, i) => (i === 0 ? 1 + Math.floor(Math.random() * 7) : Math.floor(Math.random() * 16)).toString(16)).join("");
+  Array.from({ length: 16 }, (_, i) =>
+    (i === 0 ? 1 + Math.floor(Math.random() * 7) : Math.floor(Math.random() * 16)).toString(16),
+  ).join("");

@@ -17,7 +17,13 @@ export interface CheckReport {
   findings: Finding[];
   sampling: SamplingResult;
   confidence: number;
-  counts: { spansSent: number; tracesSent: number; spansReceived: number; tracesKept: number; requestsReceived: number };
+  counts: {
+    spansSent: number;
+    tracesSent: number;
+    spansReceived: number;
+    tracesKept: number;
+    requestsReceived: number;
+  };
 }
 
 /**
@@ -27,14 +33,28 @@ export interface CheckReport {
 export function checkReplay(record: ReplayRecord, pipeline: ResolvedPipeline, confidence: number): CheckReport {
   const rules = maskingRules(pipeline, record.pseudonymKey);
   const sent: SentSpan[] = record.sent.flatMap((b) => b.batch.spans.map((r) => ({ record: r, sentAtMs: b.sentAtMs })));
-  const bySpan = new Map<string, SpanRecord>(sent.map((s) => [spanKey(s.record.span.traceId, s.record.span.spanId), s.record]));
+  const bySpan = new Map<string, SpanRecord>(
+    sent.map((s) => [spanKey(s.record.span.traceId, s.record.span.spanId), s.record]),
+  );
   const requests = record.received.map((r) => r.request);
   const received = receivedSpans(requests);
   const hasFlowMetrics = record.config.connectors[ID.spanMetrics] !== undefined;
 
-  const leaks = checkLeaks(rules, rawValues(rules, sent.map((s) => s.record)), requests, record.metrics.samples);
+  const leaks = checkLeaks(
+    rules,
+    rawValues(
+      rules,
+      sent.map((s) => s.record),
+    ),
+    requests,
+    record.metrics.samples,
+  );
   const integrity = [
-    ...record.garbage.map((g): Finding => ({ check: "integrity", code: "not-otlp", message: `the sink received something that is not OTLP: ${g}` })),
+    ...record.garbage.map((g): Finding => ({
+      check: "integrity",
+      code: "not-otlp",
+      message: `the sink received something that is not OTLP: ${g}`,
+    })),
     ...checkIntegrity(rules, bySpan, received),
   ];
   const sampling = checkSampling({

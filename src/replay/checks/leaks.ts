@@ -35,7 +35,8 @@ export function rawValues(rules: MaskingRules, sent: readonly SpanRecord[]): Raw
   const collect = (v: AnyValue, owner: string | undefined) => {
     if (v.type === "kvlist") visit(v.values, owner);
     else if (v.type === "array") for (const item of v.values) collect(item, owner);
-    else if (owner !== undefined && v.type === "string" && v.value !== "" && !PSEUDONYM.test(v.value)) exact.set(v.value, owner);
+    else if (owner !== undefined && v.type === "string" && v.value !== "" && !PSEUDONYM.test(v.value))
+      exact.set(v.value, owner);
   };
   const seen = new Set<object>();
   for (const r of sent) {
@@ -74,19 +75,30 @@ function findRaw(raw: RawValues, text: string): { value: string; key: string } |
 /** A leaked value is itself personal data: reports name its kind and length, never the value. */
 const hide = (value: string): string => `${value.length} characters`;
 
-export function checkLeaks(rules: MaskingRules, raw: RawValues, received: readonly TraceRequest[], metrics: readonly Sample[]): Finding[] {
+export function checkLeaks(
+  rules: MaskingRules,
+  raw: RawValues,
+  received: readonly TraceRequest[],
+  metrics: readonly Sample[],
+): Finding[] {
   const findings: Finding[] = [];
-  const leak = (code: string, message: string, where: FindingLocation) => findings.push({ check: "leaks", code, message, where });
+  const leak = (code: string, message: string, where: FindingLocation) =>
+    findings.push({ check: "leaks", code, message, where });
 
   const text = (value: string, place: string, where: FindingLocation) => {
     for (const r of rules.redact)
-      if (r.pattern.test(value))
-        leak("redact-pattern", `${place} holds text matching redact_values.${r.name}`, where);
+      if (r.pattern.test(value)) leak("redact-pattern", `${place} holds text matching redact_values.${r.name}`, where);
     const hit = findRaw(raw, value);
-    if (hit) leak("raw-value", `${place} holds the raw value of \`${hit.key}\` (${hide(hit.value)}) that was sent`, where);
+    if (hit)
+      leak("raw-value", `${place} holds the raw value of \`${hit.key}\` (${hide(hit.value)}) that was sent`, where);
   };
 
-  const attributes = (list: readonly KeyValue[], path: string, where: FindingLocation, inherited: { pseudo?: string; scrub?: string }) => {
+  const attributes = (
+    list: readonly KeyValue[],
+    path: string,
+    where: FindingLocation,
+    inherited: { pseudo?: string; scrub?: string },
+  ) => {
     for (const a of list) {
       const at = `${path}[${JSON.stringify(a.key)}]`;
       const here = { ...where, path: at };
@@ -99,17 +111,33 @@ export function checkLeaks(rules: MaskingRules, raw: RawValues, received: readon
     }
   };
 
-  const value = (v: AnyValue, key: string, path: string, where: FindingLocation, inh: { pseudo?: string | undefined; scrub?: string | undefined }) => {
-    if (v.type === "kvlist") return attributes(v.values, path, where, { ...(inh.pseudo ? { pseudo: inh.pseudo } : {}), ...(inh.scrub ? { scrub: inh.scrub } : {}) });
-    if (v.type === "array") return v.values.forEach((item, i) => value(item, key, `${path}[${i}]`, { ...where, path: `${path}[${i}]` }, inh));
+  const value = (
+    v: AnyValue,
+    key: string,
+    path: string,
+    where: FindingLocation,
+    inh: { pseudo?: string | undefined; scrub?: string | undefined },
+  ) => {
+    if (v.type === "kvlist")
+      return attributes(v.values, path, where, {
+        ...(inh.pseudo ? { pseudo: inh.pseudo } : {}),
+        ...(inh.scrub ? { scrub: inh.scrub } : {}),
+      });
+    if (v.type === "array")
+      return v.values.forEach((item, i) => value(item, key, `${path}[${i}]`, { ...where, path: `${path}[${i}]` }, inh));
     if (v.type === "empty") return;
     const asText = scalarAsString(v);
     if (inh.pseudo !== undefined && !(v.type === "string" && PSEUDONYM.test(v.value)))
-      leak("raw-pseudonymized", `\`${inh.pseudo}\` arrived without its pseudonym (a ${v.type} of ${asText?.length ?? 0} characters)`, where);
+      leak(
+        "raw-pseudonymized",
+        `\`${inh.pseudo}\` arrived without its pseudonym (a ${v.type} of ${asText?.length ?? 0} characters)`,
+        where,
+      );
     if (v.type !== "string") return;
     if (inh.scrub !== undefined) {
       const literal = unscrubbedLiteral(inh.scrub, v.value);
-      if (literal !== undefined) leak("unscrubbed-literal", `\`${inh.scrub}\` still holds a literal (${hide(literal)})`, where);
+      if (literal !== undefined)
+        leak("unscrubbed-literal", `\`${inh.scrub}\` still holds a literal (${hide(literal)})`, where);
     }
     text(v.value, `attribute \`${key}\``, where);
   };
@@ -126,7 +154,8 @@ export function checkLeaks(rules: MaskingRules, raw: RawValues, received: readon
           const p = `${scopePath}.spans[${k}]`;
           const where: FindingLocation = { ...base, traceId: span.traceId, spanId: span.spanId, spanName: span.name };
           text(span.name, "span name", { ...where, path: `${p}.name` });
-          if (span.status.message) text(span.status.message, "status message", { ...where, path: `${p}.status.message` });
+          if (span.status.message)
+            text(span.status.message, "status message", { ...where, path: `${p}.status.message` });
           attributes(span.attributes, `${p}.attributes`, where, {});
           span.events.forEach((e, n) => {
             text(e.name, "event name", { ...where, path: `${p}.events[${n}].name` });
@@ -148,7 +177,8 @@ export function checkLeaks(rules: MaskingRules, raw: RawValues, received: readon
       const removed = removedLabels.get(label) ?? (rules.remove.has(label) ? label : undefined);
       if (removed) leak("removed-key", `removed key \`${removed}\` is a metric label`, where);
       const pseudo = pseudoLabels.get(label) ?? (rules.pseudonymize.has(label) ? label : undefined);
-      if (pseudo && !PSEUDONYM.test(v)) leak("raw-pseudonymized", `metric label \`${label}\` holds \`${pseudo}\` without its pseudonym`, where);
+      if (pseudo && !PSEUDONYM.test(v))
+        leak("raw-pseudonymized", `metric label \`${label}\` holds \`${pseudo}\` without its pseudonym`, where);
       text(v, `metric label \`${label}\``, where);
     }
   }

@@ -83,12 +83,19 @@ function expectValue(rules: MaskingRules, key: string, value: AnyValue, inherite
     scrubKey: inherited.scrubKey ?? (rules.scrub.has(key) ? key : undefined),
   };
   if (value.type === "kvlist") return { type: "kvlist", values: expectMap(rules, value.values, inh) };
-  if (value.type === "array") return { type: "array", values: value.values.map((v) => expectValue(rules, key, v, inh)) };
+  if (value.type === "array")
+    return { type: "array", values: value.values.map((v) => expectValue(rules, key, v, inh)) };
   if (value.type === "empty") return { type: "exact", value };
-  const scalar: AnyValue = inh.pseudo ? { type: "string", value: pseudonym(rules.hmacKey, scalarAsString(value)!) } : value;
+  const scalar: AnyValue = inh.pseudo
+    ? { type: "string", value: pseudonym(rules.hmacKey, scalarAsString(value)!) }
+    : value;
   if (scalar.type !== "string") return { type: "exact", value: scalar };
   if (inh.scrubKey !== undefined) return { type: "scrubbed", key: inh.scrubKey, from: scalar.value };
-  return { type: "exact", value: { type: "string", value: redact(rules, scalar.value) }, ...(inh.pseudo ? { pseudonymized: true } : {}) };
+  return {
+    type: "exact",
+    value: { type: "string", value: redact(rules, scalar.value) },
+    ...(inh.pseudo ? { pseudonymized: true } : {}),
+  };
 }
 
 /** A difference between what arrived and what masking should have made of what was sent. */
@@ -162,7 +169,10 @@ export function sameValue(a: AnyValue, b: AnyValue): boolean {
     }
     case "kvlist": {
       const other = new Map((b as typeof a).values.map((kv) => [kv.key, kv.value]));
-      return a.values.length === other.size && a.values.every((kv) => other.has(kv.key) && sameValue(kv.value, other.get(kv.key)!));
+      return (
+        a.values.length === other.size &&
+        a.values.every((kv) => other.has(kv.key) && sameValue(kv.value, other.get(kv.key)!))
+      );
     }
     case "empty":
       return true;

@@ -37,4 +37,5 @@ export function receivedSpans(requests: readonly TraceRequest[]): ReceivedSpan[]
 
 export const spanKey = (traceId: string, spanId: string): string => `${traceId}/${spanId}`;
 
-export const serviceOf = (resource: Resource): string | undefined => stringAttribute(resource.attributes, "service.name");
+export const serviceOf = (resource: Resource): string | undefined =>
+  stringAttribute(resource.attributes, "service.name");

@@ -70,8 +70,18 @@ export function checkSampling(input: SamplingInput): SamplingResult {
   const flowNames = new Set(Object.keys(pipeline.flows));
   const key = pipeline.system.flow_attribute;
   const findings: Finding[] = [];
-  const finding = (code: string, message: string, traceId?: string, extra: Partial<NonNullable<Finding["where"]>> = {}) =>
-    findings.push({ check: "sampling", code, message, ...(traceId || Object.keys(extra).length ? { where: { ...(traceId ? { traceId } : {}), ...extra } } : {}) });
+  const finding = (
+    code: string,
+    message: string,
+    traceId?: string,
+    extra: Partial<NonNullable<Finding["where"]>> = {},
+  ) =>
+    findings.push({
+      check: "sampling",
+      code,
+      message,
+      ...(traceId || Object.keys(extra).length ? { where: { ...(traceId ? { traceId } : {}), ...extra } } : {}),
+    });
 
   const flowOf = (spans: readonly SentSpan[]): string | undefined => {
     for (const s of spans) {
@@ -178,13 +188,23 @@ export function checkSampling(input: SamplingInput): SamplingResult {
     if (mustKeepErrors && t.error) {
       r.errors.total++;
       if (kept) r.errors.kept++;
-      else finding("error-trace-dropped", `trace with an error span${t.flow ? ` in ${t.flow}` : " in no flow"} was not kept`, t.traceId);
+      else
+        finding(
+          "error-trace-dropped",
+          `trace with an error span${t.flow ? ` in ${t.flow}` : " in no flow"} was not kept`,
+          t.traceId,
+        );
       continue;
     }
     if (mustKeepSlow && t.overSla) {
       r.overSla.total++;
       if (kept) r.overSla.kept++;
-      else finding("slow-trace-dropped", `trace over ${t.flow}'s SLA of ${pipeline.flows[t.flow!]!.sla} was not kept`, t.traceId);
+      else
+        finding(
+          "slow-trace-dropped",
+          `trace over ${t.flow}'s SLA of ${pipeline.flows[t.flow!]!.sla} was not kept`,
+          t.traceId,
+        );
       continue;
     }
     r.ordinary.total++;
@@ -212,14 +232,24 @@ export function checkSampling(input: SamplingInput): SamplingResult {
   }
 
   findings.push(...checkFlowMetrics(input, key, flowNames));
-  return { findings, rows: [...rows.values()], lateSpans: { total: late, ofKeptTraces: lateOfKept, arrived: lateArrived } };
+  return {
+    findings,
+    rows: [...rows.values()],
+    lateSpans: { total: late, ofKeptTraces: lateOfKept, arrived: lateArrived },
+  };
 }
 
 /** Span metrics must count every span sent: computed after sampling they count only the kept ones. */
 function checkFlowMetrics(input: SamplingInput, key: string, flowNames: ReadonlySet<string>): Finding[] {
   if (!input.metrics) return [];
   if (input.metrics.error)
-    return [{ check: "sampling", code: "flow-metrics-missing", message: `the flow metrics could not be read: ${input.metrics.error}` }];
+    return [
+      {
+        check: "sampling",
+        code: "flow-metrics-missing",
+        message: `the flow metrics could not be read: ${input.metrics.error}`,
+      },
+    ];
   const label = key.replace(/[^A-Za-z0-9_]/g, "_");
   const counted = new Map<string, number>();
   for (const s of input.metrics.samples) {

@@ -1,0 +1,163 @@
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import type { Command } from "commander";
+import { expandGlob } from "../fixtures/glob.js";
+import { readFixtureFile, type FixtureRequest } from "../fixtures/read.js";
+import { toJsonLines } from "../fixtures/write.js";
+import { formatProblem } from "../otlp/problem.js";
+import { durationMs } from "../schema/units.js";
+import { CollectorFailure } from "../replay/collector-process.js";
+import { terminalProgress } from "../replay/progress.js";
+import { replay } from "../replay/replay.js";
+import { summarize } from "../replay/report/model.js";
+import { renderJunit } from "../replay/report/junit.js";
+import { renderText } from "../replay/report/text.js";
+import { ReplayFailure } from "../replay/run.js";
+import { generateOrReport } from "./generate-or-report.js";
+import { UsageError } from "./options.js";
+
+interface ReplayCliOptions {
+  env: string;
+  fixtures: string[];
+  file?: string;
+  collector: string;
+  received?: string;
+  json?: boolean;
+  junit?: string;
+  speed: string;
+  decisionWait?: string;
+  protocol?: string;
+  confidence: string;
+}
+
+export const DEFAULT_COLLECTOR = "build/otelcol-shop";
+
+export function registerReplayCommand(program: Command): void {
+  program
+    .command("replay")
+    .description(
+      "replay OTLP fixtures through the real collector running an environment's config, and check what comes out",
+    )
+    .requiredOption("-e, --env <name>", "environment whose generated config runs")
+    .requiredOption(
+      "--fixtures <glob...>",
+      "OTLP/JSON lines or OTLP protobuf files (quote globs: 'test/fixtures/*.jsonl')",
+    )
+    .option("-f, --file <path>", "pipeline description (YAML, or tracegen.config.ts)")
+    .option("--collector <path>", "the otelcol-shop binary", process.env["TRACEGEN_COLLECTOR"] ?? DEFAULT_COLLECTOR)
+    .option("--received <file>", "write what reached the sink as OTLP/JSON lines")
+    .option("--json", "print the report as JSON")
+    .option("--junit <file>", "write the checks as JUnit XML")
+    .option("--speed <factor>", "fixture time per second of replay, or `max` to send as fast as possible", "1")
+    .option("--decision-wait <duration>", "replace the config's tail-sampling decision_wait (the report says so)")
+    .option("--protocol <grpc|http>", "how to send, when the receiver offers both (default: grpc)")
+    .option("--confidence <share>", "confidence of the binomial tolerance on sampling shares", "0.999")
+    .addHelpText(
+      "after",
+      `
+The collector runs the environment's generated config with only its addresses and
+secrets swapped: free ports on 127.0.0.1, a throwaway CA and certificates when the
+environment uses TLS, a random bearer token when it asks for one, and an OTLP sink
+where Jaeger would be. Fixture timestamps are moved to now, keeping their spacing.
+
+Checks: leaks (removed keys, raw pseudonymized values, redact_values matches and
+unscrubbed literals anywhere in the output, metric labels included), integrity (ids,
+parents, times, status, kinds and unmasked attributes arrive unchanged), sampling
+(errors and over-SLA traces kept, each flow's share within a binomial tolerance,
+complete traces with late spans, nothing twice, flow metrics counting every span).
+
+Exit codes: 0 every check passed, 1 a check failed or the replay could not run,
+2 usage error.
+
+Examples:
+  $ tracegen fixtures synth --seed 7 --traces 2000 --out build/synth.jsonl
+  $ tracegen replay --env dev --fixtures build/synth.jsonl
+  $ tracegen replay --env prod --fixtures 'recorded/*.pb' --decision-wait 2s --junit build/replay.xml`,
+    )
+    .action(async (options: ReplayCliOptions) => {
+      process.exitCode = await runReplayCommand(options);
+    });
+}
+
+async function runReplayCommand(o: ReplayCliOptions): Promise<number> {
+  const speed = o.speed === "max" ? Infinity : Number(o.speed);
+  if (!(speed > 0)) throw new UsageError(`--speed must be a positive number or \`max\`; found \`${o.speed}\``);
+  const confidence = Number(o.confidence);
+  if (!(confidence > 0 && confidence < 1))
+    throw new UsageError(`--confidence must be between 0 and 1, e.g. 0.999; found \`${o.confidence}\``);
+  if (o.decisionWait !== undefined && !/^[0-9]+(\.[0-9]+)?(ms|s|m|h)$/.test(o.decisionWait))
+    throw new UsageError(`--decision-wait must be a duration like 2s; found \`${o.decisionWait}\``);
+  // The sampler decides on a one-second tick; below a second it refuses to start.
+  if (o.decisionWait !== undefined && durationMs(o.decisionWait) < 1000)
+    throw new UsageError(`--decision-wait must be at least 1s; found \`${o.decisionWait}\``);
+  if (o.protocol !== undefined && o.protocol !== "grpc" && o.protocol !== "http")
+    throw new UsageError(`--protocol must be grpc or http; found \`${o.protocol}\``);
+  if (!existsSync(o.collector))
+    throw new UsageError(
+      `collector binary not found: ${o.collector} (run \`npm run collector:build\` or pass --collector)`,
+    );
+
+  const matches = await Promise.all(o.fixtures.map((g) => expandGlob(g)));
+  const files = [...new Set(matches.flat())];
+  const unmatched = o.fixtures.filter((_, i) => matches[i]!.length === 0);
+  if (unmatched.length > 0)
+    throw new UsageError(`no fixture file matches ${unmatched.map((g) => `\`${g}\``).join(", ")}`);
+  const fixtures: FixtureRequest[] = [];
+  let bad = 0;
+  for (const file of files) {
+    const result = await readFixtureFile(file);
+    if (result.ok) fixtures.push(...result.requests);
+    else {
+      bad++;
+      for (const p of result.problems) process.stderr.write(`${formatProblem(p)}\n`);
+    }
+  }
+  if (bad > 0) {
+    process.stderr.write(`${bad} fixture file${bad === 1 ? " is" : "s are"} malformed; nothing was sent\n`);
+    return 1;
+  }
+
+  const generated = await generateOrReport(
+    { ...(o.file ? { file: o.file } : {}), env: [o.env], format: "text" },
+    "; nothing was sent",
+  );
+  const output = generated?.outputs[0];
+  if (!output) return 1;
+
+  const tty = !o.json && process.stderr.isTTY === true;
+  const progress = tty ? terminalProgress(process.stderr) : undefined;
+  let outcome;
+  try {
+    outcome = await replay({
+      env: output.env,
+      fixtures,
+      collector: o.collector,
+      speed,
+      confidence,
+      ...(o.decisionWait ? { decisionWait: o.decisionWait } : {}),
+      ...(o.protocol ? { protocol: o.protocol as "grpc" | "http" } : {}),
+      ...(progress ? { onProgress: progress.onProgress } : {}),
+    });
+  } catch (error) {
+    if (error instanceof ReplayFailure || error instanceof CollectorFailure) {
+      progress?.done();
+      process.stderr.write(`tracegen replay: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    progress?.done();
+  }
+  const { record, report } = outcome;
+  if (o.received) await writeFile(o.received, toJsonLines(record.received.map((r) => r.request)));
+  const summary = summarize(record, report, {
+    fixtures: files,
+    speed,
+    ...(o.received ? { receivedFile: o.received } : {}),
+  });
+  if (o.junit) await writeFile(o.junit, renderJunit(summary));
+  process.stdout.write(
+    o.json ? `${JSON.stringify(summary, null, 2)}\n` : renderText(summary, process.stdout.isTTY === true),
+  );
+  return report.ok ? 0 : 1;
+}
