@@ -33,7 +33,14 @@ const request: TraceRequest = {
                 kv("nothing", { type: "empty" }),
               ],
               droppedAttributesCount: 0,
-              events: [{ timeUnixNano: 1_700_000_000_200_000_000n, name: "exception", attributes: [kv("exception.message", "boom")], droppedAttributesCount: 2 }],
+              events: [
+                {
+                  timeUnixNano: 1_700_000_000_200_000_000n,
+                  name: "exception",
+                  attributes: [kv("exception.message", "boom")],
+                  droppedAttributesCount: 2,
+                },
+              ],
               droppedEventsCount: 0,
               links: [
                 {
@@ -94,15 +101,43 @@ describe("OTLP codecs", () => {
   });
 
   it.each([
-    [{ traceId: "5b8efff798038103d269b633813fc6", spanId: "eee19b7ec3c1b174" }, "spans[0].traceId", /expected 32 hex characters \(16 bytes\), found 30/],
+    [
+      { traceId: "5b8efff798038103d269b633813fc6", spanId: "eee19b7ec3c1b174" },
+      "spans[0].traceId",
+      /expected 32 hex characters \(16 bytes\), found 30/,
+    ],
     [{ traceId: "W47/95gDgQPSabYzgT/GDA==", spanId: "eee19b7ec3c1b174" }, "spans[0].traceId", /looks like base64/],
-    [{ traceId: "5b8efff798038103d269b633813fc60c", spanId: "eee19b7ec3c1b1zz" }, "spans[0].spanId", /hex characters only/],
+    [
+      { traceId: "5b8efff798038103d269b633813fc60c", spanId: "eee19b7ec3c1b1zz" },
+      "spans[0].spanId",
+      /hex characters only/,
+    ],
     [{ traceId: "00000000000000000000000000000000", spanId: "eee19b7ec3c1b174" }, "spans[0].traceId", /all-zero/],
     [{ spanId: "eee19b7ec3c1b174" }, "spans[0].traceId", /missing/],
-    [{ traceId: "5b8efff798038103d269b633813fc60c", spanId: "eee19b7ec3c1b174", parentSpanId: "abcd" }, "spans[0].parentSpanId", /found 4 characters/],
-    [{ traceId: "5b8efff798038103d269b633813fc60c", spanId: "eee19b7ec3c1b174", startTimeUnixNano: 1700000000123456789 }, "spans[0].startTimeUnixNano", /as strings/],
-    [{ traceId: "5b8efff798038103d269b633813fc60c", spanId: "eee19b7ec3c1b174", kind: 9 }, "spans[0].kind", /from 0 to 5/],
-    [{ traceId: "5b8efff798038103d269b633813fc60c", spanId: "eee19b7ec3c1b174", name: 3 }, "spans[0].name", /expected a string/],
+    [
+      { traceId: "5b8efff798038103d269b633813fc60c", spanId: "eee19b7ec3c1b174", parentSpanId: "abcd" },
+      "spans[0].parentSpanId",
+      /found 4 characters/,
+    ],
+    [
+      {
+        traceId: "5b8efff798038103d269b633813fc60c",
+        spanId: "eee19b7ec3c1b174",
+        startTimeUnixNano: 1700000000123456789,
+      },
+      "spans[0].startTimeUnixNano",
+      /as strings/,
+    ],
+    [
+      { traceId: "5b8efff798038103d269b633813fc60c", spanId: "eee19b7ec3c1b174", kind: 9 },
+      "spans[0].kind",
+      /from 0 to 5/,
+    ],
+    [
+      { traceId: "5b8efff798038103d269b633813fc60c", spanId: "eee19b7ec3c1b174", name: 3 },
+      "spans[0].name",
+      /expected a string/,
+    ],
   ])("names the field and what is wrong with a bad span %#", (span, path, message) => {
     const attempt = () => decodeJsonRequest({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] });
     expect(attempt).toThrow(DecodeError);

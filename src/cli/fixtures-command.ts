@@ -19,10 +19,14 @@ interface SynthOptions {
 }
 
 export function registerFixturesCommand(program: Command): void {
-  const fixtures = program.command("fixtures").description("make, check and convert OTLP trace fixtures for `tracegen replay`");
+  const fixtures = program
+    .command("fixtures")
+    .description("make, check and convert OTLP trace fixtures for `tracegen replay`");
   fixtures
     .command("synth")
-    .description("write realistic traces of every flow of the description, with personal data planted everywhere masking must reach")
+    .description(
+      "write realistic traces of every flow of the description, with personal data planted everywhere masking must reach",
+    )
     .requiredOption("--seed <n>", "seed: the same seed and description give the same file")
     .requiredOption("--traces <n>", "number of traces")
     .requiredOption("-o, --out <file>", "output: .jsonl for OTLP/JSON lines, .pb for length-prefixed protobuf")
@@ -75,9 +79,15 @@ async function runSynth(o: SynthOptions): Promise<number> {
   const rate = Number(o.rate);
   if (!(rate > 0)) throw new UsageError(`--rate must be a positive number; found \`${o.rate}\``);
   if (traces === 0) throw new UsageError("--traces must be at least 1");
-  const generated = await generateOrReport({ ...(o.file ? { file: o.file } : {}), ...(o.env ? { env: o.env } : {}), format: "text" }, "; nothing written");
+  const generated = await generateOrReport(
+    { ...(o.file ? { file: o.file } : {}), ...(o.env ? { env: o.env } : {}), format: "text" },
+    "; nothing written",
+  );
   if (!generated) return 1;
-  const model = synthModel(generated.outputs.map((g) => g.env.pipeline), durationMs);
+  const model = synthModel(
+    generated.outputs.map((g) => g.env.pipeline),
+    durationMs,
+  );
   const result = synthesize(model, { seed, traces, rate });
   await writeFixtureFile(o.out, result.requests);
   const c = result.traces;
@@ -112,7 +122,10 @@ async function runConvert(input: string, out: string): Promise<number> {
     for (const p of result.problems) process.stderr.write(`${formatProblem(p)}\n`);
     return 1;
   }
-  await writeFixtureFile(out, result.requests.map((r) => r.request));
+  await writeFixtureFile(
+    out,
+    result.requests.map((r) => r.request),
+  );
   process.stdout.write(`wrote ${out}\n`);
   return 0;
 }

@@ -92,10 +92,6 @@ async function runReplayCommand(o: ReplayCliOptions): Promise<number> {
     throw new UsageError(`--decision-wait must be at least 1s; found \`${o.decisionWait}\``);
   if (o.protocol !== undefined && o.protocol !== "grpc" && o.protocol !== "http")
     throw new UsageError(`--protocol must be grpc or http; found \`${o.protocol}\``);
-  if (!existsSync(o.collector))
-    throw new UsageError(
-      `collector binary not found: ${o.collector} (run \`npm run collector:build\` or pass --collector)`,
-    );
 
   const matches = await Promise.all(o.fixtures.map((g) => expandGlob(g)));
   const files = [...new Set(matches.flat())];
@@ -116,6 +112,11 @@ async function runReplayCommand(o: ReplayCliOptions): Promise<number> {
     process.stderr.write(`${bad} fixture file${bad === 1 ? " is" : "s are"} malformed; nothing was sent\n`);
     return 1;
   }
+
+  if (!existsSync(o.collector))
+    throw new UsageError(
+      `collector binary not found: ${o.collector} (run \`npm run collector:build\` or pass --collector)`,
+    );
 
   const generated = await generateOrReport(
     { ...(o.file ? { file: o.file } : {}), env: [o.env], format: "text" },

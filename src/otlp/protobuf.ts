@@ -79,7 +79,11 @@ class Reader {
     const start = this.pos;
     const len = this.uint32(path);
     if (this.pos + len > this.buf.length)
-      this.fail(`length ${len} runs past the end of the message (${this.buf.length - this.pos} bytes left)`, path, start);
+      this.fail(
+        `length ${len} runs past the end of the message (${this.buf.length - this.pos} bytes left)`,
+        path,
+        start,
+      );
     const out = this.buf.subarray(this.pos, this.pos + len);
     this.pos += len;
     return out;
@@ -186,7 +190,8 @@ function readResource(r: Reader, path: string): Resource {
   const out: Resource = { attributes: [], droppedAttributesCount: 0 };
   r.fields(path, (no, wire) => {
     if (no === 1) return readAttributeInto(r, wire, out.attributes, path);
-    if (no === 2) return readUint32Into(r, wire, path, "droppedAttributesCount", (v) => (out.droppedAttributesCount = v));
+    if (no === 2)
+      return readUint32Into(r, wire, path, "droppedAttributesCount", (v) => (out.droppedAttributesCount = v));
     return false;
   });
   return out;
@@ -500,7 +505,14 @@ function readUint32Into(r: Reader, wire: number, path: string, key: string, set:
   return true;
 }
 
-function readEnumInto(r: Reader, wire: number, path: string, key: string, max: number, set: (v: number) => void): boolean {
+function readEnumInto(
+  r: Reader,
+  wire: number,
+  path: string,
+  key: string,
+  max: number,
+  set: (v: number) => void,
+): boolean {
   const p = at(path, key);
   r.expect(WIRE.VARINT, wire, p);
   const start = r.fieldStart;

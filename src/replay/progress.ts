@@ -34,6 +34,8 @@ export function terminalProgress(stream: NodeJS.WriteStream): { onProgress: (p: 
           enter("waiting", Math.ceil(p.totalMs / 1000), "s for sampling decisions");
           bar.update(Math.ceil((p.totalMs - p.remainingMs) / 1000));
           return;
+        case "running":
+          return;
         default:
           enter(p.phase, 1, p.phase === "metrics" ? "scraping flow metrics" : "");
       }

@@ -47,6 +47,7 @@ export interface ReplaySetup {
 
 export type Progress =
   | { phase: "starting" }
+  | { phase: "running"; pid: number }
   | { phase: "sending"; spans: number; total: number }
   | { phase: "waiting"; remainingMs: number; totalMs: number }
   | { phase: "metrics" }
@@ -124,6 +125,7 @@ export async function runReplay(setup: ReplaySetup): Promise<ReplayRecord> {
       setup.onProgress?.({ phase: "starting" });
       const started = await startWithFreePorts(setup, dir, sink, tls, token ? tokenFile : undefined, pseudonymKey);
       const { collector, config, addresses, decisionWait } = started;
+      setup.onProgress?.({ phase: "running", pid: collector.pid });
       try {
         return await Promise.race([
           drive(setup, protocol, collector, config, addresses, sink, tls, token),
