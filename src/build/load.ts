@@ -26,7 +26,19 @@ export async function loadDescriptionFile(path: string, file = path): Promise<Lo
     bytes = await readFile(path);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
-    return { ok: false, diagnostics: [{ file, line: 1, col: 1, severity: "error", code: "unreadable", message: `cannot read the description: ${reason}` }] };
+    return {
+      ok: false,
+      diagnostics: [
+        {
+          file,
+          line: 1,
+          col: 1,
+          severity: "error",
+          code: "unreadable",
+          message: `cannot read the description: ${reason}`,
+        },
+      ],
+    };
   }
   if (SCRIPT_EXTENSIONS.has(extname(path))) return loadScript(path, file, bytes);
   return loadDescriptionBytes(file, bytes);
@@ -46,14 +58,47 @@ async function loadScript(path: string, file: string, bytes: Buffer): Promise<Lo
   let value: unknown;
   try {
     const module = (await tsImport(pathToFileURL(path).href, import.meta.url)) as { default?: unknown };
-    value = module.default;
+    // A script loaded as CommonJS (no "type": "module" nearby) arrives wrapped in a second default.
+    value = unwrapDefault(module.default);
   } catch (error) {
-    return { ok: false, diagnostics: [{ file, line: 1, col: 1, severity: "error", code: "script-error", message: `the config script failed to load: ${(error as Error).message.split("\n")[0]}` }] };
+    return {
+      ok: false,
+      diagnostics: [
+        {
+          file,
+          line: 1,
+          col: 1,
+          severity: "error",
+          code: "script-error",
+          message: `the config script failed to load: ${(error as Error).message.split("\n")[0]}`,
+        },
+      ],
+    };
   }
   if (value === undefined) {
-    return { ok: false, diagnostics: [{ file, line: 1, col: 1, severity: "error", code: "no-default-export", message: "the config script has no default export; expected `export default defineConfig({...})`" }] };
+    return {
+      ok: false,
+      diagnostics: [
+        {
+          file,
+          line: 1,
+          col: 1,
+          severity: "error",
+          code: "no-default-export",
+          message: "the config script has no default export; expected `export default defineConfig({...})`",
+        },
+      ],
+    };
   }
   const diagnostics = checkSchema(sourceLocator(undefined, file), value, Description);
   if (diagnostics.length > 0) return { ok: false, diagnostics };
-  return { ok: true, loaded: { file, sha256: createHash("sha256").update(bytes).digest("hex"), description: value as Description } };
+  return {
+    ok: true,
+    loaded: { file, sha256: createHash("sha256").update(bytes).digest("hex"), description: value as Description },
+  };
+}
+
+function unwrapDefault(value: unknown): unknown {
+  const inner = value as { default?: unknown; tracegen?: unknown } | undefined;
+  return inner && typeof inner === "object" && !("tracegen" in inner) && "default" in inner ? inner.default : value;
 }

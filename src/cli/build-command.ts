@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { writeAtomically } from "../emit/write-atomically.js";
 import type { Format } from "./render-diagnostics.js";
 import { generateOrReport } from "./generate-or-report.js";
@@ -23,7 +23,7 @@ export function registerBuildCommand(program: Command): void {
     .option("-o, --out <dir>", "output directory", "configs")
     .option("--check", "write nothing; exit 1 if the files on disk differ from what would be generated")
     .option("--manifest <path>", "collector-builder.yaml that lists the distribution's components", undefined)
-    .option("--format <format>", "diagnostics as text or json", "text")
+    .addOption(new Option("--format <format>", "diagnostics as text or json").choices(["text", "json"]).default("text"))
     .addHelpText(
       "after",
       `

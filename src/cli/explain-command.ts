@@ -9,6 +9,13 @@ export function registerExplainCommand(program: Command): void {
     .requiredOption("-e, --env <name>", "the environment to explain")
     .option("-f, --file <path>", "pipeline description (YAML, or tracegen.config.ts)")
     .option("--mermaid", "print the pipelines as a Mermaid flowchart instead")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ tracegen explain --env prod             pipelines, endpoints, masking and each flow's sampling rule
+  $ tracegen explain --env dev --mermaid    the pipelines as a chart for docs or a pull request`,
+    )
     .action(async (options: { env: string; file?: string; mermaid?: boolean }) => {
       const result = await generateOrReport({
         ...(options.file ? { file: options.file } : {}),

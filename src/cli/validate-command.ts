@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { validateWithBinary } from "../collector/validate-binary.js";
 import type { Format } from "./render-diagnostics.js";
 import { generateOrReport } from "./generate-or-report.js";
@@ -19,7 +19,7 @@ export function registerValidateCommand(program: Command): void {
     .option("-e, --env <name...>", "only these environments (default: all)")
     .option("--binary <path>", "also run `<path> validate --config` (the real collector) on each generated config")
     .option("--manifest <path>", "collector-builder.yaml that lists the distribution's components")
-    .option("--format <format>", "diagnostics as text or json", "text")
+    .addOption(new Option("--format <format>", "diagnostics as text or json").choices(["text", "json"]).default("text"))
     .addHelpText(
       "after",
       `

@@ -25,7 +25,10 @@ export function overlayLocator(source: YamlSource | undefined, file: string, env
   return (path, at) => {
     if (!source) return { file, line: 1, col: 1 };
     const overlayPath = ["environments", envName, ...path];
-    return locate(source, has(raw, overlayPath) ? overlayPath : path, at);
+    if (has(raw, overlayPath)) return locate(source, overlayPath, at);
+    // Something missing from both places is this environment's to add: point at the environment.
+    if (!has(raw, path) && path.length > 0) return locate(source, ["environments", envName], "key");
+    return locate(source, path, at);
   };
 }
 

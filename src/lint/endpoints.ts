@@ -1,4 +1,4 @@
-import { isLoopback } from "../schema/units.js";
+import { isEnvReference, isLoopback } from "../schema/units.js";
 import type { ResolvedPipeline } from "../resolve/resolve.js";
 import type { LintContext } from "./context.js";
 
@@ -6,24 +6,83 @@ export interface NamedEndpoint {
   path: readonly (string | number)[];
   endpoint: string;
   role: "listens" | "sends";
+  /** Whether the description's TLS settings apply to it; the health check and own metrics stay plaintext. */
+  encrypted: boolean;
 }
 
-/** Every address the collector listens on or sends to: what TLS and loopback rules are about. */
+/** Every address the collector listens on or sends to: what the TLS, loopback and port rules are about. */
 export function endpointsOf(pipeline: ResolvedPipeline): NamedEndpoint[] {
   const { otlp } = pipeline.receivers;
-  const list: NamedEndpoint[] = [];
-  if (otlp.grpc) list.push({ path: ["receivers", "otlp", "grpc"], endpoint: otlp.grpc, role: "listens" });
-  if (otlp.http) list.push({ path: ["receivers", "otlp", "http"], endpoint: otlp.http, role: "listens" });
-  list.push({
-    path: ["exporters", "prometheus", "endpoint"],
-    endpoint: pipeline.exporters.prometheus.endpoint,
+  const listen = (path: string[], endpoint: string, encrypted = true): NamedEndpoint => ({
+    path,
+    endpoint,
     role: "listens",
+    encrypted,
   });
-  list.push({ path: ["exporters", "jaeger", "endpoint"], endpoint: pipeline.exporters.jaeger.endpoint, role: "sends" });
-  return list;
+  return [
+    ...(otlp.grpc ? [listen(["receivers", "otlp", "grpc"], otlp.grpc)] : []),
+    ...(otlp.http ? [listen(["receivers", "otlp", "http"], otlp.http)] : []),
+    listen(["exporters", "prometheus", "endpoint"], pipeline.exporters.prometheus.endpoint),
+    listen(["telemetry", "health_endpoint"], pipeline.telemetry.health_endpoint, false),
+    listen(["telemetry", "metrics_endpoint"], pipeline.telemetry.metrics_endpoint, false),
+    {
+      path: ["exporters", "jaeger", "endpoint"],
+      endpoint: pipeline.exporters.jaeger.endpoint,
+      role: "sends",
+      encrypted: true,
+    },
+  ];
 }
 
-export function lintEndpoints({ env, report }: LintContext): void {
+const WILDCARD = new Set(["", "0.0.0.0", "::", "[::]"]);
+const hostOf = (endpoint: string): string => endpoint.slice(0, endpoint.lastIndexOf(":"));
+const portOf = (endpoint: string): string => endpoint.slice(endpoint.lastIndexOf(":") + 1);
+/** Two listeners collide on one port when either takes every interface, or both name the same one. */
+const overlaps = (a: string, b: string): boolean =>
+  WILDCARD.has(hostOf(a)) || WILDCARD.has(hostOf(b)) || hostOf(a) === hostOf(b) || (isLoopback(a) && isLoopback(b));
+
+function lintPorts({ env, report }: LintContext): void {
+  const listeners = endpointsOf(env.pipeline).filter((e) => e.role === "listens" && !isEnvReference(e.endpoint));
+  listeners.forEach((e, i) => {
+    const earlier = listeners
+      .slice(0, i)
+      .find((o) => portOf(o.endpoint) === portOf(e.endpoint) && overlaps(o.endpoint, e.endpoint));
+    if (earlier) {
+      report(
+        e.path,
+        "error",
+        "port-conflict",
+        `${e.path.join(".")} (\`${e.endpoint}\`) takes the port of ${earlier.path.join(".")} (\`${earlier.endpoint}\`) in ${env.name}; the collector would fail to start`,
+        "give each listener its own port",
+      );
+    }
+  });
+}
+
+function lintPlaintextListeners({ env, report }: LintContext): void {
+  if (env.pipeline.tls === "off") return;
+  for (const e of endpointsOf(env.pipeline).filter((e) => !e.encrypted && !isLoopback(e.endpoint))) {
+    const message = `${e.path.join(".")} listens without TLS on \`${e.endpoint}\`, which is not loopback`;
+    const hint = "bind it to localhost and probe or scrape from inside the host (the image's health probe does)";
+    if (env.tier === "production")
+      report(
+        e.path,
+        "error",
+        "guardrail/tls",
+        `production guardrail \`tls\` (environment ${env.name}): ${message}`,
+        hint,
+      );
+    else report(e.path, "warning", "plaintext-listener", message, hint);
+  }
+}
+
+export function lintEndpoints(context: LintContext): void {
+  lintReachability(context);
+  lintPorts(context);
+  lintPlaintextListeners(context);
+}
+
+function lintReachability({ env, report }: LintContext): void {
   const { pipeline } = env;
   const { otlp } = pipeline.receivers;
   if (!otlp.grpc && !otlp.http) {

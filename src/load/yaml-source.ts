@@ -7,6 +7,10 @@ export const MAX_DESCRIPTION_BYTES = 2 * 1024 * 1024;
 /** Anchors are handy for sharing a block; thousands of expansions only serve a "billion laughs". */
 export const MAX_ALIAS_EXPANSIONS = 100;
 
+/** Far beyond any real description, far below what the parser's recursion survives. */
+export const MAX_NESTING = 64;
+const MAX_SYNTAX_ERRORS = 10;
+
 export type Path = readonly (string | number)[];
 
 export interface YamlSource {
@@ -47,9 +51,24 @@ export function parseYamlSource(file: string, bytes: Uint8Array): ParseResult {
       "save the file as UTF-8",
     );
   }
+  const deep = tooDeep(text);
+  if (deep !== undefined) {
+    const at = lineColOfText(text, deep);
+    return fail(
+      file,
+      at.line,
+      at.col,
+      "too-deep",
+      `collections nest deeper than ${MAX_NESTING} levels here`,
+      "a description needs a handful of levels; check for a runaway generator",
+    );
+  }
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, version: "1.2" });
-  const problems = [...document.errors];
+  // One real mistake can cascade into hundreds of follow-on errors; the first few locate it.
+  const problems = document.errors
+    .filter((e, i, all) => all.findIndex((o) => o.pos[0] === e.pos[0] && o.message === e.message) === i)
+    .slice(0, MAX_SYNTAX_ERRORS);
   if (problems.length > 0) {
     return {
       ok: false,
@@ -61,7 +80,7 @@ export function parseYamlSource(file: string, bytes: Uint8Array): ParseResult {
           col: pos.col,
           severity: "error" as const,
           code: e.code === "DUPLICATE_KEY" ? "duplicate-key" : "yaml-syntax",
-          message: yamlMessage(e.code, e.message, text.slice(e.pos[0], e.pos[1])),
+          message: yamlMessage(e.code, e.message, keyAt(text, e.pos[0])),
         };
       }),
     };
@@ -92,12 +111,56 @@ export function parseYamlSource(file: string, bytes: Uint8Array): ParseResult {
   return { ok: true, source: { file, sha256, document, lineCounter, value } };
 }
 
+/** The key that starts at an offset: up to the `:` that ends it, without quotes. */
+function keyAt(text: string, offset: number): string {
+  const rest = text.slice(offset, text.indexOf("\n", offset) === -1 ? undefined : text.indexOf("\n", offset));
+  const quoted = /^(["'])(.*?)\1/.exec(rest);
+  if (quoted) return quoted[2] ?? "";
+  return (/^[^:#]*/.exec(rest)?.[0] ?? rest).trim();
+}
+
 function yamlMessage(code: string, message: string, found: string): string {
   const firstLine = message.split("\n")[0] ?? message;
   if (code === "DUPLICATE_KEY") {
     return `duplicate key \`${found.trim()}\`: it already appears in the same mapping; expected each key once`;
   }
   return `malformed YAML: ${firstLine.replace(/ at line \d+, column \d+.*$/, "")}`;
+}
+
+/**
+ * Offset of the first flow or block collection nested past MAX_NESTING, judged from brackets
+ * outside quotes and comments and from indentation, before the parser recurses into it.
+ */
+function tooDeep(text: string): number | undefined {
+  let depth = 0;
+  let quote: string | undefined;
+  let comment = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "\n") {
+      comment = false;
+      const indent = /^ */.exec(text.slice(i + 1, i + 1 + 4 * MAX_NESTING + 2))?.[0].length ?? 0;
+      if (indent > 2 * MAX_NESTING) return i + 1 + indent;
+      continue;
+    }
+    if (comment) continue;
+    if (quote) {
+      if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === "#" && (i === 0 || /\s/.test(text[i - 1] ?? ""))) comment = true;
+    else if (c === '"' || c === "'") quote = c;
+    else if (c === "[" || c === "{") {
+      if (++depth > MAX_NESTING) return i;
+    } else if (c === "]" || c === "}") depth = Math.max(0, depth - 1);
+  }
+  return undefined;
+}
+
+function lineColOfText(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  return { line, col: offset - before.lastIndexOf("\n") };
 }
 
 function decodeUtf8(bytes: Uint8Array): string | { offset: number; byte: number } {

@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject } from "ajv";
 import { Value } from "@sinclair/typebox/value";
 import { cachedValidator } from "./compiled.js";
+import { Name, RuleName } from "../schema/primitives.js";
 import type { TSchema } from "@sinclair/typebox";
 import type { Diagnostic, Location } from "../diagnostics/diagnostic.js";
 import { suggest } from "../diagnostics/suggest.js";
@@ -61,7 +62,7 @@ function toDiagnostic(where: Locator, error: ErrorObject): Diagnostic {
           [...path, key],
           true,
           "invalid-name",
-          `invalid name \`${key}\` in ${at || "the description"}; expected a lower-case name of letters, digits and dashes`,
+          `invalid name \`${key}\` in ${at || "the description"}; expected ${namePhrase(parent)}`,
         );
       }
       const close = suggest(key, properties);
@@ -89,7 +90,7 @@ function toDiagnostic(where: Locator, error: ErrorObject): Diagnostic {
         path,
         false,
         "wrong-type",
-        `${at || "the description"} must be ${article(String(error.schema))}; found ${found}`,
+        `${at || "the description"} must be ${(parent["x-expect"] as string | undefined) ?? article(String(error.schema))}; found ${found}`,
       );
     case "const":
       return make(
@@ -185,6 +186,13 @@ function dropMisspeltRequired(errors: ErrorObject[]): ErrorObject[] {
   );
 }
 
+/** A map's keys follow the pattern of one of the name primitives; say which in words. */
+function namePhrase(mapSchema: Record<string, unknown>): string {
+  const pattern = Object.keys((mapSchema["patternProperties"] as object | undefined) ?? {})[0];
+  const primitive = [Name, RuleName].find((p) => p.pattern === pattern);
+  return primitive?.["x-expect"] ?? `a name matching ${pattern ?? "the allowed names"}`;
+}
+
 function literalOptions(schema: unknown): string[] {
   if (!Array.isArray(schema)) return [];
   const branches = schema as Array<Record<string, unknown>>;
@@ -212,13 +220,16 @@ function article(type: string): string {
 
 function describeValue(data: unknown): string {
   if (data === null || data === undefined) return "nothing";
+  if (data === "") return "an empty string";
   if (Array.isArray(data)) return "a list";
   if (typeof data === "object") return "a mapping";
   if (typeof data === "string") return `\`${data.length > 60 ? `${data.slice(0, 57)}...` : data}\``;
   return `\`${String(data)}\` (${typeof data === "number" ? (Number.isInteger(data) ? "a whole number" : "a number") : typeof data})`;
 }
 
-const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1).replace(/\.$/, "");
+/** "The order flows" reads well mid-sentence as "the order flows"; "TLS settings" must stay as it is. */
+const lowerFirst = (s: string): string =>
+  (/^[A-Z][a-z]/.test(s) ? s.charAt(0).toLowerCase() + s.slice(1) : s).replace(/\.$/, "");
 
 export function pointerToPath(pointer: string): (string | number)[] {
   if (pointer === "") return [];
