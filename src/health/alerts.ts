@@ -24,7 +24,11 @@ export function alertingRules(pipeline: ResolvedPipeline): RuleGroup<AlertingRul
   const rules = Object.entries(pipeline.flows).flatMap(([name, flow]): AlertingRule[] => {
     const alerts = { ...ALERT_DEFAULTS, ...flow.alerts };
     const ofFlow = eq(flowLabel, name);
-    const labels = (severity: "critical" | "warning") => ({ severity, system: pipeline.system.name, [flowLabel]: name });
+    const labels = (severity: "critical" | "warning") => ({
+      severity,
+      system: pipeline.system.name,
+      [flowLabel]: name,
+    });
     const slowTraces = flowSearchUrl(pipeline, name, { minDurationMs: durationMs(flow.sla) });
     const failedTraces = flowSearchUrl(pipeline, name, { tags: { error: "true" } });
     const share = selector(RECORDED.hopTimeShare, [ofFlow]);

@@ -141,7 +141,9 @@ export function dashboard(env: ResolvedEnvironment): Dashboard {
         ],
         unit: "s",
         thresholds: steps("green", [[slaSeconds, "red"]]),
-        ...(slowTraces ? { links: [{ title: `Traces of ${name} over the SLA in Jaeger`, url: slowTraces, targetBlank: true }] } : {}),
+        ...(slowTraces
+          ? { links: [{ title: `Traces of ${name} over the SLA in Jaeger`, url: slowTraces, targetBlank: true }] }
+          : {}),
       }),
       timeseries(ids, {
         title: "Error ratio",
@@ -153,14 +155,17 @@ export function dashboard(env: ResolvedEnvironment): Dashboard {
         ],
         unit: "percentunit",
         thresholds: steps("green", [[errorRatio, "red"]]),
-        ...(failedTraces ? { links: [{ title: `Failed traces of ${name} in Jaeger`, url: failedTraces, targetBlank: true }] } : {}),
+        ...(failedTraces
+          ? { links: [{ title: `Failed traces of ${name} in Jaeger`, url: failedTraces, targetBlank: true }] }
+          : {}),
       }),
     );
     y += HEIGHT;
     panels.push(
       barGauge(ids, {
         title: "Hops: share of the time",
-        description: "Each hop's part of all the time the flow's hops took; a caller's share includes the hops it waits on.",
+        description:
+          "Each hop's part of all the time the flow's hops took; a caller's share includes the hops it waits on.",
         gridPos: { x: 0, y, w: 10, h: HEIGHT },
         queries: [{ ...query("A", selector(RECORDED.hopTimeShare, [ofFlow]), hopLegend), range: false, instant: true }],
         unit: "percentunit",

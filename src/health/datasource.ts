@@ -43,7 +43,11 @@ export function datasourceProvisioning(pipeline: ResolvedPipeline): DatasourcePr
         access: "proxy",
         url: `\${${PROMETHEUS_URL_VARIABLE}}`,
         jsonData: trace
-          ? { exemplarTraceIdDestinations: [{ name: EXEMPLAR_TRACE_ID, url: trace, urlDisplayLabel: "Trace in Jaeger" }] }
+          ? {
+              exemplarTraceIdDestinations: [
+                { name: EXEMPLAR_TRACE_ID, url: trace, urlDisplayLabel: "Trace in Jaeger" },
+              ],
+            }
           : {},
       },
     ],

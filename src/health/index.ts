@@ -17,7 +17,10 @@ export const compileFlowHealth: ArtifactCompiler = (env, config) => {
       " Do not edit: change the description and run `tracegen build`.",
     ].join("\n");
   return [
-    { path: `prometheus/${RULES_FILE}`, content: yaml(rules, header("Recording and alerting rules of the order flows")) },
+    {
+      path: `prometheus/${RULES_FILE}`,
+      content: yaml(rules, header("Recording and alerting rules of the order flows")),
+    },
     {
       path: "prometheus/scrape.yaml",
       content: yaml(
@@ -31,7 +34,10 @@ export const compileFlowHealth: ArtifactCompiler = (env, config) => {
     { path: `grafana/${pipeline.system.name}-flows.json`, content: `${JSON.stringify(dashboard(env), null, 2)}\n` },
     {
       path: "grafana/datasource.yaml",
-      content: yaml(datasourceProvisioning(pipeline), header("Grafana data source provisioning for the flow dashboard")),
+      content: yaml(
+        datasourceProvisioning(pipeline),
+        header("Grafana data source provisioning for the flow dashboard"),
+      ),
     },
   ];
 };

@@ -21,7 +21,11 @@ export interface FlowSearch {
   suffix?: string;
 }
 
-export function flowSearchUrl(pipeline: ResolvedPipeline, flowName: string, search: FlowSearch = {}): string | undefined {
+export function flowSearchUrl(
+  pipeline: ResolvedPipeline,
+  flowName: string,
+  search: FlowSearch = {},
+): string | undefined {
   const ui = pipeline.exporters.jaeger.ui_url;
   const service = searchService(pipeline, flowName);
   if (!ui || !service) return undefined;

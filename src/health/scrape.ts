@@ -46,14 +46,20 @@ function tlsConfig(pipeline: ResolvedPipeline, exporter: PrometheusExporterConfi
 
 const WILDCARD_HOSTS = new Set(["", "0.0.0.0", "::", "[::]"]);
 
-function targets(pipeline: ResolvedPipeline, endpoint: string): Pick<ScrapeConfig, "static_configs" | "file_sd_configs"> {
+function targets(
+  pipeline: ResolvedPipeline,
+  endpoint: string,
+): Pick<ScrapeConfig, "static_configs" | "file_sd_configs"> {
   const listed = pipeline.exporters.prometheus.scrape_targets;
   if (listed.length > 0) return { static_configs: [{ targets: [...listed] }] };
   // An ${env:…} endpoint is only known where the collector runs: its address goes in a file there.
-  if (isEnvReference(endpoint)) return { file_sd_configs: [{ files: [`${pipeline.system.name}-collector-targets.yaml`] }] };
+  if (isEnvReference(endpoint))
+    return { file_sd_configs: [{ files: [`${pipeline.system.name}-collector-targets.yaml`] }] };
   const colon = endpoint.lastIndexOf(":");
   const host = endpoint.slice(0, colon);
-  return { static_configs: [{ targets: [`${WILDCARD_HOSTS.has(host) ? "localhost" : host}${endpoint.slice(colon)}`] }] };
+  return {
+    static_configs: [{ targets: [`${WILDCARD_HOSTS.has(host) ? "localhost" : host}${endpoint.slice(colon)}`] }],
+  };
 }
 
 /** Prometheus durations take whole units: 7.5 s is written 7500ms. */
