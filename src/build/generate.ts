@@ -72,17 +72,39 @@ export function generate(loaded: LoadedDescription, options: GenerateOptions = {
     const problems: ConfigProblem[] = [
       ...checkComponentConfigs(config),
       ...checkPipelineGraph(config),
-      ...(options.distribution ? checkAgainstDistribution(config, options.distribution.parts, options.distribution.name) : []),
+      ...(options.distribution
+        ? checkAgainstDistribution(config, options.distribution.parts, options.distribution.name)
+        : []),
     ];
     for (const p of problems) {
       const origin = ORIGIN.find(([pattern]) => pattern.test(p.at))?.[1] ?? [];
-      diagnostics.push({ ...where(origin, "value"), severity: "error", code: `generated/${p.code}`, message: `in ${name}: ${p.message}` });
+      diagnostics.push({
+        ...where(origin, "value"),
+        severity: "error",
+        code: `generated/${p.code}`,
+        message: `in ${name}: ${p.message}`,
+      });
     }
     if (problems.length > 0) continue;
-    const content = renderCollectorYaml(config, { source: file, sha256: loaded.sha256, version: VERSION, environment: name });
+    const content = renderCollectorYaml(config, {
+      source: file,
+      sha256: loaded.sha256,
+      version: VERSION,
+      environment: name,
+    });
     const path = `${name}/collector.yaml`;
-    const extra = ARTIFACTS.flatMap((compile) => compile(env, config)).map((f) => ({ ...f, path: `${name}/${f.path}` }));
-    outputs.push({ env, config, path, content, envVars: referencedEnvVars(content), files: [{ path, content }, ...extra] });
+    const extra = ARTIFACTS.flatMap((compile) => compile(env, config)).map((f) => ({
+      ...f,
+      path: `${name}/${f.path}`,
+    }));
+    outputs.push({
+      env,
+      config,
+      path,
+      content,
+      envVars: referencedEnvVars(content),
+      files: [{ path, content }, ...extra],
+    });
   }
   const unique = dedupe(diagnostics).sort(byPosition);
   return { diagnostics: unique, outputs: hasErrors(unique) ? [] : outputs };
