@@ -14,8 +14,8 @@ import { TRACE_EXPORT_PATH } from "./sink.js";
 export interface SenderTls {
   ca: Buffer;
   /** Presented when the receiver requires client certificates. */
-  cert: Buffer;
-  key: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
 }
 
 export interface SenderOptions {
@@ -51,7 +51,7 @@ const RETRYABLE_GRPC = new Set([
 
 function grpcSender(o: SenderOptions): Sender {
   const credentials = o.tls
-    ? grpc.credentials.createSsl(o.tls.ca, o.tls.key, o.tls.cert)
+    ? grpc.credentials.createSsl(o.tls.ca, o.tls.key ?? null, o.tls.cert ?? null)
     : grpc.credentials.createInsecure();
   const client = new grpc.Client(o.endpoint, credentials, {
     "grpc.max_send_message_length": 128 * 1024 * 1024,
@@ -102,7 +102,13 @@ function httpSender(o: SenderOptions): Sender {
             "content-length": body.length,
             ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
           },
-          ...(o.tls ? { ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key, servername: "localhost" } : {}),
+          ...(o.tls
+            ? {
+                ca: o.tls.ca,
+                servername: "localhost",
+                ...(o.tls.cert && o.tls.key ? { cert: o.tls.cert, key: o.tls.key } : {}),
+              }
+            : {}),
           timeout: 30_000,
         };
         const req = (o.tls ? httpsRequest : httpRequest)(options, (res) => {
