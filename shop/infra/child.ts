@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from "node:child_process";
+
+/*
+ * A process the shop started: its output kept (the tail, for error messages), its early exit
+ * noticed, and a stop that escalates to SIGKILL when the polite signal is not enough.
+ */
+
+export interface ChildSpec {
+  name: string;
+  command: string;
+  args: readonly string[];
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** Run as this user (the shop runs as root in CI; PostgreSQL refuses to). */
+  user?: { uid: number; gid: number };
+  /** The signal that asks for a clean, prompt shutdown. */
+  stopSignal?: NodeJS.Signals;
+  stopTimeoutMs?: number;
+  /** Every line of output, as it comes (npm run shop prints the services' logs). */
+  onLine?: (line: string) => void;
+}
+
+export interface Child {
+  name: string;
+  pid: number;
+  /** Resolves when the process exits, for whatever reason. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  hasExited(): boolean;
+  logTail(lines?: number): string;
+  stop(): Promise<void>;
+}
+
+const KEPT_LINES = 200;
+
+/*
+ * Should the starting process die without stopping what it started (an uncaught error, Ctrl-C
+ * twice), its children must not outlive it: each child leads a process group of its own, and on
+ * exit every group still alive is killed, together with any other leftovers registered here.
+ */
+const onExit = new Set<() => void>();
+let exitHookInstalled = false;
+
+export function cleanUpOnExit(fn: () => void): () => void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once("exit", () => {
+      for (const f of onExit) {
+        try {
+          f();
+        } catch {
+          // best effort: the process is going away
+        }
+      }
+    });
+  }
+  onExit.add(fn);
+  return () => onExit.delete(fn);
+}
+
+export function startChild(spec: ChildSpec): Child {
+  const lines: string[] = [];
+  const child: ChildProcess = spawn(spec.command, [...spec.args], {
+    env: spec.env ?? process.env,
+    cwd: spec.cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+    ...(spec.user ?? {}),
+  });
+  const forget = cleanUpOnExit(() => {
+    if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+  });
+  let exitedAlready = false;
+  let partial = "";
+  const keep = (chunk: Buffer) => {
+    const text = partial + chunk.toString("utf8");
+    const parts = text.split("\n");
+    partial = parts.pop() ?? "";
+    for (const line of parts) {
+      lines.push(line);
+      if (lines.length > KEPT_LINES) lines.shift();
+      spec.onLine?.(line);
+    }
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on("error", (error) => {
+      lines.push(`${spec.name} did not start: ${error.message}`);
+      exitedAlready = true;
+      forget();
+      resolve({ code: null, signal: null });
+    });
+    child.on("exit", (code, signal) => {
+      exitedAlready = true;
+      forget();
+      resolve({ code, signal });
+    });
+  });
+  return {
+    name: spec.name,
+    pid: child.pid ?? -1,
+    exited,
+    hasExited: () => exitedAlready,
+    logTail: (n = 30) => [...lines, ...(partial ? [partial] : [])].slice(-n).join("\n"),
+    async stop() {
+      if (exitedAlready) return;
+      child.kill(spec.stopSignal ?? "SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), spec.stopTimeoutMs ?? 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export class StartFailure extends Error {}
+
+/**
+ * Polls `probe` until it answers true, the child exits (then the failure quotes its last output), or
+ * the deadline passes. Returns how long it took.
+ */
+export async function waitUntilReady(
+  child: Child,
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<boolean>,
+): Promise<number> {
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.hasExited()) throw new StartFailure(`${child.name} exited before ${what} was ready:\n${child.logTail()}`);
+    if (await probe().catch(() => false)) return Date.now() - started;
+    await sleep(100);
+  }
+  throw new StartFailure(`${what} was not ready within ${timeoutMs / 1000} s:\n${child.logTail()}`);
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,137 @@
+import { execFile } from "node:child_process";
+import { chown, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import getPort from "get-port";
+import pg from "pg";
+import { cleanUpOnExit, startChild, StartFailure, waitUntilReady, type Child } from "./child.js";
+
+/*
+ * A private PostgreSQL cluster for one run: Debian's server binaries, a data directory of its own
+ * under the system's temporary directory (removed on stop), 127.0.0.1 on a free port, durability
+ * switched off (the data lives only as long as the run). PostgreSQL refuses to run as root, so under
+ * root it runs as the `postgres` user, which is why the directory is not nested in a root-only one.
+ */
+
+export interface Postgres {
+  port: number;
+  /** A connection string for one database of the cluster. */
+  url(database: string): string;
+  createDatabase(name: string): Promise<void>;
+  child: Child;
+  /** Milliseconds: initdb, and start until it accepted a connection. */
+  timings: { initdbMs: number; startMs: number };
+  stop(): Promise<void>;
+}
+
+const SUPERUSER = "shop";
+
+export async function startPostgres(): Promise<Postgres> {
+  const bin = await serverBinDir();
+  const user = await runAs();
+  const dir = await mkdtemp(join(tmpdir(), "shop-pg-"));
+  const forgetDir = cleanUpOnExit(() => rmSync(dir, { recursive: true, force: true }));
+  const data = join(dir, "data");
+  if (user) await chown(dir, user.uid, user.gid);
+  let child: Child | undefined;
+  const stop = async () => {
+    await child?.stop();
+    await rm(dir, { recursive: true, force: true });
+    forgetDir();
+  };
+  try {
+    const initStarted = Date.now();
+    await promisify(execFile)(
+      join(bin, "initdb"),
+      ["-D", data, "-A", "trust", "-U", SUPERUSER, "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions"],
+      { ...(user ?? {}), env: { ...process.env, LC_ALL: "C.UTF-8" } },
+    ).catch((error: Error & { stderr?: string }) => {
+      throw new StartFailure(`initdb failed: ${error.stderr ?? error.message}`);
+    });
+    const initdbMs = Date.now() - initStarted;
+    const port = await getPort({ host: "127.0.0.1" });
+    child = startChild({
+      name: "postgresql",
+      command: join(bin, "postgres"),
+      args: [
+        "-D",
+        data,
+        "-p",
+        String(port),
+        "-k",
+        dir,
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        "fsync=off",
+        "-c",
+        "synchronous_commit=off",
+        "-c",
+        "full_page_writes=off",
+        "-c",
+        "max_connections=200",
+      ],
+      ...(user ? { user } : {}),
+      // SIGINT is PostgreSQL's fast shutdown: open sessions are ended instead of waited for.
+      stopSignal: "SIGINT",
+    });
+    const url = (database: string) => `postgres://${SUPERUSER}@127.0.0.1:${port}/${database}`;
+    const startMs = await waitUntilReady(child, "PostgreSQL", 30_000, () => canQuery(url("postgres")));
+    return {
+      port,
+      url,
+      child,
+      timings: { initdbMs, startMs },
+      async createDatabase(name) {
+        const client = new pg.Client({ connectionString: url("postgres") });
+        await client.connect();
+        try {
+          await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+        } finally {
+          await client.end();
+        }
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function canQuery(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return true;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The newest installed server version's bin directory (Debian installs them side by side). */
+async function serverBinDir(): Promise<string> {
+  const root = "/usr/lib/postgresql";
+  const versions = await readdir(root).catch(() => [] as string[]);
+  const newest = versions.filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a))[0];
+  if (newest === undefined)
+    throw new StartFailure(
+      `no PostgreSQL server under ${root}: install it with scripts/install-shop-deps.sh (Debian package postgresql)`,
+    );
+  return join(root, newest, "bin");
+}
+
+async function runAs(): Promise<{ uid: number; gid: number } | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  const passwd = await readFile("/etc/passwd", "utf8");
+  const entry = passwd.split("\n").find((line) => line.startsWith("postgres:"));
+  const [, , uid, gid] = entry?.split(":") ?? [];
+  if (uid === undefined || gid === undefined)
+    throw new StartFailure(
+      "running as root, and there is no `postgres` user to run PostgreSQL as (the Debian package creates it)",
+    );
+  return { uid: Number(uid), gid: Number(gid) };
+}

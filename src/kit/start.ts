@@ -1,0 +1,88 @@
+import { register } from "node:module";
+import { trace, type Tracer } from "@opentelemetry/api";
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
+import { registerInstrumentations } from "@opentelemetry/instrumentation";
+import { AmqplibInstrumentation } from "@opentelemetry/instrumentation-amqplib";
+import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
+import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import { pgConfig } from "./database.js";
+import { createTraceExporter } from "./exporter.js";
+import { FlowAttributesProcessor } from "./flow-context.js";
+import { httpConfig } from "./http.js";
+import { amqplibConfig } from "./messaging.js";
+import { settingsFromEnv, type KitOverrides, type KitSettings } from "./settings.js";
+
+export interface StartOptions extends KitOverrides {
+  /** Request paths that are never traced (health probes, relayed telemetry). */
+  ignorePaths?: readonly string[];
+  /** Defaults to process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Replaces the OTLP exporter the settings describe (tests that read spans in-process). */
+  exporter?: SpanExporter;
+}
+
+export interface Tracing {
+  settings: KitSettings;
+  tracer: Tracer;
+  /** Exports every span still buffered, then stops; safe to call twice. */
+  shutdown(): Promise<void>;
+}
+
+let started: Tracing | undefined;
+
+/**
+ * Sets up the OpenTelemetry Node SDK for one service. Call it before the service imports pg, amqplib
+ * or http clients (typically: start tracing, then `await import()` the service), because the
+ * instrumentations patch those modules as they load.
+ */
+export function startTracing(options: StartOptions = {}): Tracing {
+  if (started) return started;
+  const env = options.env ?? process.env;
+  const settings = settingsFromEnv(env, options);
+  const tracer = trace.getTracer("tracegen-kit");
+  if (!settings.enabled) {
+    started = { settings, tracer, shutdown: () => Promise.resolve() };
+    return started;
+  }
+  // ESM imports of pg and amqplib bypass require(), so the instrumentations also need the
+  // import-in-the-middle loader hook; it applies to modules imported after this call.
+  register("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({
+      "service.name": settings.serviceName,
+      "service.namespace": settings.serviceNamespace,
+      "deployment.environment.name": settings.environment,
+    }),
+    spanProcessors: [
+      new FlowAttributesProcessor(),
+      new BatchSpanProcessor(options.exporter ?? createTraceExporter(settings.exporter, env), {
+        scheduledDelayMillis: 500,
+      }),
+    ],
+  });
+  provider.register({
+    propagator: new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  });
+  const unregister = registerInstrumentations({
+    tracerProvider: provider,
+    instrumentations: [
+      new HttpInstrumentation(httpConfig(options.ignorePaths ?? [])),
+      new AmqplibInstrumentation(amqplibConfig),
+      new PgInstrumentation(pgConfig),
+    ],
+  });
+  let stopping: Promise<void> | undefined;
+  started = {
+    settings,
+    tracer: provider.getTracer("tracegen-kit"),
+    shutdown: () =>
+      (stopping ??= (async () => {
+        unregister();
+        await provider.shutdown();
+      })()),
+  };
+  return started;
+}
