@@ -37,6 +37,7 @@ export function startCollector(binary: string, configFile: string, env: Record<s
   let child: ChildProcess;
   const lines: string[] = [];
   let stopping = false;
+  let ready = false;
   let exitedAlready = false;
   const keep = (chunk: Buffer) => {
     for (const line of chunk.toString("utf8").split("\n")) {
@@ -60,9 +61,15 @@ export function startCollector(binary: string, configFile: string, env: Record<s
     });
     child.on("exit", (code, signal) => {
       exitedAlready = true;
+      const how = signal ?? `code ${code}`;
       if (!stopping)
         reject(
-          new CollectorFailure(`the collector exited (${signal ?? `code ${code}`}) during the replay`, [...lines]),
+          new CollectorFailure(
+            ready
+              ? `the collector exited (${how}) during the replay`
+              : `the collector exited (${how}) before it was ready`,
+            [...lines],
+          ),
         );
     });
   });
@@ -81,7 +88,10 @@ export function startCollector(binary: string, configFile: string, env: Record<s
           if (exitedAlready) return;
           try {
             const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
-            if (response.status === 200) return;
+            if (response.status === 200) {
+              ready = true;
+              return;
+            }
           } catch {
             // not listening yet
           }
