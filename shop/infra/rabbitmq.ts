@@ -36,7 +36,7 @@ export async function startRabbitMq(): Promise<RabbitMq> {
   });
   const dir = await mkdtemp(join(tmpdir(), "shop-rabbitmq-"));
   const forgetDir = cleanUpOnExit(() => rmSync(dir, { recursive: true, force: true }));
-  const [port, distPort, epmdPort] = await distinctPorts(3);
+  const [port, distPort, epmdPort] = (await distinctPorts(3)) as [number, number, number];
   const epmdEnv = { ERL_EPMD_PORT: String(epmdPort), ERL_EPMD_ADDRESS: "127.0.0.1" };
   let epmd: Child | undefined;
   let child: Child | undefined;

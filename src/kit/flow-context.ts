@@ -77,8 +77,11 @@ export function withFlow<T>(facts: FlowFacts, fn: () => T): T {
 
 export interface StartFlowOptions {
   facts: FlowFacts & { "order.flow": string };
-  /** The span that caused this flow, in another trace (e.g. the upload that asks for costing). */
-  causedBy?: Span;
+  /**
+   * The context of what caused this flow (the upload that asks for costing, the confirmation a job
+   * was queued by): the new trace links to its span and inherits its baggage, the facts overriding.
+   */
+  causedBy?: Context;
   kind?: SpanKind;
   attributes?: Record<string, string | number | boolean>;
 }
@@ -94,15 +97,26 @@ export function startFlow<T>(
   options: StartFlowOptions,
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
-  const links: Link[] = options.causedBy ? [{ context: options.causedBy.spanContext() }] : [];
-  const ctx = withFlowFacts(ROOT_CONTEXT, options.facts);
+  const cause = options.causedBy && trace.getSpanContext(options.causedBy);
+  const links: Link[] = cause ? [{ context: cause }] : [];
+  const inherited = options.causedBy ? propagation.getBaggage(options.causedBy) : undefined;
+  const base = inherited ? propagation.setBaggage(ROOT_CONTEXT, inherited) : ROOT_CONTEXT;
   return tracer.startActiveSpan(
     name,
     { root: true, kind: options.kind ?? SpanKind.INTERNAL, links, attributes: options.attributes ?? {} },
-    ctx,
+    withFlowFacts(base, options.facts),
     (span) => runInSpan(span, fn),
   );
 }
+
+/** The current trace context and baggage as plain strings, to store with work that is picked up later. */
+export function captureContext(ctx: Context = context.active()): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  propagation.inject(ctx, carrier);
+  return carrier;
+}
+
+export const restoreContext = (carrier: Record<string, string>): Context => propagation.extract(ROOT_CONTEXT, carrier);
 
 /** Ends the span however `fn` ends; an exception is recorded on it with its message and rethrown. */
 export async function runInSpan<T>(span: Span, fn: (span: Span) => Promise<T>): Promise<T> {
@@ -116,9 +130,15 @@ export async function runInSpan<T>(span: Span, fn: (span: Span) => Promise<T>): 
   }
 }
 
+const failures = new WeakMap<Span, string>();
+
 export function markFailed(span: Span, error: unknown): void {
   const err = error instanceof Error ? error : new Error(String(error));
   span.recordException(err);
   span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
   span.setAttribute("error.type", err.name);
+  failures.set(span, err.message);
 }
+
+/** Why the span failed, if markFailed said so (instrumentations may overwrite the status message later). */
+export const failureOf = (span: Span): string | undefined => failures.get(span);

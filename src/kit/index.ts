@@ -6,7 +6,9 @@ export { startTracing, type StartOptions, type Tracing } from "./start.js";
 export { settingsFromEnv, KitSettingsError, type KitSettings, type ExporterSettings } from "./settings.js";
 export {
   FLOW_KEYS,
+  captureContext,
   currentFlowFacts,
+  restoreContext,
   markFailed,
   runInSpan,
   startFlow,

@@ -1,5 +1,6 @@
 import { context, propagation, SpanKind, SpanStatusCode, type Span, type Tracer } from "@opentelemetry/api";
 import type { AmqplibInstrumentationConfig } from "@opentelemetry/instrumentation-amqplib";
+import { failureOf } from "./flow-context.js";
 
 /*
  * The amqplib instrumentation injects the W3C trace context and baggage into every published
@@ -17,6 +18,12 @@ export const amqplibConfig: AmqplibInstrumentationConfig = {
     const { exchange, routingKey } = info.msg.fields;
     tagMessaging(span, "process", "process", exchange, routingKey);
     span.updateName(`process ${destinationName(exchange, routingKey)}`);
+  },
+  // A nack makes the instrumentation set a generic status ("nack called on message"); the reason the
+  // consumer gave, if it gave one, is what belongs there.
+  consumeEndHook(span, info) {
+    const reason = failureOf(span);
+    if (info.rejected && reason !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
   },
 };
 

@@ -1,4 +1,4 @@
-import { register } from "node:module";
+import { createRequire, register } from "node:module";
 import { trace, type Tracer } from "@opentelemetry/api";
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { registerInstrumentations } from "@opentelemetry/instrumentation";
@@ -74,6 +74,11 @@ export function startTracing(options: StartOptions = {}): Tracing {
       new PgInstrumentation(pgConfig),
     ],
   });
+  // node:http may already be loaded (imported before this call, or only through named ESM imports,
+  // which neither hook sees later). Requiring it here patches the one shared module object.
+  const require = createRequire(import.meta.url);
+  require("node:http");
+  require("node:https");
   let stopping: Promise<void> | undefined;
   started = {
     settings,

@@ -1,0 +1,105 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import getPort from "get-port";
+import type { ServiceName } from "../services/names.js";
+import { startChild, waitUntilReady, type Child } from "./child.js";
+
+/*
+ * The five services as separate Node processes, each on its own free port on 127.0.0.1, started the
+ * way they would be deployed: `node --import tsx shop/services/main.ts <service>` with their settings
+ * in the environment.
+ */
+
+const REPO = resolve(fileURLToPath(import.meta.url), "../../..");
+
+export interface Backends {
+  amqpUrl: string;
+  shopDbUrl: string;
+  mesDbUrl: string;
+  /** host:port of the collector's OTLP receivers. */
+  otlpGrpc: string;
+  otlpHttp: string;
+}
+
+export interface ServiceOptions {
+  /** false runs the services with the SDK switched off (OTEL_SDK_DISABLED), for overhead comparisons. */
+  tracing?: boolean;
+  maxUploadBytes?: number;
+  onLine?: (service: ServiceName, line: string) => void;
+}
+
+export interface Services {
+  urls: { shopApi: string; storage: string; crmApi: string; mesApi: string };
+  children: Record<ServiceName, Child>;
+  storageDir: string;
+  timings: { startMs: number };
+  stop(): Promise<void>;
+}
+
+export async function startServices(backends: Backends, options: ServiceOptions = {}): Promise<Services> {
+  const storageDir = await mkdtemp(join(tmpdir(), "shop-storage-"));
+  const port: Record<ServiceName, number> = {
+    "shop-api": await getPort(),
+    "3d-storage": await getPort(),
+    "crm-api": await getPort(),
+    "mes-api": await getPort(),
+    mes: await getPort(),
+  };
+  const url = (name: ServiceName) => `http://127.0.0.1:${port[name]}`;
+  const common = {
+    PATH: process.env.PATH,
+    NODE_ENV: "production",
+    DEPLOYMENT_ENVIRONMENT: "dev",
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://${backends.otlpGrpc}`,
+    ...(options.tracing === false ? { OTEL_SDK_DISABLED: "true" } : {}),
+    ...(options.maxUploadBytes !== undefined ? { SHOP_MAX_UPLOAD_BYTES: String(options.maxUploadBytes) } : {}),
+  };
+  const settings: Record<ServiceName, Record<string, string>> = {
+    "shop-api": {
+      SHOP_API_PORT: String(port["shop-api"]),
+      STORAGE_URL: url("3d-storage"),
+      COLLECTOR_OTLP_HTTP_URL: `http://${backends.otlpHttp}`,
+    },
+    "3d-storage": { STORAGE_PORT: String(port["3d-storage"]), STORAGE_DIR: storageDir, CRM_API_URL: url("crm-api") },
+    "crm-api": { CRM_API_PORT: String(port["crm-api"]), AMQP_URL: backends.amqpUrl, SHOP_DB_URL: backends.shopDbUrl },
+    "mes-api": { MES_API_PORT: String(port["mes-api"]), AMQP_URL: backends.amqpUrl, MES_DB_URL: backends.mesDbUrl },
+    mes: { MES_HEALTH_PORT: String(port.mes), MES_DB_URL: backends.mesDbUrl, MES_API_URL: url("mes-api") },
+  };
+  const started = Date.now();
+  const children = {} as Record<ServiceName, Child>;
+  const stop = async () => {
+    // Producers first, so nothing new enters while the consumers drain.
+    for (const group of [["shop-api", "mes"], ["3d-storage"], ["mes-api", "crm-api"]] as ServiceName[][])
+      await Promise.all(group.map((name) => children[name]?.stop()));
+    await rm(storageDir, { recursive: true, force: true });
+  };
+  try {
+    for (const name of Object.keys(settings) as ServiceName[]) {
+      children[name] = startChild({
+        name,
+        command: process.execPath,
+        args: ["--import", "tsx", join(REPO, "shop/services/main.ts"), name],
+        cwd: REPO,
+        env: { ...common, ...settings[name] },
+        onLine: (line) => options.onLine?.(name, line),
+      });
+    }
+    await Promise.all(
+      (Object.keys(children) as ServiceName[]).map((name) =>
+        waitUntilReady(children[name], name, 60_000, async () => (await fetch(`${url(name)}/healthz`)).ok),
+      ),
+    );
+    return {
+      urls: { shopApi: url("shop-api"), storage: url("3d-storage"), crmApi: url("crm-api"), mesApi: url("mes-api") },
+      children,
+      storageDir,
+      timings: { startMs: Date.now() - started },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
