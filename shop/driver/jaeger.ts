@@ -1,0 +1,131 @@
+import { setTimeout as delay } from "node:timers/promises";
+
+/*
+ * Reading traces back from Jaeger's HTTP API (GET /api/traces?service=&tags=, GET /api/traces/{id}),
+ * flattened to what the shop's checks need: who called whom, how long it took, what it says.
+ */
+
+export interface TraceSpan {
+  traceId: string;
+  spanId: string;
+  /** The CHILD_OF reference: the parent span, if any. */
+  parentId: string | undefined;
+  /** FOLLOWS_FROM references: span links, e.g. to the flow that caused this one. */
+  links: string[];
+  service: string;
+  name: string;
+  kind: "server" | "client" | "producer" | "consumer" | "internal";
+  startUs: number;
+  durationUs: number;
+  tags: Record<string, unknown>;
+  error: boolean;
+  statusMessage: string | undefined;
+  events: Array<Record<string, unknown>>;
+}
+
+export interface Trace {
+  traceId: string;
+  spans: TraceSpan[];
+  /** The trace as Jaeger returned it, for checks on everything it contains. */
+  raw: unknown;
+}
+
+interface JaegerTag {
+  key: string;
+  value: unknown;
+}
+
+interface JaegerSpan {
+  traceID: string;
+  spanID: string;
+  operationName: string;
+  references: Array<{ refType: "CHILD_OF" | "FOLLOWS_FROM"; spanID: string }>;
+  startTime: number;
+  duration: number;
+  tags: JaegerTag[];
+  logs: Array<{ fields: JaegerTag[] }>;
+  processID: string;
+}
+
+interface JaegerTrace {
+  traceID: string;
+  spans: JaegerSpan[];
+  processes: Record<string, { serviceName: string }>;
+}
+
+export function toTrace(raw: JaegerTrace): Trace {
+  const tagsOf = (tags: JaegerTag[]) => Object.fromEntries(tags.map((t) => [t.key, t.value]));
+  return {
+    traceId: raw.traceID,
+    raw,
+    spans: raw.spans.map((s) => {
+      const tags = tagsOf(s.tags);
+      return {
+        traceId: s.traceID,
+        spanId: s.spanID,
+        parentId: s.references.find((r) => r.refType === "CHILD_OF")?.spanID,
+        links: s.references.filter((r) => r.refType === "FOLLOWS_FROM").map((r) => r.spanID),
+        service: raw.processes[s.processID]?.serviceName ?? "",
+        name: s.operationName,
+        kind: (tags["span.kind"] as TraceSpan["kind"] | undefined) ?? "internal",
+        startUs: s.startTime,
+        durationUs: s.duration,
+        tags,
+        error: tags["otel.status_code"] === "ERROR" || tags.error === true,
+        statusMessage: tags["otel.status_description"] as string | undefined,
+        events: s.logs.map((l) => tagsOf(l.fields)),
+      };
+    }),
+  };
+}
+
+export interface TraceQuery {
+  service: string;
+  tags: Record<string, string>;
+}
+
+export async function searchTraces(queryUrl: string, query: TraceQuery): Promise<Trace[]> {
+  const params = new URLSearchParams({
+    service: query.service,
+    tags: JSON.stringify(query.tags),
+    lookback: "1h",
+    limit: "20",
+  });
+  const response = await fetch(`${queryUrl}/api/traces?${params}`, { signal: AbortSignal.timeout(5000) });
+  if (!response.ok) throw new Error(`Jaeger answered ${response.status} to a trace search: ${await response.text()}`);
+  const body = (await response.json()) as { data: JaegerTrace[] | null };
+  return (body.data ?? []).map(toTrace);
+}
+
+/**
+ * Spans reach Jaeger after the collector's sampling decision and in batches, so a trace found early
+ * may still be incomplete: poll until `complete` says it is, or give up with what was seen.
+ */
+export async function waitForTrace(
+  queryUrl: string,
+  query: TraceQuery,
+  complete: (trace: Trace) => boolean,
+  timeoutMs = 30_000,
+): Promise<Trace> {
+  const deadline = Date.now() + timeoutMs;
+  let seen: Trace[] = [];
+  for (;;) {
+    seen = await searchTraces(queryUrl, query).catch(() => seen);
+    const done = seen.find(complete);
+    if (done) return done;
+    if (Date.now() > deadline) {
+      const summary = seen
+        .map((t) => `${t.traceId}: ${t.spans.map((s) => `${s.service}/${s.name}`).join(", ")}`)
+        .join("\n  ");
+      throw new Error(
+        `no complete trace for ${JSON.stringify(query)} within ${timeoutMs / 1000} s; found:\n  ${summary || "(none)"}`,
+      );
+    }
+    await delay(500);
+  }
+}
+
+export const traceUrl = (queryUrl: string, traceId: string): string => `${queryUrl}/trace/${traceId}`;
+
+export const searchUrl = (queryUrl: string, query: TraceQuery): string =>
+  `${queryUrl}/search?${new URLSearchParams({ service: query.service, tags: JSON.stringify(query.tags), lookback: "1h" })}`;
