@@ -267,6 +267,7 @@ describe("the reference shop, traced through otelcol-shop into Jaeger", () => {
     expect(ret!.statusMessage).toMatch(/312 NO_ROUTE/);
     expect(ret!.tags["messaging.rabbitmq.destination.routing_key"]).toBe("order.confirmed.priority");
     expect(server!.error).toBe(true);
+    expect(server!.statusMessage).toMatch(/confirmation of .* could not be delivered/);
     expect(server!.tags["http.response.status_code"]).toBe(502);
     expect(trace.spans.filter((s) => s.service === "crm-api")).toEqual([]);
   });

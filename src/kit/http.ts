@@ -1,6 +1,7 @@
-import { context, trace } from "@opentelemetry/api";
+import { context, SpanStatusCode, trace } from "@opentelemetry/api";
 import { getRPCMetadata, RPCType } from "@opentelemetry/core";
 import type { HttpInstrumentationConfig } from "@opentelemetry/instrumentation-http";
+import { failureOf } from "./flow-context.js";
 
 /*
  * The HTTP instrumentation makes a server span per request and a client span per outgoing call, and
@@ -14,6 +15,12 @@ export function httpConfig(ignorePaths: readonly string[]): HttpInstrumentationC
     ignoreIncomingRequestHook: (request) => ignorePaths.includes((request.url ?? "").split("?")[0] ?? ""),
     // A call made outside any trace (a readiness probe of a dependency) starts none.
     requireParentforOutgoingSpans: true,
+    // The instrumentation sets an error status without a message from the response code when the
+    // response ends; the reason the handler gave, if it gave one, is what belongs there.
+    applyCustomAttributesOnSpan(span) {
+      const reason = failureOf(span);
+      if (reason !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
+    },
   };
 }
 

@@ -1,0 +1,98 @@
+/*
+ * npm run shop: the reference shop, running. Starts PostgreSQL, RabbitMQ, Jaeger, otelcol-shop with
+ * the dev config and the five services, drives orders through the four flows (with the injected
+ * faults), prints where to look in Jaeger, and keeps everything up until Ctrl-C.
+ *
+ *   npm run shop              run until Ctrl-C
+ *   npm run shop -- --once    drive the orders, print the links, stop
+ *   npm run shop -- --verbose also print every service's log lines
+ */
+import { searchTraces, searchUrl, traceUrl } from "../shop/driver/jaeger.js";
+import { runScenario, type ScenarioOrder } from "../shop/driver/scenario.js";
+import { StartFailure } from "../shop/infra/child.js";
+import { startShop, type Shop } from "../shop/infra/stack.js";
+
+const FLOWS: ReadonlyArray<[flow: string, rootService: string]> = [
+  ["order-upload", "shop-api"],
+  ["order-costing", "3d-storage"],
+  ["order-confirmation", "mes-api"],
+  ["order-execution", "mes"],
+];
+
+const args = new Set(process.argv.slice(2));
+const once = args.has("--once");
+const verbose = args.has("--verbose");
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+let shop: Shop | undefined;
+let stopping = false;
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    say("\nstopping the shop...");
+    await shop?.stop();
+  }
+  process.exit(code);
+}
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
+
+try {
+  say("starting PostgreSQL, RabbitMQ, Jaeger, otelcol-shop and the five services...");
+  shop = await startShop({
+    log: (line) => say(`  ${line}`),
+    ...(verbose && { onLine: (service: string, line: string) => say(`  [${service}] ${line}`) }),
+  });
+  say(`ready in ${((shop.timings.total ?? 0) / 1000).toFixed(1)} s (${describeTimings(shop.timings)})`);
+  say("\ndriving orders through the four flows...");
+  const orders = await runScenario(
+    { shopApi: shop.services.urls.shopApi, mesApi: shop.services.urls.mesApi, shopDbUrl: shop.shopDbUrl },
+    (line) => say(`  ${line}`),
+  );
+  say("\nwaiting for the collector's sampling decisions (decision_wait of the dev config)...");
+  await printLinks(shop, orders);
+  say(`\nstore page: ${shop.services.urls.shopApi}/`);
+  say(`Jaeger UI:  ${shop.jaeger.queryUrl}/`);
+  if (once) await stop(0);
+  say("\nthe shop keeps running; upload from the store page and watch the traces. Ctrl-C stops everything.");
+} catch (error) {
+  say(`\nshop: ${error instanceof StartFailure ? error.message : (error as Error).stack}`);
+  await stop(1);
+}
+
+async function printLinks(s: Shop, orders: ScenarioOrder[]): Promise<void> {
+  // Give the slowest flow time to pass the collector's decision_wait (5 s in dev) and reach Jaeger.
+  await new Promise((resolve) => setTimeout(resolve, 7000));
+  for (const o of orders) {
+    say(`\n${o.orderId}  ${o.label}${o.fault ? ` [fault: ${o.fault}]` : ""}`);
+    for (const [flow, service] of FLOWS) {
+      const query = { service, tags: { "order.id": o.orderId, "order.flow": flow } };
+      const found = await searchTraces(s.jaeger.queryUrl, query).catch(() => []);
+      const trace = found[0];
+      const errors =
+        trace?.spans.filter((sp) => sp.error).map((sp) => `${sp.service} "${sp.name}": ${sp.statusMessage}`) ?? [];
+      say(
+        `  ${flow.padEnd(19)} ${trace ? `${traceUrl(s.jaeger.queryUrl, trace.traceId)}  (${trace.spans.length} spans)` : `not traced (${searchUrl(s.jaeger.queryUrl, query)})`}`,
+      );
+      for (const e of errors) say(`  ${"".padEnd(19)}   error at ${e}`);
+      const longest = trace?.spans
+        .filter((sp) => sp.parentId !== undefined)
+        .sort((a, b) => b.durationUs - a.durationUs)[0];
+      if (longest && longest.durationUs > 1_000_000)
+        say(
+          `  ${"".padEnd(19)}   slow: ${longest.service} "${longest.name}" took ${(longest.durationUs / 1e6).toFixed(2)} s`,
+        );
+    }
+  }
+}
+
+function describeTimings(t: Record<string, number>): string {
+  const s = (ms: number | undefined) => `${((ms ?? 0) / 1000).toFixed(1)} s`;
+  return [
+    `PostgreSQL initdb ${s(t.postgresInitdb)} + start ${s(t.postgresStart)}`,
+    `RabbitMQ ${s(t.rabbitmqStart)}`,
+    `Jaeger ${s(t.jaegerStart)}`,
+    `collector ${s(t.collectorStart)}`,
+    `services ${s(t.servicesStart)}`,
+  ].join(", ");
+}
