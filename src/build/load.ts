@@ -17,6 +17,12 @@ export interface LoadedDescription {
 
 export type LoadResult = { ok: true; loaded: LoadedDescription } | { ok: false; diagnostics: Diagnostic[] };
 
+/** A failure that concerns the file as a whole, so it points at its start. */
+const fileFailure = (file: string, code: string, message: string): LoadResult => ({
+  ok: false,
+  diagnostics: [{ file, line: 1, col: 1, severity: "error", code, message }],
+});
+
 const SCRIPT_EXTENSIONS = new Set([".ts", ".mts", ".js", ".mjs"]);
 
 /** Reads a YAML description, or a `tracegen.config.ts` whose default export is `defineConfig(...)`. */
@@ -26,19 +32,7 @@ export async function loadDescriptionFile(path: string, file = path): Promise<Lo
     bytes = await readFile(path);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
-    return {
-      ok: false,
-      diagnostics: [
-        {
-          file,
-          line: 1,
-          col: 1,
-          severity: "error",
-          code: "unreadable",
-          message: `cannot read the description: ${reason}`,
-        },
-      ],
-    };
+    return fileFailure(file, "unreadable", `cannot read the description: ${reason}`);
   }
   if (SCRIPT_EXTENSIONS.has(extname(path))) return loadScript(path, file, bytes);
   return loadDescriptionBytes(file, bytes);
@@ -61,34 +55,18 @@ async function loadScript(path: string, file: string, bytes: Buffer): Promise<Lo
     // A script loaded as CommonJS (no "type": "module" nearby) arrives wrapped in a second default.
     value = unwrapDefault(module.default);
   } catch (error) {
-    return {
-      ok: false,
-      diagnostics: [
-        {
-          file,
-          line: 1,
-          col: 1,
-          severity: "error",
-          code: "script-error",
-          message: `the config script failed to load: ${(error as Error).message.split("\n")[0]}`,
-        },
-      ],
-    };
+    return fileFailure(
+      file,
+      "script-error",
+      `the config script failed to load: ${(error as Error).message.split("\n")[0]}`,
+    );
   }
   if (value === undefined) {
-    return {
-      ok: false,
-      diagnostics: [
-        {
-          file,
-          line: 1,
-          col: 1,
-          severity: "error",
-          code: "no-default-export",
-          message: "the config script has no default export; expected `export default defineConfig({...})`",
-        },
-      ],
-    };
+    return fileFailure(
+      file,
+      "no-default-export",
+      "the config script has no default export; expected `export default defineConfig({...})`",
+    );
   }
   const diagnostics = checkSchema(sourceLocator(undefined, file), value, Description);
   if (diagnostics.length > 0) return { ok: false, diagnostics };
