@@ -52,7 +52,13 @@ try {
   say("\nwaiting for the collector's sampling decisions (decision_wait of the dev config)...");
   await printLinks(shop, orders);
   say(`\nstore page: ${shop.services.urls.shopApi}/`);
-  say(`Jaeger UI:  ${shop.jaeger.queryUrl}/`);
+  say(`Jaeger UI:  ${shop.jaeger.queryUrl}/  (and its HTTP API: ${shop.jaeger.queryUrl}/api/traces/<trace id>)`);
+  // The Jaeger built from its Go module has no UI assets compiled in (they come from the jaeger-ui
+  // project's own build); its query API is complete, and the links above open with any Jaeger UI.
+  if (await servesPlaceholderUi(shop.jaeger.queryUrl))
+    say(
+      "            this Jaeger binary serves a placeholder page instead of the UI; the trace JSON is at the API address",
+    );
   if (once) await stop(0);
   say("\nthe shop keeps running; upload from the store page and watch the traces. Ctrl-C stops everything.");
 } catch (error) {
@@ -84,6 +90,14 @@ async function printLinks(s: Shop, orders: ScenarioOrder[]): Promise<void> {
         );
     }
   }
+}
+
+async function servesPlaceholderUi(queryUrl: string): Promise<boolean> {
+  const page = await fetch(`${queryUrl}/`).then(
+    (r) => r.text(),
+    () => "",
+  );
+  return page.includes("placeholder");
 }
 
 function describeTimings(t: Record<string, number>): string {

@@ -1,4 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /*
  * A process the shop started: its output kept (the tail, for error messages), its early exit
@@ -135,3 +139,21 @@ export async function waitUntilReady(
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface TempDir {
+  path: string;
+  remove(): Promise<void>;
+}
+
+/** A directory of the system's temporary directory, removed by `remove` or, failing that, on exit. */
+export async function tempDir(prefix: string): Promise<TempDir> {
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  const forget = cleanUpOnExit(() => rmSync(path, { recursive: true, force: true }));
+  return {
+    path,
+    async remove() {
+      await rm(path, { recursive: true, force: true });
+      forget();
+    },
+  };
+}

@@ -1,16 +1,14 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import getPort from "get-port";
 import { loadDescriptionFile } from "../../src/build/load.js";
 import { compileCollectorConfig } from "../../src/compile/index.js";
 import { renderCollectorYaml, referencedEnvVars } from "../../src/emit/render.js";
-import { startCollector, type CollectorProcess } from "../../src/replay/collector-process.js";
 import { runtimePipeline } from "../../src/replay/runtime-pipeline.js";
 import { resolveEnvironment } from "../../src/resolve/resolve.js";
-import { cleanUpOnExit, StartFailure } from "./child.js";
+import { startChild, StartFailure, tempDir, waitUntilReady, type Child } from "./child.js";
 
 /*
  * otelcol-shop running the config `tracegen build` generates for the dev environment of the shop's
@@ -26,7 +24,7 @@ export interface ShopCollector {
   otlpGrpc: string;
   otlpHttp: string;
   prometheus: string;
-  process: CollectorProcess;
+  child: Child;
   timings: { startMs: number };
   stop(): Promise<void>;
 }
@@ -46,7 +44,7 @@ export async function startShopCollector(options: CollectorOptions): Promise<Sho
   if (!loaded.ok)
     throw new StartFailure(`tracing.yaml does not load: ${loaded.diagnostics.map((d) => d.message).join("; ")}`);
   const environment = resolveEnvironment(loaded.loaded.description, options.environment ?? "dev");
-  const dir = await mkdtemp(join(tmpdir(), "shop-collector-"));
+  const dir = await tempDir("shop-collector-");
   // Ports are free when picked, not when bound: another process may win the race, so pick again.
   for (let attempt = 1; ; attempt++) {
     const port = async () => `127.0.0.1:${await getPort({ host: "127.0.0.1" })}`;
@@ -72,31 +70,39 @@ export async function startShopCollector(options: CollectorOptions): Promise<Sho
       if (value === undefined) throw new StartFailure(`the collector config needs \${env:${name}}`);
       env[name] = value;
     }
-    const configFile = join(dir, "collector.yaml");
+    const configFile = join(dir.path, "collector.yaml");
     await writeFile(configFile, yaml);
-    const started = Date.now();
-    const collector = startCollector(COLLECTOR_BINARY, configFile, env);
-    const forget = cleanUpOnExit(() => process.kill(collector.pid, "SIGKILL"));
+    // Its own process group, like every process the shop starts: a Ctrl-C meant for `npm run shop`
+    // must not stop the collector before the services have flushed their last spans into it.
+    const collector = startChild({
+      name: "otelcol-shop",
+      command: COLLECTOR_BINARY,
+      args: [`--config=${configFile}`],
+      env,
+    });
     try {
-      await collector.waitHealthy(`http://${addresses.health}/`, 30_000);
+      const startMs = await waitUntilReady(
+        collector,
+        "otelcol-shop",
+        30_000,
+        async () => (await fetch(`http://${addresses.health}/`)).ok,
+      );
       return {
         otlpGrpc: addresses.grpc,
         otlpHttp: addresses.http,
         prometheus: addresses.prometheus,
-        process: collector,
-        timings: { startMs: Date.now() - started },
+        child: collector,
+        timings: { startMs },
         async stop() {
           await collector.stop();
-          forget();
-          await rm(dir, { recursive: true, force: true });
+          await dir.remove();
         },
       };
     } catch (error) {
       await collector.stop();
-      forget();
-      const portTaken = collector.logTail().some((line) => /address already in use/.test(line));
+      const portTaken = /address already in use/.test(collector.logTail(200));
       if (!portTaken || attempt >= START_ATTEMPTS) {
-        await rm(dir, { recursive: true, force: true });
+        await dir.remove();
         throw error;
       }
     }

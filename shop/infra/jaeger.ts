@@ -1,10 +1,9 @@
-import { access, constants, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { access, constants, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import getPort from "get-port";
 import { stringify } from "yaml";
-import { startChild, StartFailure, waitUntilReady, type Child } from "./child.js";
+import { startChild, StartFailure, tempDir, waitUntilReady, type Child } from "./child.js";
 
 /*
  * Jaeger v2 (built by scripts/build-jaeger.sh) as the shop's trace store: in-memory storage, OTLP/gRPC
@@ -34,6 +33,9 @@ export function jaegerConfig(ports: JaegerPorts, maxTraces = 100_000): Record<st
       jaeger_storage: { backends: { memstore: { memory: { max_traces: maxTraces } } } },
       jaeger_query: {
         storage: { traces: "memstore" },
+        // On by default: Jaeger would trace its own queries to localhost:4317, which is some other
+        // collector's port here, and wait for that export when stopping.
+        enable_tracing: false,
         http: { endpoint: local(ports.queryHttp) },
         grpc: { endpoint: local(ports.queryGrpc) },
       },
@@ -58,15 +60,15 @@ export async function startJaeger(): Promise<Jaeger> {
   await access(JAEGER_BINARY, constants.X_OK).catch(() => {
     throw new StartFailure(`${JAEGER_BINARY} is missing: run \`npm run jaeger:build\` first`);
   });
-  const dir = await mkdtemp(join(tmpdir(), "shop-jaeger-"));
+  const dir = await tempDir("shop-jaeger-");
   let child: Child | undefined;
   const stop = async () => {
     await child?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await dir.remove();
   };
   try {
     const ports: JaegerPorts = { otlpGrpc: await getPort(), queryHttp: await getPort(), queryGrpc: await getPort() };
-    const configFile = join(dir, "jaeger.yaml");
+    const configFile = join(dir.path, "jaeger.yaml");
     await writeFile(configFile, stringify(jaegerConfig(ports)));
     child = startChild({ name: "jaeger", command: JAEGER_BINARY, args: ["--config", configFile] });
     const queryUrl = `http://127.0.0.1:${ports.queryHttp}`;

@@ -1,12 +1,10 @@
 import { execFile } from "node:child_process";
-import { chown, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { rmSync } from "node:fs";
+import { chown, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import getPort from "get-port";
 import pg from "pg";
-import { cleanUpOnExit, startChild, StartFailure, waitUntilReady, type Child } from "./child.js";
+import { startChild, StartFailure, tempDir, waitUntilReady, type Child } from "./child.js";
 
 /*
  * A private PostgreSQL cluster for one run: Debian's server binaries, a data directory of its own
@@ -31,15 +29,14 @@ const SUPERUSER = "shop";
 export async function startPostgres(): Promise<Postgres> {
   const bin = await serverBinDir();
   const user = await runAs();
-  const dir = await mkdtemp(join(tmpdir(), "shop-pg-"));
-  const forgetDir = cleanUpOnExit(() => rmSync(dir, { recursive: true, force: true }));
+  const temp = await tempDir("shop-pg-");
+  const dir = temp.path;
   const data = join(dir, "data");
   if (user) await chown(dir, user.uid, user.gid);
   let child: Child | undefined;
   const stop = async () => {
     await child?.stop();
-    await rm(dir, { recursive: true, force: true });
-    forgetDir();
+    await temp.remove();
   };
   try {
     const initStarted = Date.now();

@@ -1,11 +1,9 @@
-import { access, constants, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { access, constants, mkdir, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import amqp from "amqplib";
 import getPort from "get-port";
-import { cleanUpOnExit, startChild, StartFailure, waitUntilReady, type Child } from "./child.js";
+import { startChild, StartFailure, tempDir, waitUntilReady, type Child } from "./child.js";
 
 /*
  * A private RabbitMQ node for one run: Debian's rabbitmq-server with its own node name, its own
@@ -34,8 +32,8 @@ export async function startRabbitMq(): Promise<RabbitMq> {
       `${SERVER} is missing: install it with scripts/install-shop-deps.sh (Debian package rabbitmq-server)`,
     );
   });
-  const dir = await mkdtemp(join(tmpdir(), "shop-rabbitmq-"));
-  const forgetDir = cleanUpOnExit(() => rmSync(dir, { recursive: true, force: true }));
+  const temp = await tempDir("shop-rabbitmq-");
+  const dir = temp.path;
   const [port, distPort, epmdPort] = (await distinctPorts(3)) as [number, number, number];
   const epmdEnv = { ERL_EPMD_PORT: String(epmdPort), ERL_EPMD_ADDRESS: "127.0.0.1" };
   let epmd: Child | undefined;
@@ -43,8 +41,7 @@ export async function startRabbitMq(): Promise<RabbitMq> {
   const stop = async () => {
     await child?.stop();
     await epmd?.stop();
-    await rm(dir, { recursive: true, force: true });
-    forgetDir();
+    await temp.remove();
   };
   try {
     await Promise.all(["mnesia", "log", "home"].map((d) => mkdir(join(dir, d))));

@@ -1,10 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import getPort from "get-port";
 import type { ServiceName } from "../services/names.js";
-import { startChild, waitUntilReady, type Child } from "./child.js";
+import { startChild, tempDir, waitUntilReady, type Child } from "./child.js";
 
 /*
  * The five services as separate Node processes, each on its own free port on 127.0.0.1, started the
@@ -39,7 +37,8 @@ export interface Services {
 }
 
 export async function startServices(backends: Backends, options: ServiceOptions = {}): Promise<Services> {
-  const storageDir = await mkdtemp(join(tmpdir(), "shop-storage-"));
+  const storage = await tempDir("shop-storage-");
+  const storageDir = storage.path;
   const port: Record<ServiceName, number> = {
     "shop-api": await getPort(),
     "3d-storage": await getPort(),
@@ -73,7 +72,7 @@ export async function startServices(backends: Backends, options: ServiceOptions 
     // Producers first, so nothing new enters while the consumers drain.
     for (const group of [["shop-api", "mes"], ["3d-storage"], ["mes-api", "crm-api"]] as ServiceName[][])
       await Promise.all(group.map((name) => children[name]?.stop()));
-    await rm(storageDir, { recursive: true, force: true });
+    await storage.remove();
   };
   try {
     for (const name of Object.keys(settings) as ServiceName[]) {

@@ -33,22 +33,28 @@ export interface Shop {
 
 export async function startShop(options: ServiceOptions & { log?: (line: string) => void } = {}): Promise<Shop> {
   const log = options.log ?? (() => undefined);
-  const stops: Array<() => Promise<void>> = [];
+  const stops: Array<[name: string, stop: () => Promise<void>]> = [];
   const stop = async () => {
-    for (const s of stops.reverse()) await s().catch((error: Error) => log(`stopping: ${error.message}`));
+    for (const [name, s] of stops.reverse()) {
+      const started = Date.now();
+      await s().then(
+        () => log(`stopped ${name} in ${Date.now() - started} ms`),
+        (error: Error) => log(`stopping ${name}: ${error.message}`),
+      );
+    }
     stops.length = 0;
   };
   try {
     const started = Date.now();
     const [postgres, rabbit, jaeger] = await Promise.all([
-      startPostgres().then((p) => (stops.push(p.stop), p)),
-      startRabbitMq().then((r) => (stops.push(r.stop), r)),
-      startJaeger().then((j) => (stops.push(j.stop), j)),
+      startPostgres().then((p) => (stops.push(["PostgreSQL", p.stop]), p)),
+      startRabbitMq().then((r) => (stops.push(["RabbitMQ", r.stop]), r)),
+      startJaeger().then((j) => (stops.push(["Jaeger", j.stop]), j)),
     ]);
     log(`postgresql on :${postgres.port}, rabbitmq on :${rabbit.port}, jaeger at ${jaeger.queryUrl}`);
     const pseudonymKey = randomBytes(32).toString("hex");
     const collector = await startShopCollector({ jaegerOtlpGrpc: jaeger.otlpGrpc, pseudonymKey });
-    stops.push(collector.stop);
+    stops.push(["otelcol-shop", collector.stop]);
     log(`otelcol-shop (dev config) receiving on ${collector.otlpGrpc} (gRPC) and ${collector.otlpHttp} (HTTP)`);
     await Promise.all([postgres.createDatabase("shop"), postgres.createDatabase("mes")]);
     const shopDbUrl = postgres.url("shop");
@@ -58,7 +64,7 @@ export async function startShop(options: ServiceOptions & { log?: (line: string)
       { amqpUrl: rabbit.url, shopDbUrl, mesDbUrl, otlpGrpc: collector.otlpGrpc, otlpHttp: collector.otlpHttp },
       options,
     );
-    stops.push(services.stop);
+    stops.push(["the services", services.stop]);
     return {
       postgres,
       rabbit,
