@@ -27,19 +27,35 @@ export interface FindingLocation {
 /** Past this many findings of one code, the rest are counted, not listed: the first ones say what is wrong. */
 export const MAX_PER_CODE = 20;
 
-export function capFindings(findings: readonly Finding[]): Finding[] {
-  const seen = new Map<string, number>();
-  const out: Finding[] = [];
-  for (const f of findings) {
-    const key = `${f.check}/${f.code}`;
-    const n = (seen.get(key) ?? 0) + 1;
-    seen.set(key, n);
-    if (n <= MAX_PER_CODE) out.push(f);
+/**
+ * Collects findings, keeping the first MAX_PER_CODE of each code and counting the rest. A
+ * broken masking rule on a large replay finds millions of leaks; building each message only
+ * to drop it would take minutes, so findings are made lazily.
+ */
+export class FindingList {
+  private readonly kept: Finding[] = [];
+  private readonly counts = new Map<string, number>();
+
+  add(check: CheckFamily, code: string, make: () => { message: string; where?: FindingLocation }): void {
+    const key = `${check}/${code}`;
+    const n = (this.counts.get(key) ?? 0) + 1;
+    this.counts.set(key, n);
+    if (n <= MAX_PER_CODE) this.kept.push({ check, code, ...make() });
   }
-  for (const [key, n] of seen) {
-    if (n <= MAX_PER_CODE) continue;
-    const [check, code] = key.split("/") as [CheckFamily, string];
-    out.push({ check, code, message: `… and ${n - MAX_PER_CODE} more of the same kind` });
+
+  count(check?: CheckFamily): number {
+    let n = 0;
+    for (const [key, c] of this.counts) if (!check || key.startsWith(`${check}/`)) n += c;
+    return n;
   }
-  return out;
+
+  list(): Finding[] {
+    const out = [...this.kept];
+    for (const [key, n] of this.counts) {
+      if (n <= MAX_PER_CODE) continue;
+      const [check, code] = key.split("/") as [CheckFamily, string];
+      out.push({ check, code, message: `… and ${n - MAX_PER_CODE} more of the same kind` });
+    }
+    return out;
+  }
 }

@@ -3,7 +3,7 @@ import type { ResolvedPipeline } from "../../resolve/resolve.js";
 import { durationMs } from "../../schema/units.js";
 import type { ReplayRecord } from "../run.js";
 import type { SpanRecord } from "../schedule.js";
-import { capFindings, type CheckFamily, type Finding } from "./finding.js";
+import { FindingList, type CheckFamily, type Finding } from "./finding.js";
 import { checkIntegrity } from "./integrity.js";
 import { checkLeaks, rawValues } from "./leaks.js";
 import { maskingRules } from "./masking-oracle.js";
@@ -14,7 +14,10 @@ export interface CheckReport {
   ok: boolean;
   /** Per family, whether it passed; every family always runs. */
   families: Record<CheckFamily, boolean>;
+  /** The first findings of each kind (the rest are summarized)... */
   findings: Finding[];
+  /** ...and how many there were in all, per family. */
+  findingCounts: Record<CheckFamily, number>;
   sampling: SamplingResult;
   confidence: number;
   counts: {
@@ -40,7 +43,8 @@ export function checkReplay(record: ReplayRecord, pipeline: ResolvedPipeline, co
   const received = receivedSpans(requests);
   const hasFlowMetrics = record.config.connectors[ID.spanMetrics] !== undefined;
 
-  const leaks = checkLeaks(
+  const findings = new FindingList();
+  checkLeaks(
     rules,
     rawValues(
       rules,
@@ -48,33 +52,36 @@ export function checkReplay(record: ReplayRecord, pipeline: ResolvedPipeline, co
     ),
     requests,
     record.metrics.samples,
+    findings,
   );
-  const integrity = [
-    ...record.garbage.map((g): Finding => ({
-      check: "integrity",
-      code: "not-otlp",
-      message: `the sink received something that is not OTLP: ${g}`,
-    })),
-    ...checkIntegrity(rules, bySpan, received),
-  ];
-  const sampling = checkSampling({
-    pipeline,
-    decisionWaitMs: durationMs(record.decisionWait.used),
-    confidence,
-    sent,
-    received,
-    metrics: hasFlowMetrics ? record.metrics : undefined,
-  });
-  const all = [...leaks, ...integrity, ...sampling.findings];
+  for (const g of record.garbage)
+    findings.add("integrity", "not-otlp", () => ({ message: `the sink received something that is not OTLP: ${g}` }));
+  checkIntegrity(rules, bySpan, received, findings);
+  const sampling = checkSampling(
+    {
+      pipeline,
+      decisionWaitMs: durationMs(record.decisionWait.used),
+      confidence,
+      sent,
+      received,
+      metrics: hasFlowMetrics ? record.metrics : undefined,
+    },
+    findings,
+  );
   const families = {
-    leaks: leaks.length === 0,
-    integrity: integrity.length === 0,
-    sampling: sampling.findings.length === 0,
+    leaks: findings.count("leaks") === 0,
+    integrity: findings.count("integrity") === 0,
+    sampling: findings.count("sampling") === 0,
   };
   return {
-    ok: all.length === 0,
+    ok: findings.count() === 0,
     families,
-    findings: capFindings(all),
+    findings: findings.list(),
+    findingCounts: {
+      leaks: findings.count("leaks"),
+      integrity: findings.count("integrity"),
+      sampling: findings.count("sampling"),
+    },
     sampling,
     confidence,
     counts: {

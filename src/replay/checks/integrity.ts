@@ -1,6 +1,6 @@
 import { SPAN_KIND_NAMES, STATUS_CODE_NAMES, type Resource, type Scope, type Span } from "../../otlp/model.js";
 import type { SpanRecord } from "../schedule.js";
-import type { Finding, FindingLocation } from "./finding.js";
+import type { FindingList, FindingLocation } from "./finding.js";
 import { compareAttributes, expectAttributes, redact, type MaskingRules, type Mismatch } from "./masking-oracle.js";
 import { serviceOf, spanKey, type ReceivedSpan } from "./received.js";
 
@@ -15,8 +15,8 @@ export function checkIntegrity(
   rules: MaskingRules,
   sent: ReadonlyMap<string, SpanRecord>,
   received: readonly ReceivedSpan[],
-): Finding[] {
-  const findings: Finding[] = [];
+  out: FindingList,
+): void {
   const expectedCache = new WeakMap<object, ReturnType<typeof expectAttributes>>();
   const expectedOf = (owner: Resource | Scope) => {
     let e = expectedCache.get(owner);
@@ -38,12 +38,15 @@ export function checkIntegrity(
     };
     const original = sent.get(spanKey(r.span.traceId, r.span.spanId));
     if (!original) {
-      findings.push({ check: "integrity", code: "unknown-span", message: "a span arrived that was never sent", where });
+      out.add("integrity", "unknown-span", () => ({ message: "a span arrived that was never sent", where }));
       continue;
     }
     where.source = original.source;
-    const problem = (code: string, message: string, path = r.path) =>
-      findings.push({ check: "integrity", code, message, where: { ...where, path } });
+    const problem = (code: string, message: string | (() => string), path = r.path) =>
+      out.add("integrity", code, () => ({
+        message: typeof message === "string" ? message : message(),
+        where: { ...where, path },
+      }));
     for (const d of spanDifferences(original.span, r.span)) problem(d.code, d.message, `${r.path}.${d.field}`);
 
     const name = redact(rules, original.span.name);
@@ -58,7 +61,7 @@ export function checkIntegrity(
       );
 
     const report = (code: string, mismatches: Mismatch[]) => {
-      for (const m of mismatches) problem(code, describeMismatch(m), m.path);
+      for (const m of mismatches) problem(code, () => describeMismatch(m), m.path);
     };
     report(
       attributeCode(original.span),
@@ -132,7 +135,6 @@ export function checkIntegrity(
       );
     }
   }
-  return findings;
 }
 
 function attributeCode(span: Span): string {
@@ -142,11 +144,11 @@ function attributeCode(span: Span): string {
 function describeMismatch(m: Mismatch): string {
   switch (m.problem) {
     case "missing":
-      return `attribute was lost (expected ${m.expected})`;
+      return `attribute was lost (expected ${m.expected?.()})`;
     case "unexpected":
-      return `attribute arrived that was never sent (${m.actual})`;
+      return `attribute arrived that was never sent (${m.actual?.()})`;
     case "changed":
-      return `attribute changed beyond masking: expected ${m.expected}, arrived ${m.actual}`;
+      return `attribute changed beyond masking: expected ${m.expected?.()}, arrived ${m.actual?.()}`;
   }
 }
 

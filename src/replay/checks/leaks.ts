@@ -1,9 +1,9 @@
 import { scalarAsString, type AnyValue, type KeyValue, type TraceRequest } from "../../otlp/model.js";
 import type { Sample } from "../prometheus.js";
 import type { SpanRecord } from "../schedule.js";
-import type { Finding, FindingLocation } from "./finding.js";
+import type { FindingList, FindingLocation } from "./finding.js";
 import { unscrubbedLiteral } from "./literals.js";
-import { PSEUDONYM, type MaskingRules } from "./masking-oracle.js";
+import { matchingRules, PSEUDONYM, type MaskingRules } from "./masking-oracle.js";
 import { serviceOf } from "./received.js";
 
 /*
@@ -16,11 +16,24 @@ import { serviceOf } from "./received.js";
 /** Raw values shorter than this are only matched whole: a short id would match inside unrelated text. */
 const MIN_SUBSTRING = 6;
 
+interface Candidate {
+  value: string;
+  key: string;
+  /** Where the value's indexed gram sits inside it. */
+  offset: number;
+}
+
 export interface RawValues {
   /** Whole values, by the key they were sent under. */
   exact: Map<string, string>;
-  /** Prefix index for substring search. */
-  byPrefix: Map<string, Array<{ value: string; key: string }>>;
+  /**
+   * Substring index: each value under its rarest gram of MIN_SUBSTRING characters. Values
+   * share prefixes ("203.0.", "@example.com"), so indexing by a fixed position would make
+   * every lookup walk thousands of candidates.
+   */
+  byGram: Map<string, Candidate[]>;
+  /** Texts repeat across spans; each is searched once. */
+  searched: Map<string, { value: string; key: string } | undefined>;
 }
 
 /** Every scalar sent under a removed or pseudonymized key, anywhere: the values that must not arrive. */
@@ -49,27 +62,37 @@ export function rawValues(rules: MaskingRules, sent: readonly SpanRecord[]): Raw
     for (const e of r.span.events) visit(e.attributes, undefined);
     for (const l of r.span.links) visit(l.attributes, undefined);
   }
-  const byPrefix = new Map<string, Array<{ value: string; key: string }>>();
-  for (const [value, key] of exact) {
-    if (value.length < MIN_SUBSTRING) continue;
-    const prefix = value.slice(0, MIN_SUBSTRING);
-    const list = byPrefix.get(prefix) ?? [];
-    list.push({ value, key });
-    byPrefix.set(prefix, list);
+  const long = [...exact].filter(([value]) => value.length >= MIN_SUBSTRING);
+  const frequency = new Map<string, number>();
+  for (const [value] of long)
+    for (const gram of new Set(grams(value))) frequency.set(gram, (frequency.get(gram) ?? 0) + 1);
+  const byGram = new Map<string, Candidate[]>();
+  for (const [value, key] of long) {
+    const all = grams(value);
+    let offset = 0;
+    for (let i = 1; i < all.length; i++) if (frequency.get(all[i]!)! < frequency.get(all[offset]!)!) offset = i;
+    const gram = all[offset]!;
+    byGram.set(gram, [...(byGram.get(gram) ?? []), { value, key, offset }]);
   }
-  return { exact, byPrefix };
+  return { exact, byGram, searched: new Map() };
+}
+
+function grams(value: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + MIN_SUBSTRING <= value.length; i++) out.push(value.slice(i, i + MIN_SUBSTRING));
+  return out;
 }
 
 function findRaw(raw: RawValues, text: string): { value: string; key: string } | undefined {
+  if (raw.searched.has(text)) return raw.searched.get(text);
+  let hit: { value: string; key: string } | undefined;
   const whole = raw.exact.get(text);
-  if (whole !== undefined) return { value: text, key: whole };
-  if (PSEUDONYM.test(text)) return undefined;
-  for (let i = 0; i + MIN_SUBSTRING <= text.length; i++) {
-    const candidates = raw.byPrefix.get(text.slice(i, i + MIN_SUBSTRING));
-    const hit = candidates?.find((c) => text.startsWith(c.value, i));
-    if (hit) return hit;
-  }
-  return undefined;
+  if (whole !== undefined) hit = { value: text, key: whole };
+  else if (!PSEUDONYM.test(text))
+    for (let i = 0; i + MIN_SUBSTRING <= text.length && !hit; i++)
+      hit = raw.byGram.get(text.slice(i, i + MIN_SUBSTRING))?.find((c) => text.startsWith(c.value, i - c.offset));
+  raw.searched.set(text, hit);
+  return hit;
 }
 
 /** A leaked value is itself personal data: reports name its kind and length, never the value. */
@@ -80,14 +103,14 @@ export function checkLeaks(
   raw: RawValues,
   received: readonly TraceRequest[],
   metrics: readonly Sample[],
-): Finding[] {
-  const findings: Finding[] = [];
+  out: FindingList,
+): void {
   const leak = (code: string, message: string, where: FindingLocation) =>
-    findings.push({ check: "leaks", code, message, where });
+    out.add("leaks", code, () => ({ message, where }));
 
   const text = (value: string, place: string, where: FindingLocation) => {
-    for (const r of rules.redact)
-      if (r.pattern.test(value)) leak("redact-pattern", `${place} holds text matching redact_values.${r.name}`, where);
+    for (const name of matchingRules(rules, value))
+      leak("redact-pattern", `${place} holds text matching redact_values.${name}`, where);
     const hit = findRaw(raw, value);
     if (hit)
       leak("raw-value", `${place} holds the raw value of \`${hit.key}\` (${hide(hit.value)}) that was sent`, where);
@@ -170,10 +193,17 @@ export function checkLeaks(
   const labelName = (key: string) => key.replace(/[^A-Za-z0-9_]/g, "_");
   const removedLabels = new Map([...rules.remove].map((k) => [labelName(k), k]));
   const pseudoLabels = new Map([...rules.pseudonymize].map((k) => [labelName(k), k]));
+  // Every histogram bucket repeats its series' labels: judge each distinct label value once.
+  const judged = new Set<string>();
   for (const s of metrics) {
-    const series = `${s.name}{${Object.keys(s.labels).join(",")}}`;
     for (const [label, v] of Object.entries(s.labels)) {
-      const where: FindingLocation = { series, path: `label ${label}` };
+      const pair = `${label}\u0000${v}`;
+      if (judged.has(pair)) continue;
+      judged.add(pair);
+      const where: FindingLocation = {
+        series: `${s.name}{${Object.keys(s.labels).join(",")}}`,
+        path: `label ${label}`,
+      };
       const removed = removedLabels.get(label) ?? (rules.remove.has(label) ? label : undefined);
       if (removed) leak("removed-key", `removed key \`${removed}\` is a metric label`, where);
       const pseudo = pseudoLabels.get(label) ?? (rules.pseudonymize.has(label) ? label : undefined);
@@ -182,5 +212,4 @@ export function checkLeaks(
       text(v, `metric label \`${label}\``, where);
     }
   }
-  return findings;
 }

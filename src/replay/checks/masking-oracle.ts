@@ -18,7 +18,11 @@ export interface MaskingRules {
   pseudonymize: ReadonlySet<string>;
   scrub: ReadonlySet<string>;
   redact: ReadonlyArray<{ name: string; pattern: RE2; global: RE2 }>;
+  /** All redaction patterns as one alternation: most strings match none, and one RE2 call says so. */
+  anyRedaction: RE2 | undefined;
   hmacKey: string;
+  /** Spans repeat their strings (methods, routes, flow names): each is redacted and tested once. */
+  cache: { redacted: Map<string, string>; matching: Map<string, readonly string[]> };
 }
 
 export function maskingRules(pipeline: ResolvedPipeline, hmacKey: string): MaskingRules {
@@ -32,8 +36,27 @@ export function maskingRules(pipeline: ResolvedPipeline, hmacKey: string): Maski
       pattern: new RE2(pattern),
       global: new RE2(pattern, "g"),
     })),
+    anyRedaction:
+      Object.keys(masking.redact_values).length > 0
+        ? new RE2(
+            Object.values(masking.redact_values)
+              .map((p) => `(?:${p})`)
+              .join("|"),
+          )
+        : undefined,
     hmacKey,
+    cache: { redacted: new Map(), matching: new Map() },
   };
+}
+
+/** The redaction rules whose pattern occurs in `text`. */
+export function matchingRules(rules: MaskingRules, text: string): readonly string[] {
+  let names = rules.cache.matching.get(text);
+  if (names === undefined) {
+    names = rules.anyRedaction?.test(text) ? rules.redact.filter((r) => r.pattern.test(text)).map((r) => r.name) : [];
+    rules.cache.matching.set(text, names);
+  }
+  return names;
 }
 
 export const pseudonym = (key: string, value: string): string =>
@@ -42,10 +65,15 @@ export const pseudonym = (key: string, value: string): string =>
 export const PSEUDONYM = /^hmac:[0-9a-f]{32}$/;
 
 export function redact(rules: MaskingRules, text: string): string {
-  let out = text;
-  for (const r of rules.redact) {
-    const replacement = `[REDACTED:${r.name}]`;
-    out = out.replace(r.global, () => replacement);
+  let out = rules.cache.redacted.get(text);
+  if (out === undefined) {
+    out = text;
+    if (matchingRules(rules, text).length > 0)
+      for (const r of rules.redact) {
+        const replacement = `[REDACTED:${r.name}]`;
+        out = out.replace(r.global, () => replacement);
+      }
+    rules.cache.redacted.set(text, out);
   }
   return out;
 }
@@ -102,8 +130,9 @@ function expectValue(rules: MaskingRules, key: string, value: AnyValue, inherite
 export interface Mismatch {
   path: string;
   problem: "missing" | "unexpected" | "changed";
-  expected?: string;
-  actual?: string;
+  /** Rendered only when reported: most mismatches of a badly broken run are counted, not shown. */
+  expected?: () => string;
+  actual?: () => string;
 }
 
 /** Compares attribute maps by key (order is not meaningful); removed keys that arrived are left to the leak check. */
@@ -118,13 +147,17 @@ export function compareAttributes(
   for (const e of expected) {
     const at = `${path}[${JSON.stringify(e.key)}]`;
     const got = byKey.get(e.key);
-    if (got === undefined) out.push({ path: at, problem: "missing", expected: show(e.value) });
+    if (got === undefined) out.push({ path: at, problem: "missing", expected: () => show(e.value) });
     else out.push(...compareValue(rules, e.value, got, at));
   }
   const expectedKeys = new Set(expected.map((e) => e.key));
   for (const a of actual)
     if (!expectedKeys.has(a.key) && !rules.remove.has(a.key))
-      out.push({ path: `${path}[${JSON.stringify(a.key)}]`, problem: "unexpected", actual: showValue(rules, a.value) });
+      out.push({
+        path: `${path}[${JSON.stringify(a.key)}]`,
+        problem: "unexpected",
+        actual: () => showValue(rules, a.value),
+      });
   return out;
 }
 
@@ -135,8 +168,8 @@ function compareValue(rules: MaskingRules, expected: Expected, actual: AnyValue,
     {
       path,
       problem: "changed",
-      expected: show(expected),
-      actual: hidden ? `a value that is not its pseudonym (${showShape(actual)})` : showValue(rules, actual),
+      expected: () => show(expected),
+      actual: () => (hidden ? `a value that is not its pseudonym (${showShape(actual)})` : showValue(rules, actual)),
     },
   ];
   switch (expected.type) {

@@ -4,7 +4,7 @@ import { durationMs, percent } from "../../schema/units.js";
 import { isSpanCountMetric, type Sample } from "../prometheus.js";
 import type { SpanRecord } from "../schedule.js";
 import { binomialTolerance, binomialUpperBound } from "./binomial.js";
-import type { Finding } from "./finding.js";
+import type { FindingList, FindingLocation } from "./finding.js";
 import { spanKey, type ReceivedSpan } from "./received.js";
 
 /*
@@ -46,7 +46,6 @@ export interface ShareRow {
 }
 
 export interface SamplingResult {
-  findings: Finding[];
   rows: ShareRow[];
   lateSpans: { total: number; ofKeptTraces: number; arrived: number };
 }
@@ -65,23 +64,15 @@ interface TraceFacts {
   late: SentSpan[];
 }
 
-export function checkSampling(input: SamplingInput): SamplingResult {
+export function checkSampling(input: SamplingInput, out: FindingList): SamplingResult {
   const { pipeline, decisionWaitMs, confidence } = input;
   const flowNames = new Set(Object.keys(pipeline.flows));
   const key = pipeline.system.flow_attribute;
-  const findings: Finding[] = [];
-  const finding = (
-    code: string,
-    message: string,
-    traceId?: string,
-    extra: Partial<NonNullable<Finding["where"]>> = {},
-  ) =>
-    findings.push({
-      check: "sampling",
-      code,
+  const finding = (code: string, message: string, traceId?: string, extra: Partial<FindingLocation> = {}) =>
+    out.add("sampling", code, () => ({
       message,
       ...(traceId || Object.keys(extra).length ? { where: { ...(traceId ? { traceId } : {}), ...extra } } : {}),
-    });
+    }));
 
   const flowOf = (spans: readonly SentSpan[]): string | undefined => {
     for (const s of spans) {
@@ -231,25 +222,21 @@ export function checkSampling(input: SamplingInput): SamplingResult {
     if (r.errors.kept < r.errors.total || r.overSla.kept < r.overSla.total) r.ok = false;
   }
 
-  findings.push(...checkFlowMetrics(input, key, flowNames));
+  checkFlowMetrics(input, key, flowNames, out);
   return {
-    findings,
     rows: [...rows.values()],
     lateSpans: { total: late, ofKeptTraces: lateOfKept, arrived: lateArrived },
   };
 }
 
 /** Span metrics must count every span sent: computed after sampling they count only the kept ones. */
-function checkFlowMetrics(input: SamplingInput, key: string, flowNames: ReadonlySet<string>): Finding[] {
-  if (!input.metrics) return [];
-  if (input.metrics.error)
-    return [
-      {
-        check: "sampling",
-        code: "flow-metrics-missing",
-        message: `the flow metrics could not be read: ${input.metrics.error}`,
-      },
-    ];
+function checkFlowMetrics(input: SamplingInput, key: string, flowNames: ReadonlySet<string>, out: FindingList): void {
+  if (!input.metrics) return;
+  const { error } = input.metrics;
+  if (error) {
+    out.add("sampling", "flow-metrics-missing", () => ({ message: `the flow metrics could not be read: ${error}` }));
+    return;
+  }
   const label = key.replace(/[^A-Za-z0-9_]/g, "_");
   const counted = new Map<string, number>();
   for (const s of input.metrics.samples) {
@@ -263,19 +250,15 @@ function checkFlowMetrics(input: SamplingInput, key: string, flowNames: Readonly
     const flow = v !== undefined && flowNames.has(v) ? v : NO_FLOW;
     sent.set(flow, (sent.get(flow) ?? 0) + 1);
   }
-  const out: Finding[] = [];
   for (const flow of flowNames) {
     const expected = sent.get(flow) ?? 0;
     const got = counted.get(flow) ?? 0;
     if (got !== expected)
-      out.push({
-        check: "sampling",
-        code: "flow-metrics-count",
+      out.add("sampling", "flow-metrics-count", () => ({
         message: `span metrics counted ${got} of the ${expected} spans sent in ${flow}; flow metrics must be computed on every span, before sampling`,
         where: { series: `*duration*_count{${label}="${flow}"}` },
-      });
+      }));
   }
-  return out;
 }
 
 const pct = (x: number): string => `${Number((x * 100).toFixed(2))}%`;

@@ -42,7 +42,7 @@ export function renderText(s: ReplaySummary, color: boolean): string {
     const ok = report.families[family];
     const rules = Object.values(RULES).filter((r) => r.family === family).length;
     lines.push(
-      `${ok ? c.green("✓") : c.red("✗")} ${family.padEnd(10)} ${ok ? `${rules} rules hold` : c.red(`${report.findings.filter((f) => f.check === family).length} findings`)}`,
+      `${ok ? c.green("✓") : c.red("✗")} ${family.padEnd(10)} ${ok ? `${rules} rules hold` : c.red(`${report.findingCounts[family]} findings`)}`,
     );
   }
   if (report.findings.length > 0) lines.push("");

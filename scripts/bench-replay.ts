@@ -1,0 +1,128 @@
+/*
+ * npm run bench:replay — throughput and cost of the generated production pipeline against a
+ * plain OTLP-in/OTLP-out config, on the same otelcol-shop binary and the same synthetic
+ * fixtures (about 100k spans), each sent as fast as the collector takes them.
+ *
+ *   spans/s          spans sent ÷ wall time from the first request to the last answer,
+ *                    through harness and collector (the harness encodes and sends; the
+ *                    collector receives, processes and exports to the sink)
+ *   CPU s/100k       the collector's user+system CPU from ready to drained, per 100k spans
+ *   peak RSS         the collector's VmHWM at the end of the run
+ *   RSS growth/100k  peak RSS minus RSS when ready, per 100k spans
+ *
+ * The production run uses the prod environment exactly as generated (TLS, bearer token,
+ * masking, span metrics, tail sampling) except decision_wait, 2s instead of 30s so the run
+ * ends sooner; the plain run uses the dev environment's plaintext receiver and sink with
+ * every processor and connector taken out.
+ */
+import { existsSync } from "node:fs";
+import type { CollectorConfig } from "../src/collector/components.js";
+import { loadDescriptionFile } from "../src/build/load.js";
+import { synthModel } from "../src/fixtures/synth/model.js";
+import { synthesize } from "../src/fixtures/synth/synth.js";
+import { resolveEnvironment } from "../src/resolve/resolve.js";
+import { replay } from "../src/replay/replay.js";
+import { runReplay } from "../src/replay/run.js";
+import { flattenFixtures, planSends } from "../src/replay/schedule.js";
+import { durationMs } from "../src/schema/units.js";
+
+const COLLECTOR = process.env["TRACEGEN_COLLECTOR"] ?? "build/otelcol-shop";
+const TARGET_SPANS = Number(process.env["BENCH_SPANS"] ?? 100_000);
+const DECISION_WAIT = "2s";
+
+if (!existsSync(COLLECTOR)) {
+  process.stderr.write(`${COLLECTOR} is missing: run \`npm run collector:build\` first\n`);
+  process.exit(1);
+}
+const loaded = await loadDescriptionFile("tracing.yaml");
+if (!loaded.ok) throw new Error("tracing.yaml does not load");
+const { description } = loaded.loaded;
+const prod = resolveEnvironment(description, "prod");
+const dev = resolveEnvironment(description, "dev");
+
+const model = synthModel([prod.pipeline], durationMs);
+const probe = synthesize(model, { seed: 1, traces: 1000, rate: 1000 });
+const traces = Math.round((TARGET_SPANS * 1000) / probe.spans);
+const synth = synthesize(model, { seed: 1, traces, rate: 1000 });
+const fixtures = synth.requests.map((request) => ({ request, file: "synthetic", line: 1 }));
+process.stdout.write(
+  `replay bench: ${traces} traces, ${synth.spans} spans (synthetic, seed 1), each run sending as fast as the collector takes them over OTLP/gRPC\n`,
+);
+
+/** Every processor and connector out: OTLP in, OTLP out to the same sink. */
+function plain(c: CollectorConfig): void {
+  const [exporterId, exporter] = Object.entries(c.exporters).find(([id]) => id.startsWith("otlp_"))!;
+  c.processors = {};
+  c.connectors = {};
+  c.exporters = { [exporterId]: exporter };
+  c.extensions = { health_check: c.extensions["health_check"] };
+  c.service.extensions = ["health_check"];
+  c.service.pipelines = { traces: { receivers: ["otlp"], processors: [], exporters: [exporterId] } };
+}
+
+interface Figures {
+  spansPerSecond: number;
+  cpuPer100k: number;
+  peakMiB: number;
+  growthPer100k: number;
+}
+
+function figures(record: Awaited<ReturnType<typeof runReplay>>): Figures {
+  const spans = record.plan.spans;
+  const per100k = 100_000 / spans;
+  const { atReady, atEnd } = record.usage;
+  return {
+    spansPerSecond: spans / (record.sendMs / 1000),
+    cpuPer100k: (atEnd.cpuSeconds - atReady.cpuSeconds) * per100k,
+    peakMiB: atEnd.peakRssBytes / 2 ** 20,
+    growthPer100k: ((atEnd.peakRssBytes - atReady.peakRssBytes) / 2 ** 20) * per100k,
+  };
+}
+
+// The plain config masks and samples nothing, so it is measured, not judged; the prod run is both.
+process.stderr.write("running the plain OTLP in/out config...\n");
+const plan = planSends(flattenFixtures(fixtures), { speed: Infinity, nowNs: BigInt(Date.now()) * 1_000_000n });
+const plainFigures = figures(await runReplay({ env: dev, plan, collector: COLLECTOR, tamper: plain }));
+process.stderr.write("running the generated prod pipeline...\n");
+const prodRun = await replay({
+  env: prod,
+  fixtures,
+  collector: COLLECTOR,
+  speed: Infinity,
+  confidence: 0.999,
+  decisionWait: DECISION_WAIT,
+});
+const prodFigures = { ...figures(prodRun.record), ok: prodRun.report.ok };
+
+const rows: Array<[string, string, string, string, string]> = [
+  ["", "spans/s", "CPU s/100k spans", "peak RSS", "RSS growth/100k spans"],
+  row("plain OTLP in -> OTLP out", plainFigures),
+  row(`prod pipeline (decision_wait ${DECISION_WAIT})`, prodFigures),
+  [
+    "ratio prod / plain",
+    ratio(prodFigures.spansPerSecond, plainFigures.spansPerSecond),
+    ratio(prodFigures.cpuPer100k, plainFigures.cpuPer100k),
+    ratio(prodFigures.peakMiB, plainFigures.peakMiB),
+    ratio(prodFigures.growthPer100k, plainFigures.growthPer100k),
+  ],
+];
+const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+for (const r of rows)
+  process.stdout.write(
+    `${r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("   ")}\n`,
+  );
+process.stdout.write(`checks on the prod run: ${prodFigures.ok ? "PASS" : "FAIL"}\n`);
+
+function row(label: string, f: Figures): [string, string, string, string, string] {
+  return [
+    label,
+    Math.round(f.spansPerSecond).toLocaleString("en-US"),
+    f.cpuPer100k.toFixed(2),
+    `${f.peakMiB.toFixed(0)} MiB`,
+    `${f.growthPer100k.toFixed(0)} MiB`,
+  ];
+}
+
+function ratio(a: number, b: number): string {
+  return b > 0 ? `${(a / b).toFixed(2)}x` : "-";
+}
