@@ -24,7 +24,6 @@ import { resolveEnvironment } from "../src/resolve/resolve.js";
 import { replay } from "../src/replay/replay.js";
 import { runReplay } from "../src/replay/run.js";
 import { flattenFixtures, planSends } from "../src/replay/schedule.js";
-import { durationMs } from "../src/schema/units.js";
 
 const COLLECTOR = process.env["TRACEGEN_COLLECTOR"] ?? "build/otelcol-shop";
 const TARGET_SPANS = Number(process.env["BENCH_SPANS"] ?? 100_000);
@@ -40,7 +39,7 @@ const { description } = loaded.loaded;
 const prod = resolveEnvironment(description, "prod");
 const dev = resolveEnvironment(description, "dev");
 
-const model = synthModel([prod.pipeline], durationMs);
+const model = synthModel([prod.pipeline]);
 const probe = synthesize(model, { seed: 1, traces: 1000, rate: 1000 });
 const traces = Math.round((TARGET_SPANS * 1000) / probe.spans);
 const synth = synthesize(model, { seed: 1, traces, rate: 1000 });

@@ -12,15 +12,11 @@ import {
   type TraceRequest,
 } from "../src/otlp/model.js";
 import { resolveEnvironment } from "../src/resolve/resolve.js";
-import { durationMs } from "../src/schema/units.js";
 import { loadRepoDescription } from "./helpers/repo.js";
 
 async function modelOf(file: string): Promise<SynthModel> {
   const { description } = await loadRepoDescription(file);
-  return synthModel(
-    Object.keys(description.environments).map((e) => resolveEnvironment(description, e).pipeline),
-    durationMs,
-  );
+  return synthModel(Object.keys(description.environments).map((e) => resolveEnvironment(description, e).pipeline));
 }
 
 interface Located {

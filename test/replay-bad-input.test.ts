@@ -10,7 +10,7 @@ import { toFramedProtobuf, toJsonLines } from "../src/fixtures/write.js";
 import { resolveEnvironment, type ResolvedEnvironment } from "../src/resolve/resolve.js";
 import { CollectorFailure } from "../src/replay/collector-process.js";
 import { replay } from "../src/replay/replay.js";
-import { durationMs } from "../src/schema/units.js";
+import { ReplayFailure } from "../src/replay/run.js";
 import type { FixtureRequest } from "../src/fixtures/read.js";
 import { loadRepoDescription, repoPath, requireCollector } from "./helpers/repo.js";
 
@@ -36,7 +36,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "replay-bad-"));
   const { description } = await loadRepoDescription("tracing.yaml");
   dev = resolveEnvironment(description, "dev");
-  const requests = synthesize(synthModel([dev.pipeline], durationMs), { seed: 3, traces: 40, rate: 20 }).requests;
+  const requests = synthesize(synthModel([dev.pipeline]), { seed: 3, traces: 40, rate: 20 }).requests;
   good = {
     path: join(dir, "good.jsonl"),
     requests: requests.map((request) => ({ request, file: "good.jsonl", line: 1 })),
@@ -83,6 +83,24 @@ describe("replay refuses bad input before anything runs", () => {
     const r = await cli(["replay", "--env", "dev", "--fixtures", good.path, ...extra]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
+  });
+
+  it("refuses an environment whose senders authenticate with OIDC, which a replay cannot stand in for", async () => {
+    const { description } = await loadRepoDescription("examples/payments.tracing.yaml");
+    const error = await replay({
+      env: resolveEnvironment(description, "prod"),
+      fixtures: good.requests,
+      collector: join(dir, "never-started"),
+      speed: 1,
+      confidence: 0.999,
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ReplayFailure);
+    expect((error as Error).message).toBe(
+      "environment prod authenticates senders with OIDC; a replay can stand in for bearer-token auth only",
+    );
   });
 
   it("exits 2 when no file matches a fixture glob", async () => {

@@ -6,7 +6,6 @@ import { synthesize } from "../src/fixtures/synth/synth.js";
 import type { FixtureRequest } from "../src/fixtures/read.js";
 import { resolveEnvironment, type ResolvedEnvironment } from "../src/resolve/resolve.js";
 import { replay } from "../src/replay/replay.js";
-import { durationMs } from "../src/schema/units.js";
 import { loadRepoDescription, requireCollector } from "./helpers/repo.js";
 
 /*
@@ -22,7 +21,7 @@ let fixtures: FixtureRequest[];
 beforeAll(async () => {
   const { description } = await loadRepoDescription("tracing.yaml");
   prod = resolveEnvironment(description, "prod");
-  const model = synthModel([prod.pipeline], durationMs);
+  const model = synthModel([prod.pipeline]);
   fixtures = synthesize(model, { seed: 5, traces: 500, rate: 150 }).requests.map((request) => ({
     request,
     file: "synth",

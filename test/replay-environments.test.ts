@@ -9,6 +9,8 @@ import { spanCount } from "../src/otlp/model.js";
 import { resolveEnvironment } from "../src/resolve/resolve.js";
 import type { ReplaySummary } from "../src/replay/report/model.js";
 import { replay } from "../src/replay/replay.js";
+import { synthModel } from "../src/fixtures/synth/model.js";
+import { synthesize } from "../src/fixtures/synth/synth.js";
 import { loadRepoDescription, repoPath, requireCollector } from "./helpers/repo.js";
 
 /*
@@ -21,7 +23,7 @@ import { loadRepoDescription, repoPath, requireCollector } from "./helpers/repo.
 const exec = promisify(execFile);
 const BIN = repoPath("bin/tracegen.js");
 
-describe("replaying synthetic fixtures through every environment of the reference description", () => {
+describe.concurrent("replaying synthetic fixtures through the real collector", () => {
   let dir: string;
   let fixture: string;
   let fixtures: FixtureRequest[];
@@ -40,7 +42,7 @@ describe("replaying synthetic fixtures through every environment of the referenc
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it("passes in dev, staging and prod, with real mTLS and bearer tokens where the environment asks", async () => {
+  it("passes in every environment of the reference description: dev, staging and prod, with real mTLS and bearer tokens where they ask", async () => {
     const collector = requireCollector();
     const { description } = await loadRepoDescription("tracing.yaml");
     const received = join(dir, "received.jsonl");
@@ -109,5 +111,30 @@ describe("replaying synthetic fixtures through every environment of the referenc
     expect(staging.report.findings).toEqual([]);
     expect(staging.record).toMatchObject({ protocol: "http", tls: true, auth: "bearer_token" });
     expect(staging.report.counts.tracesKept).toBeLessThan(staging.report.counts.tracesSent);
+  }, 180_000);
+
+  it("passes for another description: the payments example's sandbox, TLS without client certificates and Jaeger over OTLP/HTTP", async () => {
+    const collector = requireCollector();
+    const { description } = await loadRepoDescription("examples/payments.tracing.yaml");
+    const sandbox = resolveEnvironment(description, "sandbox");
+    const model = synthModel([sandbox.pipeline]);
+    const requests = synthesize(model, { seed: 2, traces: 500, rate: 150 }).requests;
+    const { record, report } = await replay({
+      env: sandbox,
+      fixtures: requests.map((request) => ({ request, file: "payments", line: 1 })),
+      collector,
+      speed: 1,
+      confidence: 0.999,
+      decisionWait: "2s",
+    });
+    expect(report.findings).toEqual([]);
+    expect(record).toMatchObject({ sinkProtocol: "http", tls: true, auth: "bearer_token" });
+    expect(report.sampling.rows.map((r) => r.flow)).toEqual([
+      "payment-authorization",
+      "refund",
+      "chargeback",
+      "nightly-settlement",
+      "(no flow)",
+    ]);
   }, 180_000);
 });

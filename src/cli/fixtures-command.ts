@@ -5,7 +5,6 @@ import { synthesize } from "../fixtures/synth/synth.js";
 import { writeFixtureFile } from "../fixtures/write.js";
 import { spanCount } from "../otlp/model.js";
 import { formatProblem } from "../otlp/problem.js";
-import { durationMs } from "../schema/units.js";
 import { generateOrReport } from "./generate-or-report.js";
 import { UsageError } from "./options.js";
 
@@ -84,10 +83,7 @@ async function runSynth(o: SynthOptions): Promise<number> {
     "; nothing written",
   );
   if (!generated) return 1;
-  const model = synthModel(
-    generated.outputs.map((g) => g.env.pipeline),
-    durationMs,
-  );
+  const model = synthModel(generated.outputs.map((g) => g.env.pipeline));
   const result = synthesize(model, { seed, traces, rate });
   await writeFixtureFile(o.out, result.requests);
   const c = result.traces;

@@ -103,9 +103,6 @@ export const kv = (key: string, value: AnyValue | string): KeyValue => ({
   value: typeof value === "string" ? str(value) : value,
 });
 
-export const emptyResource = (): Resource => ({ attributes: [], droppedAttributesCount: 0 });
-export const emptyScope = (): Scope => ({ name: "", version: "", attributes: [], droppedAttributesCount: 0 });
-
 export function spanCount(requests: readonly TraceRequest[]): number {
   let n = 0;
   for (const r of requests) for (const rs of r.resourceSpans) for (const ss of rs.scopeSpans) n += ss.spans.length;

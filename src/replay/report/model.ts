@@ -9,7 +9,8 @@ export interface ReplaySummary {
   /** How the harness talked to the collector and where the sink stood. */
   transport: { send: string; sink: string; tls: boolean; auth: string };
   decisionWait: { configured: string; used: string; overridden: boolean };
-  speed: number;
+  /** Fixture time per second of replay; "max" when sent as fast as the collector takes it. */
+  speed: number | "max";
   confidence: number;
   receivedFile?: string;
   report: CheckReport;
@@ -32,7 +33,7 @@ export function summarize(
       auth: record.auth,
     },
     decisionWait: { ...record.decisionWait, overridden: record.decisionWait.configured !== record.decisionWait.used },
-    speed: context.speed,
+    speed: Number.isFinite(context.speed) ? context.speed : "max",
     confidence: report.confidence,
     ...(context.receivedFile ? { receivedFile: context.receivedFile } : {}),
     report,
