@@ -7,7 +7,8 @@ import type { ResolvedPipeline } from "../../resolve/resolve.js";
  * What a span must look like after masking, computed from what was sent. The rules are
  * DESIGN.md's and the masking processor's documented contract: `remove` drops a key at any
  * depth; `pseudonymize` replaces every scalar under a key by "hmac:" + the first 32 hex
- * digits of HMAC-SHA256(key, value as text); `scrub_queries` turns literals into "?";
+ * digits of HMAC-SHA256(key, value as text), keeping a value already shaped like that (so
+ * masking twice changes nothing); `scrub_queries` turns literals into "?";
  * `redact_values` replaces each match by "[REDACTED:<rule>]" in every string, after the
  * rules above. Scrubbed values are judged by shape (see `matchesScrubbed`), everything else
  * exactly.
@@ -114,9 +115,10 @@ function expectValue(rules: MaskingRules, key: string, value: AnyValue, inherite
   if (value.type === "array")
     return { type: "array", values: value.values.map((v) => expectValue(rules, key, v, inh)) };
   if (value.type === "empty") return { type: "exact", value };
-  const scalar: AnyValue = inh.pseudo
-    ? { type: "string", value: pseudonym(rules.hmacKey, scalarAsString(value)!) }
-    : value;
+  // A value that already is a pseudonym stays as it is, so a span masked twice keeps one pseudonym.
+  const already = value.type === "string" && PSEUDONYM.test(value.value);
+  const scalar: AnyValue =
+    inh.pseudo && !already ? { type: "string", value: pseudonym(rules.hmacKey, scalarAsString(value)!) } : value;
   if (scalar.type !== "string") return { type: "exact", value: scalar };
   if (inh.scrubKey !== undefined) return { type: "scrubbed", key: inh.scrubKey, from: scalar.value };
   return {
