@@ -6,11 +6,19 @@
  *   npm run shop              run until Ctrl-C
  *   npm run shop -- --once    drive the orders, print the links, stop
  *   npm run shop -- --verbose also print every service's log lines
+ *   npm run shop -- --record FILE
+ *                             no Jaeger, no collector: the services send to `tracegen record`'s
+ *                             endpoint and their raw spans for the scenario are written to FILE
  */
+import { setTimeout as delay } from "node:timers/promises";
+import { startRecorder } from "../src/cli/record-command.js";
+import { writeFixtureFile } from "../src/fixtures/write.js";
+import { spanCount } from "../src/otlp/model.js";
 import { searchTraces, searchUrl, traceUrl } from "../shop/driver/jaeger.js";
 import { runScenario, type ScenarioOrder } from "../shop/driver/scenario.js";
 import { StartFailure } from "../shop/infra/child.js";
-import { startShop, type Shop } from "../shop/infra/stack.js";
+import { startServices } from "../shop/infra/services.js";
+import { startBackends, startShop, type Shop } from "../shop/infra/stack.js";
 
 const FLOWS: ReadonlyArray<[flow: string, rootService: string]> = [
   ["order-upload", "shop-api"],
@@ -19,9 +27,11 @@ const FLOWS: ReadonlyArray<[flow: string, rootService: string]> = [
   ["order-execution", "mes"],
 ];
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
 const once = args.has("--once");
 const verbose = args.has("--verbose");
+const recordTo = args.has("--record") ? argv[argv.indexOf("--record") + 1] : undefined;
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 let shop: Shop | undefined;
@@ -36,6 +46,20 @@ async function stop(code: number): Promise<never> {
 }
 process.on("SIGINT", () => void stop(0));
 process.on("SIGTERM", () => void stop(0));
+
+if (args.has("--record")) {
+  if (recordTo === undefined || recordTo.startsWith("--")) {
+    say("usage: npm run shop -- --record FILE");
+    process.exit(2);
+  }
+  await record(recordTo).then(
+    () => process.exit(0),
+    (error: Error) => {
+      say(`shop: ${error.message}`);
+      process.exit(1);
+    },
+  );
+}
 
 try {
   say("starting PostgreSQL, RabbitMQ, Jaeger, otelcol-shop and the five services...");
@@ -64,6 +88,37 @@ try {
 } catch (error) {
   say(`\nshop: ${error instanceof StartFailure ? error.message : (error as Error).stack}`);
   await stop(1);
+}
+
+/** The scenario's raw spans, as the services send them (personal data included), for replay fixtures. */
+async function record(file: string): Promise<void> {
+  const backends = await startBackends((line) => say(`  ${line}`));
+  const recorder = await startRecorder();
+  try {
+    say(`recording the services' spans on ${recorder.grpc} (gRPC) and ${recorder.http} (HTTP)`);
+    const services = await startServices({
+      amqpUrl: backends.rabbit.url,
+      shopDbUrl: backends.shopDbUrl,
+      mesDbUrl: backends.mesDbUrl,
+      otlpGrpc: recorder.grpc,
+      otlpHttp: recorder.http,
+    });
+    try {
+      await runScenario(
+        { shopApi: services.urls.shopApi, mesApi: services.urls.mesApi, shopDbUrl: backends.shopDbUrl },
+        (line) => say(`  ${line}`),
+      );
+      // Dead letters and the last consumers finish after the driver is done: wait for the spans to stop coming.
+      while (recorder.quietFor() < 2000) await delay(200);
+    } finally {
+      await services.stop();
+    }
+    const requests = await recorder.stop();
+    await writeFixtureFile(file, requests);
+    say(`wrote ${requests.length} requests, ${spanCount(requests)} spans to ${file}`);
+  } finally {
+    await backends.stop();
+  }
 }
 
 async function printLinks(s: Shop, orders: ScenarioOrder[]): Promise<void> {

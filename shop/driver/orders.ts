@@ -24,7 +24,15 @@ export class Refused extends Error {
 
 export async function uploadOrder(
   shopApi: string,
-  upload: { fileName: string; content: Uint8Array; contentType?: string; customer: Customer; fault?: Fault },
+  upload: {
+    fileName: string;
+    content: Uint8Array;
+    contentType?: string;
+    customer: Customer;
+    /** The customer's IP, passed on as a load balancer would (X-Forwarded-For). */
+    customerAddress?: string;
+    fault?: Fault;
+  },
 ): Promise<Uploaded> {
   const response = await fetch(`${shopApi}/api/orders?file=${encodeURIComponent(upload.fileName)}`, {
     method: "POST",
@@ -32,6 +40,7 @@ export async function uploadOrder(
     headers: {
       "content-type": upload.contentType ?? "model/stl",
       cookie: `${SESSION_COOKIE}=${sessionCookieValue(upload.customer)}`,
+      ...(upload.customerAddress ? { "x-forwarded-for": upload.customerAddress } : {}),
       ...(upload.fault ? faultBaggageHeader(upload.fault) : {}),
     },
   });

@@ -1,5 +1,5 @@
 import { FAULTS, type Fault } from "../services/lib/faults.js";
-import { DEMO_CUSTOMER, type Customer } from "../services/lib/session.js";
+import { DEMO_CUSTOMER, DEMO_CUSTOMER_ADDRESS, type Customer } from "../services/lib/session.js";
 import { confirmOrder, Refused, stlModel, uploadOrder, waitForStatus } from "./orders.js";
 
 /*
@@ -44,7 +44,12 @@ async function fullOrder(
   label: string,
   fault: Fault | undefined,
 ): Promise<ScenarioOrder> {
-  const { orderId } = await uploadOrder(e.shopApi, { fileName: "bracket.stl", content: stlModel(200), customer });
+  const { orderId } = await uploadOrder(e.shopApi, {
+    fileName: "bracket.stl",
+    content: stlModel(200),
+    customer,
+    customerAddress: DEMO_CUSTOMER_ADDRESS,
+  });
   await waitForStatus(e.shopDbUrl, orderId, "quoted");
   try {
     await confirmOrder(e.mesApi, orderId, customer.id, fault);
@@ -59,7 +64,13 @@ async function fullOrder(
 
 async function costingFails(e: Endpoints, customer: Customer): Promise<ScenarioOrder> {
   const fault = FAULTS.crmConsumerFails;
-  const { orderId } = await uploadOrder(e.shopApi, { fileName: "gear.stl", content: stlModel(120), customer, fault });
+  const { orderId } = await uploadOrder(e.shopApi, {
+    fileName: "gear.stl",
+    content: stlModel(120),
+    customer,
+    customerAddress: DEMO_CUSTOMER_ADDRESS,
+    fault,
+  });
   return {
     label: "a cost result the CRM cannot process",
     orderId,

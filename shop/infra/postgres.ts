@@ -74,7 +74,7 @@ export async function startPostgres(): Promise<Postgres> {
       // SIGINT is PostgreSQL's fast shutdown: open sessions are ended instead of waited for.
       stopSignal: "SIGINT",
     });
-    const url = (database: string) => `postgres://${SUPERUSER}@127.0.0.1:${port}/${database}`;
+    const url = (database: string) => `postgres://${SUPERUSER}@localhost:${port}/${database}`;
     const startMs = await waitUntilReady(child, "PostgreSQL", 30_000, () => canQuery(url("postgres")));
     return {
       port,

@@ -80,7 +80,7 @@ export async function startRabbitMq(): Promise<RabbitMq> {
       },
       stopTimeoutMs: 20_000,
     });
-    const url = `amqp://guest:guest@127.0.0.1:${port}`;
+    const url = `amqp://guest:guest@localhost:${port}`;
     const startMs = await waitUntilReady(child, "RabbitMQ", 90_000, () => canConnect(url));
     return { port, url, child, timings: { startMs }, stop };
   } catch (error) {

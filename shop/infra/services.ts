@@ -46,7 +46,9 @@ export async function startServices(backends: Backends, options: ServiceOptions 
     "mes-api": await getPort(),
     mes: await getPort(),
   };
-  const url = (name: ServiceName) => `http://127.0.0.1:${port[name]}`;
+  // Services listen on 127.0.0.1 but are addressed by name, as they would be in production: an address
+  // in a span then names a service, and only a peer's socket address is an IP.
+  const url = (name: ServiceName) => `http://localhost:${port[name]}`;
   const common = {
     PATH: process.env.PATH,
     NODE_ENV: "production",

@@ -11,82 +11,150 @@ import { startServices, type ServiceOptions, type Services } from "./services.js
 /*
  * The whole reference shop: PostgreSQL (Shop DB and MES DB, migrated), RabbitMQ, Jaeger, otelcol-shop
  * with the dev config, and the five services sending to it. Stopped in reverse order; a failure
- * half-way stops what had started.
+ * half-way stops what had started. `startBackends` is the part that holds data, for runs that send
+ * the services' spans somewhere else (a recorder) or start the services more than once (a benchmark).
  */
 
 const MIGRATIONS = resolve(fileURLToPath(import.meta.url), "../../migrations");
 
-export interface Shop {
+type Log = (line: string) => void;
+
+class Stops {
+  private readonly parts: Array<[name: string, stop: () => Promise<void>]> = [];
+  constructor(private readonly log: Log) {}
+  add<T extends { stop(): Promise<void> }>(name: string, part: T): T {
+    this.parts.push([name, () => part.stop()]);
+    return part;
+  }
+  async stopAll(): Promise<void> {
+    for (const [name, stop] of this.parts.splice(0).reverse()) {
+      const started = Date.now();
+      await stop().then(
+        () => this.log(`stopped ${name} in ${Date.now() - started} ms`),
+        (error: Error) => this.log(`stopping ${name}: ${error.message}`),
+      );
+    }
+  }
+}
+
+export interface Backends {
   postgres: Postgres;
   rabbit: RabbitMq;
-  jaeger: Jaeger;
-  collector: ShopCollector;
-  services: Services;
   shopDbUrl: string;
   mesDbUrl: string;
+  timings: Record<string, number>;
+  stop(): Promise<void>;
+}
+
+export async function startBackends(log: Log = () => undefined): Promise<Backends> {
+  const stops = new Stops(log);
+  try {
+    const [postgres, rabbit] = await Promise.all([
+      startPostgres().then((p) => stops.add("PostgreSQL", p)),
+      startRabbitMq().then((r) => stops.add("RabbitMQ", r)),
+    ]);
+    log(`postgresql on :${postgres.port}, rabbitmq on :${rabbit.port}`);
+    await Promise.all([postgres.createDatabase("shop"), postgres.createDatabase("mes")]);
+    const shopDbUrl = postgres.url("shop");
+    const mesDbUrl = postgres.url("mes");
+    await Promise.all([migrate(shopDbUrl, join(MIGRATIONS, "shop-db")), migrate(mesDbUrl, join(MIGRATIONS, "mes-db"))]);
+    return {
+      postgres,
+      rabbit,
+      shopDbUrl,
+      mesDbUrl,
+      timings: {
+        postgresInitdb: postgres.timings.initdbMs,
+        postgresStart: postgres.timings.startMs,
+        rabbitmqStart: rabbit.timings.startMs,
+      },
+      stop: () => stops.stopAll(),
+    };
+  } catch (error) {
+    await stops.stopAll();
+    throw error;
+  }
+}
+
+export interface TracingBackend {
+  jaeger: Jaeger;
+  collector: ShopCollector;
   /** The HMAC key the collector pseudonymizes with, so tests can recompute a pseudonym. */
   pseudonymKey: string;
+  timings: Record<string, number>;
+  stop(): Promise<void>;
+}
+
+export async function startTracingBackend(log: Log = () => undefined): Promise<TracingBackend> {
+  const stops = new Stops(log);
+  try {
+    const jaeger = stops.add("Jaeger", await startJaeger());
+    const pseudonymKey = randomBytes(32).toString("hex");
+    const collector = stops.add(
+      "otelcol-shop",
+      await startShopCollector({ jaegerOtlpGrpc: jaeger.otlpGrpc, pseudonymKey }),
+    );
+    log(
+      `jaeger at ${jaeger.queryUrl}; otelcol-shop (dev config) receiving on ${collector.otlpGrpc} (gRPC) and ${collector.otlpHttp} (HTTP)`,
+    );
+    return {
+      jaeger,
+      collector,
+      pseudonymKey,
+      timings: { jaegerStart: jaeger.timings.startMs, collectorStart: collector.timings.startMs },
+      stop: () => stops.stopAll(),
+    };
+  } catch (error) {
+    await stops.stopAll();
+    throw error;
+  }
+}
+
+export interface Shop extends Omit<Backends, "stop" | "timings">, Omit<TracingBackend, "stop" | "timings"> {
+  services: Services;
   /** Milliseconds each part took to become ready. */
   timings: Record<string, number>;
   stop(): Promise<void>;
 }
 
-export async function startShop(options: ServiceOptions & { log?: (line: string) => void } = {}): Promise<Shop> {
+export async function startShop(options: ServiceOptions & { log?: Log } = {}): Promise<Shop> {
   const log = options.log ?? (() => undefined);
-  const stops: Array<[name: string, stop: () => Promise<void>]> = [];
-  const stop = async () => {
-    for (const [name, s] of stops.reverse()) {
-      const started = Date.now();
-      await s().then(
-        () => log(`stopped ${name} in ${Date.now() - started} ms`),
-        (error: Error) => log(`stopping ${name}: ${error.message}`),
-      );
-    }
-    stops.length = 0;
-  };
+  const stops = new Stops(log);
   try {
     const started = Date.now();
-    const [postgres, rabbit, jaeger] = await Promise.all([
-      startPostgres().then((p) => (stops.push(["PostgreSQL", p.stop]), p)),
-      startRabbitMq().then((r) => (stops.push(["RabbitMQ", r.stop]), r)),
-      startJaeger().then((j) => (stops.push(["Jaeger", j.stop]), j)),
+    const [backends, tracing] = await Promise.all([
+      startBackends(log).then((b) => stops.add("the databases and the broker", b)),
+      startTracingBackend(log).then((t) => stops.add("Jaeger and the collector", t)),
     ]);
-    log(`postgresql on :${postgres.port}, rabbitmq on :${rabbit.port}, jaeger at ${jaeger.queryUrl}`);
-    const pseudonymKey = randomBytes(32).toString("hex");
-    const collector = await startShopCollector({ jaegerOtlpGrpc: jaeger.otlpGrpc, pseudonymKey });
-    stops.push(["otelcol-shop", collector.stop]);
-    log(`otelcol-shop (dev config) receiving on ${collector.otlpGrpc} (gRPC) and ${collector.otlpHttp} (HTTP)`);
-    await Promise.all([postgres.createDatabase("shop"), postgres.createDatabase("mes")]);
-    const shopDbUrl = postgres.url("shop");
-    const mesDbUrl = postgres.url("mes");
-    await Promise.all([migrate(shopDbUrl, join(MIGRATIONS, "shop-db")), migrate(mesDbUrl, join(MIGRATIONS, "mes-db"))]);
-    const services = await startServices(
-      { amqpUrl: rabbit.url, shopDbUrl, mesDbUrl, otlpGrpc: collector.otlpGrpc, otlpHttp: collector.otlpHttp },
-      options,
+    const services = stops.add(
+      "the services",
+      await startServices(
+        {
+          amqpUrl: backends.rabbit.url,
+          shopDbUrl: backends.shopDbUrl,
+          mesDbUrl: backends.mesDbUrl,
+          otlpGrpc: tracing.collector.otlpGrpc,
+          otlpHttp: tracing.collector.otlpHttp,
+        },
+        options,
+      ),
     );
-    stops.push(["the services", services.stop]);
+    const { stop: _b, timings: backendTimings, ...data } = backends;
+    const { stop: _t, timings: tracingTimings, ...trace } = tracing;
     return {
-      postgres,
-      rabbit,
-      jaeger,
-      collector,
+      ...data,
+      ...trace,
       services,
-      shopDbUrl,
-      mesDbUrl,
-      pseudonymKey,
       timings: {
-        postgresInitdb: postgres.timings.initdbMs,
-        postgresStart: postgres.timings.startMs,
-        rabbitmqStart: rabbit.timings.startMs,
-        jaegerStart: jaeger.timings.startMs,
-        collectorStart: collector.timings.startMs,
+        ...backendTimings,
+        ...tracingTimings,
         servicesStart: services.timings.startMs,
         total: Date.now() - started,
       },
-      stop,
+      stop: () => stops.stopAll(),
     };
   } catch (error) {
-    await stop();
+    await stops.stopAll();
     throw error;
   }
 }

@@ -4,6 +4,7 @@ import { VERSION } from "../version.js";
 import { registerBuildCommand } from "./build-command.js";
 import { registerExplainCommand } from "./explain-command.js";
 import { registerFixturesCommand } from "./fixtures-command.js";
+import { registerRecordCommand } from "./record-command.js";
 import { registerReplayCommand } from "./replay-command.js";
 import { UsageError } from "./options.js";
 import { registerValidateCommand } from "./validate-command.js";
@@ -30,6 +31,7 @@ Start with:
   registerValidateCommand(program);
   registerExplainCommand(program);
   registerReplayCommand(program);
+  registerRecordCommand(program);
   registerFixturesCommand(program);
   program
     .command("schema")

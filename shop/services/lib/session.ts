@@ -15,6 +15,9 @@ export const SESSION_COOKIE = "shop_session";
 
 export const DEMO_CUSTOMER: Customer = { id: "cust-0042", email: "ada.lovelace@example.com", name: "Ada Lovelace" };
 
+/** Where the demo customer's requests come from, as the shop's load balancer reports it (RFC 5737 documentation range). */
+export const DEMO_CUSTOMER_ADDRESS = "203.0.113.42";
+
 export const sessionCookieValue = (customer: Customer): string =>
   Buffer.from(JSON.stringify(customer), "utf8").toString("base64url");
 
