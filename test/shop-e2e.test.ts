@@ -1,6 +1,8 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitForTrace, type Trace, type TraceSpan } from "../shop/driver/jaeger.js";
+import { launchStoreBrowser, type StoreBrowser } from "../shop/driver/browser.js";
+import { waitForTrace, waitForTraceById, type Trace, type TraceSpan } from "../shop/driver/jaeger.js";
+import { stlModel } from "../shop/driver/orders.js";
 import { runScenario, type ScenarioOrder } from "../shop/driver/scenario.js";
 import { startShop, type Shop } from "../shop/infra/stack.js";
 import { FAULTS } from "../shop/services/lib/faults.js";
@@ -14,6 +16,7 @@ import { FAULTS } from "../shop/services/lib/faults.js";
 
 let shop: Shop;
 let orders: ScenarioOrder[];
+let browser: StoreBrowser | undefined;
 const timings: Record<string, number> = {};
 
 beforeAll(async () => {
@@ -31,6 +34,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  await browser?.close();
   await shop?.stop();
   console.log(`shop e2e timings (ms): ${JSON.stringify(timings)}`);
 }, 60_000);
@@ -140,6 +144,27 @@ describe("the reference shop, traced through otelcol-shop into Jaeger", () => {
   it("order-upload: the Shop API's request and 3D Storage's, one trace, storage a child of the Shop API's call", async () => {
     const trace = await flowTrace("shop-api", order(), "order-upload", hasChain(UPLOAD));
     expectChain(trace, UPLOAD);
+  });
+
+  it("order-upload from the store page in headless Chromium: the browser's span is the root of the Shop API's and 3D Storage's", async () => {
+    const launched = Date.now();
+    browser = await launchStoreBrowser();
+    timings.chromiumLaunch = Date.now() - launched;
+    const upload = await browser.upload(`${shop.services.urls.shopApi}/`, {
+      name: "bracket.stl",
+      mimeType: "model/stl",
+      content: stlModel(50),
+    });
+    expect(upload.message).toMatch(/^Order ord-[0-9a-f]{12} received/);
+    const hops = [hop("internet-shop", "client", "upload order file"), ...UPLOAD];
+    const trace = await waitForTraceById(shop.jaeger.queryUrl, upload.traceId, hasChain(hops), 40_000);
+    const [root, server] = expectChain(trace, hops);
+    expect(root!.parentId).toBeUndefined();
+    expect(root!.tags["order.id"]).toBe(upload.orderId);
+    expect(root!.tags["order.flow"]).toBe("order-upload");
+    expect(root!.tags["user.id"]).toMatch(/^hmac:[0-9a-f]{32}$/);
+    expect(server!.tags["order.flow"]).toBe("order-upload");
+    expect(JSON.stringify(trace.raw)).not.toContain(order().customer.id);
   });
 
   it("order-costing: 3D Storage → CRM API → RabbitMQ → MES API → RabbitMQ → CRM API in one trace, linked to its upload", async () => {

@@ -125,6 +125,36 @@ export async function waitForTrace(
   }
 }
 
+export async function getTrace(queryUrl: string, traceId: string): Promise<Trace | undefined> {
+  const response = await fetch(`${queryUrl}/api/traces/${traceId}`, { signal: AbortSignal.timeout(5000) });
+  if (response.status === 404) return undefined;
+  if (!response.ok)
+    throw new Error(`Jaeger answered ${response.status} for trace ${traceId}: ${await response.text()}`);
+  const body = (await response.json()) as { data: JaegerTrace[] | null };
+  const raw = body.data?.[0];
+  return raw === undefined ? undefined : toTrace(raw);
+}
+
+/** Like waitForTrace, for a trace whose id is known (one the browser started). */
+export async function waitForTraceById(
+  queryUrl: string,
+  traceId: string,
+  complete: (trace: Trace) => boolean,
+  timeoutMs = 30_000,
+): Promise<Trace> {
+  const deadline = Date.now() + timeoutMs;
+  let seen: Trace | undefined;
+  for (;;) {
+    seen = (await getTrace(queryUrl, traceId).catch(() => seen)) ?? seen;
+    if (seen && complete(seen)) return seen;
+    if (Date.now() > deadline)
+      throw new Error(
+        `trace ${traceId} was not complete within ${timeoutMs / 1000} s; it has: ${seen?.spans.map((s) => `${s.service}/${s.name}`).join(", ") ?? "nothing"}`,
+      );
+    await delay(500);
+  }
+}
+
 export const traceUrl = (queryUrl: string, traceId: string): string => `${queryUrl}/trace/${traceId}`;
 
 export const searchUrl = (queryUrl: string, query: TraceQuery): string =>

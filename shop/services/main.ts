@@ -14,7 +14,7 @@ if (name === undefined || !SERVICES.includes(name)) {
   process.exit(2);
 }
 // Only the kit is imported above: the service's own modules load after the instrumentations.
-const tracing = startTracing({ serviceName: name, ignorePaths: ["/healthz", "/otlp/v1/traces"] });
+const tracing = startTracing({ serviceName: name, ignorePaths: ["/healthz", "/otlp/v1/traces", "/favicon.ico"] });
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const module = (await import(`./${name}.js`)) as {
   start(tracer: typeof tracing.tracer, log: (line: string) => void): Promise<() => Promise<void>>;

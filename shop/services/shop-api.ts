@@ -48,6 +48,10 @@ export async function start(_tracer: Tracer, log: (line: string) => void): Promi
       response.writeHead(200, { "content-type": "text/javascript; charset=utf-8" });
       response.end(script);
     })
+    // Browsers ask for it on every page; the shop has none.
+    .on("GET", "/favicon.ico", async (_request, response) => {
+      response.writeHead(204).end();
+    })
     .on("POST", "/otlp/v1/traces", (request, response) => relay(request, response, collectorHttp))
     .on("POST", "/api/orders", (request, response) => upload(request, response, storageUrl, maxBytes));
 

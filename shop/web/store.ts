@@ -17,7 +17,9 @@ const provider = new WebTracerProvider({
     "deployment.environment.name": page.environment ?? "dev",
   }),
   spanProcessors: [
-    new BatchSpanProcessor(new OTLPTraceExporter({ url: "/otlp/v1/traces" }), { scheduledDelayMillis: 500 }),
+    new BatchSpanProcessor(new OTLPTraceExporter({ url: `${location.origin}/otlp/v1/traces` }), {
+      scheduledDelayMillis: 500,
+    }),
   ],
 });
 provider.register({
