@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -14,10 +14,15 @@ import { repoPath } from "./helpers/repo.js";
 const BIN = repoPath("bin/tracegen.js");
 
 let dir: string;
+const started: ChildProcess[] = [];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "shop-record-"));
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  // A test that failed half-way leaves its recorder waiting for spans that never come.
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  await rm(dir, { recursive: true, force: true });
+});
 
 interface Run {
   stderr: () => string;
@@ -27,6 +32,7 @@ interface Run {
 
 function record(...args: string[]): Run {
   const child = spawn(process.execPath, [BIN, "record", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  started.push(child);
   let stderr = "";
   let announce: (e: { grpc: string; http: string }) => void = () => undefined;
   const endpoints = new Promise<{ grpc: string; http: string }>((resolve) => (announce = resolve));
@@ -36,7 +42,6 @@ function record(...args: string[]): Run {
     if (m) announce({ grpc: m[1]!, http: m[2]! });
   });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  setTimeout(() => child.kill("SIGKILL"), 30_000).unref();
   return { stderr: () => stderr, exited, endpoints };
 }
 
