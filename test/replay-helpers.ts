@@ -83,6 +83,7 @@ export function record(
       batch: { atMs: s.at ?? 0, request: request([s]), spans: [rec] },
       sentAtMs: s.at ?? 0,
       outcome: { ok: true, rejected: 0, retryable: false },
+      attempts: 1,
     };
   });
   const config = o.config ?? compileCollectorConfig(env);

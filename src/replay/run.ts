@@ -58,6 +58,8 @@ export interface SentBatch {
   /** Milliseconds after the replay started at which the request went out. */
   sentAtMs: number;
   outcome: SendOutcome;
+  /** 1 unless the collector pushed back (memory limiter, busy) and the request was sent again. */
+  attempts: number;
 }
 
 export interface ReplayRecord {
@@ -282,8 +284,8 @@ async function sendPlan(
     if (wait > 0) await sleep(wait);
     while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
     const sentAtMs = Date.now() - startedAt;
-    const p = sendWithRetry(sender, batch).then((outcome) => {
-      sent.push({ batch, sentAtMs, outcome });
+    const p = sendWithRetry(sender, batch).then(({ outcome, attempts }) => {
+      sent.push({ batch, sentAtMs, outcome, attempts });
       done += batch.spans.length;
       setup.onProgress?.({ phase: "sending", spans: done, total: setup.plan.spans });
       if (!outcome.ok && !fatal)
@@ -297,13 +299,14 @@ async function sendPlan(
   return sent.sort((a, b) => a.sentAtMs - b.sentAtMs);
 }
 
-async function sendWithRetry(sender: Sender, batch: Batch): Promise<SendOutcome> {
+async function sendWithRetry(sender: Sender, batch: Batch): Promise<{ outcome: SendOutcome; attempts: number }> {
   let outcome = await sender.send(batch.request, batch.spans.length);
-  for (let attempt = 1; !outcome.ok && outcome.retryable && attempt < 6; attempt++) {
-    await sleep(200 * 2 ** attempt);
+  let attempts = 1;
+  for (; !outcome.ok && outcome.retryable && attempts < 6; attempts++) {
+    await sleep(200 * 2 ** attempts);
     outcome = await sender.send(batch.request, batch.spans.length);
   }
-  return outcome;
+  return { outcome, attempts };
 }
 
 /** Decisions are taken on a one-second tick once a trace has waited decision_wait since its first span arrived. */
