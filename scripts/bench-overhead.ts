@@ -9,6 +9,7 @@
  * On a shared machine other work shifts the figures between rounds; each round's own on/off ratio is
  * printed next to the pooled one, so a noisy run shows itself.
  */
+import { readUsage } from "../src/replay/collector-process.js";
 import { runLoad, type LoadResult } from "../shop/bench/load.js";
 import { BENCH_FILE, costingProbe, uploadOnce } from "../shop/bench/paths.js";
 import { overheadPercent, summarize, type RunStats } from "../shop/bench/stats.js";
@@ -33,6 +34,13 @@ const results: Record<Mode, Record<Path, LoadResult[]>> = {
   on: { upload: [], costing: [] },
   off: { upload: [], costing: [] },
 };
+/** CPU seconds the five services (and, separately, the collector and Jaeger) used per path and mode. */
+const cpu: Record<Mode, Record<Path, { services: number; pipeline: number }>> = {
+  on: { upload: { services: 0, pipeline: 0 }, costing: { services: 0, pipeline: 0 } },
+  off: { upload: { services: 0, pipeline: 0 }, costing: { services: 0, pipeline: 0 } },
+};
+const cpuSeconds = async (pids: number[]): Promise<number> =>
+  (await Promise.all(pids.map((pid) => readUsage(pid).then((u) => u.cpuSeconds)))).reduce((a, b) => a + b, 0);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 const backends = await startBackends();
@@ -56,8 +64,17 @@ try {
         const upload = uploadOnce(services.urls.shopApi, BENCH_FILE);
         await runLoad(WARMUP, concurrency, upload);
         await runLoad(WARMUP, concurrency, probe.costOnce);
-        results[mode].upload.push(await runLoad(uploads, concurrency, upload));
-        results[mode].costing.push(await runLoad(costings, concurrency, probe.costOnce));
+        const servicePids = Object.values(services.children).map((c) => c.pid);
+        const pipelinePids = [tracing.collector.child.pid, tracing.jaeger.child.pid];
+        for (const [path, run] of [
+          ["upload", () => runLoad(uploads, concurrency, upload)],
+          ["costing", () => runLoad(costings, concurrency, probe.costOnce)],
+        ] as const) {
+          const before = [await cpuSeconds(servicePids), await cpuSeconds(pipelinePids)];
+          results[mode][path].push(await run());
+          cpu[mode][path].services += (await cpuSeconds(servicePids)) - before[0]!;
+          cpu[mode][path].pipeline += (await cpuSeconds(pipelinePids)) - before[1]!;
+        }
         say(`round ${round}, tracing ${mode}: done`);
       } finally {
         await probe.close();
@@ -94,6 +111,16 @@ for (const path of ["upload", "costing"] as Path[]) {
 }
 say("\noverhead of tracing (on vs off), all rounds pooled:");
 for (const r of ratios) say(`  ${r}`);
+say("CPU per operation (the five services; otelcol-shop and Jaeger apart), all rounds:");
+for (const path of ["upload", "costing"] as Path[]) {
+  const ops = (path === "upload" ? uploads : costings) * rounds;
+  const ms = (seconds: number) => ((seconds * 1000) / ops).toFixed(2);
+  const on = cpu.on[path];
+  const off = cpu.off[path];
+  say(
+    `  ${path}: services ${ms(off.services)} ms off, ${ms(on.services)} ms on (${signed(overheadPercent(on.services, off.services))}); collector and Jaeger ${ms(on.pipeline)} ms`,
+  );
+}
 say("per round (p50):");
 for (let i = 0; i < rounds; i++) {
   const perPath = (["upload", "costing"] as Path[]).map((path) => {

@@ -19,6 +19,8 @@ export interface Postgres {
   url(database: string): string;
   createDatabase(name: string): Promise<void>;
   child: Child;
+  /** Stops the server, keeps its data, and starts it again on the same port after `downForMs`. */
+  restart(downForMs: number): Promise<void>;
   /** Milliseconds: initdb, and start until it accepted a connection. */
   timings: { initdbMs: number; startMs: number };
   stop(): Promise<void>;
@@ -49,38 +51,35 @@ export async function startPostgres(): Promise<Postgres> {
     });
     const initdbMs = Date.now() - initStarted;
     const port = await getPort({ host: "127.0.0.1" });
-    child = startChild({
-      name: "postgresql",
-      command: join(bin, "postgres"),
-      args: [
-        "-D",
-        data,
-        "-p",
-        String(port),
-        "-k",
-        dir,
-        "-c",
-        "listen_addresses=127.0.0.1",
-        "-c",
-        "fsync=off",
-        "-c",
-        "synchronous_commit=off",
-        "-c",
-        "full_page_writes=off",
-        "-c",
-        "max_connections=200",
-      ],
-      ...(user ? { user } : {}),
-      // SIGINT is PostgreSQL's fast shutdown: open sessions are ended instead of waited for.
-      stopSignal: "SIGINT",
-    });
     const url = (database: string) => `postgres://${SUPERUSER}@localhost:${port}/${database}`;
-    const startMs = await waitUntilReady(child, "PostgreSQL", 30_000, () => canQuery(url("postgres")));
+    const launch = async (): Promise<number> => {
+      child = startChild({
+        name: "postgresql",
+        command: join(bin, "postgres"),
+        args: [
+          ...["-D", data, "-p", String(port), "-k", dir],
+          ...["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
+          ...["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+        ],
+        ...(user ? { user } : {}),
+        // SIGINT is PostgreSQL's fast shutdown: open sessions are ended instead of waited for.
+        stopSignal: "SIGINT",
+      });
+      return waitUntilReady(child, "PostgreSQL", 30_000, () => canQuery(url("postgres")));
+    };
+    const startMs = await launch();
     return {
       port,
       url,
-      child,
+      get child() {
+        return child!;
+      },
       timings: { initdbMs, startMs },
+      async restart(downForMs) {
+        await child?.stop();
+        await new Promise((resolve) => setTimeout(resolve, downForMs));
+        await launch();
+      },
       async createDatabase(name) {
         const client = new pg.Client({ connectionString: url("postgres") });
         await client.connect();

@@ -19,6 +19,8 @@ export interface RabbitMq {
   port: number;
   url: string;
   child: Child;
+  /** Stops the node, keeps its database, and starts it again on the same ports after `downForMs`. */
+  restart(downForMs: number): Promise<void>;
   /** Milliseconds from spawn until an AMQP connection opened. */
   timings: { startMs: number };
   stop(): Promise<void>;
@@ -57,32 +59,44 @@ export async function startRabbitMq(): Promise<RabbitMq> {
     );
     epmd = startChild({ name: "epmd", command: "epmd", args: ["-port", String(epmdPort), "-address", "127.0.0.1"] });
     await waitUntilReady(epmd, "epmd", 10_000, () => canOpen(epmdPort));
-    child = startChild({
-      name: "rabbitmq",
-      command: SERVER,
-      args: [],
-      env: {
-        PATH: process.env.PATH,
-        LANG: "C.UTF-8",
-        // The Erlang cookie is created in HOME: a fresh one per run.
-        HOME: join(dir, "home"),
-        RABBITMQ_NODENAME: `shop-${process.pid}-${port}@localhost`,
-        RABBITMQ_NODE_IP_ADDRESS: "127.0.0.1",
-        RABBITMQ_NODE_PORT: String(port),
-        RABBITMQ_DIST_PORT: String(distPort),
-        RABBITMQ_MNESIA_BASE: join(dir, "mnesia"),
-        RABBITMQ_LOG_BASE: join(dir, "log"),
-        RABBITMQ_LOGS: "-",
-        RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, "enabled_plugins"),
-        RABBITMQ_CONFIG_FILE: join(dir, "rabbitmq.conf"),
-        RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: "-kernel inet_dist_use_interface {127,0,0,1}",
-        ...epmdEnv,
-      },
-      stopTimeoutMs: 20_000,
-    });
     const url = `amqp://guest:guest@localhost:${port}`;
-    const startMs = await waitUntilReady(child, "RabbitMQ", 90_000, () => canConnect(url));
-    return { port, url, child, timings: { startMs }, stop };
+    const env = {
+      PATH: process.env.PATH,
+      LANG: "C.UTF-8",
+      // The Erlang cookie is created in HOME: a fresh one per run.
+      HOME: join(dir, "home"),
+      // The same node name on a restart: its database (durable queues and their messages) is kept under it.
+      RABBITMQ_NODENAME: `shop-${process.pid}-${port}@localhost`,
+      RABBITMQ_NODE_IP_ADDRESS: "127.0.0.1",
+      RABBITMQ_NODE_PORT: String(port),
+      RABBITMQ_DIST_PORT: String(distPort),
+      RABBITMQ_MNESIA_BASE: join(dir, "mnesia"),
+      RABBITMQ_LOG_BASE: join(dir, "log"),
+      RABBITMQ_LOGS: "-",
+      RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, "enabled_plugins"),
+      RABBITMQ_CONFIG_FILE: join(dir, "rabbitmq.conf"),
+      RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: "-kernel inet_dist_use_interface {127,0,0,1}",
+      ...epmdEnv,
+    };
+    const launch = (): Promise<number> => {
+      child = startChild({ name: "rabbitmq", command: SERVER, args: [], env, stopTimeoutMs: 20_000 });
+      return waitUntilReady(child, "RabbitMQ", 90_000, () => canConnect(url));
+    };
+    const startMs = await launch();
+    return {
+      port,
+      url,
+      get child() {
+        return child!;
+      },
+      timings: { startMs },
+      async restart(downForMs) {
+        await child?.stop();
+        await new Promise((resolve) => setTimeout(resolve, downForMs));
+        await launch();
+      },
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
