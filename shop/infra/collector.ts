@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import getPort from "get-port";
 import { loadDescriptionFile } from "../../src/build/load.js";
+import { ID } from "../../src/compile/ids.js";
 import { compileCollectorConfig } from "../../src/compile/index.js";
 import { renderCollectorYaml, referencedEnvVars } from "../../src/emit/render.js";
 import { runtimePipeline } from "../../src/replay/runtime-pipeline.js";
@@ -32,7 +33,12 @@ export interface ShopCollector {
 export interface CollectorOptions {
   jaegerOtlpGrpc: string;
   pseudonymKey: string;
+  /** An environment of tracing.yaml; dev by default. One with TLS needs `tls`, one with a bearer token `tokenFile`. */
   environment?: string;
+  tls?: { caFile: string; certFile: string; keyFile: string };
+  tokenFile?: string;
+  /** Replaces the environment's tail-sampling decision_wait (tests cannot wait staging's 30 s). */
+  decisionWait?: string;
 }
 
 const START_ATTEMPTS = 3;
@@ -56,9 +62,14 @@ export async function startShopCollector(options: CollectorOptions): Promise<Sho
       ownMetrics: await port(),
       jaeger: options.jaegerOtlpGrpc,
       pseudonymKey: options.pseudonymKey,
+      ...(options.tls && { tls: options.tls }),
+      ...(options.tokenFile && { tokenFile: options.tokenFile }),
     };
     const runtime = runtimePipeline(environment.pipeline, addresses);
-    const yaml = renderCollectorYaml(compileCollectorConfig({ ...environment, pipeline: runtime.pipeline }), {
+    const config = compileCollectorConfig({ ...environment, pipeline: runtime.pipeline });
+    const sampler = config.processors[ID.tailSampling] as { decision_wait: string } | undefined;
+    if (sampler && options.decisionWait) sampler.decision_wait = options.decisionWait;
+    const yaml = renderCollectorYaml(config, {
       source: "tracing.yaml",
       sha256: loaded.loaded.sha256,
       version: "shop",
