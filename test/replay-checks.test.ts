@@ -143,6 +143,23 @@ describe("replay checks on hand-made replays", () => {
       );
     });
 
+    it("never print personal data in a location: span names are shown masked, or withheld when they hold a raw value", () => {
+      const s = span({ name: "notify ana@example.com", attributes: [kv("customer.address", "Baker Street 221b")] });
+      const leaked = { ...s, name: "ship to Baker Street 221b" };
+      const report = checkReplay(
+        record(
+          prod,
+          [{ span: s }, { span: { ...s, spanId: "f".repeat(16) } }],
+          [request([{ span: s }, { span: { ...leaked, spanId: "f".repeat(16) } }])],
+        ),
+        prod.pipeline,
+        0.999,
+      );
+      const names = new Set(report.findings.map((f) => f.where?.spanName));
+      expect(names).toEqual(new Set(["notify [REDACTED:email]", "(name withheld: it holds a raw personal value)"]));
+      expect(JSON.stringify(report.findings)).not.toMatch(/ana@example\.com|Baker Street/);
+    });
+
     it("find a literal left in a scrubbed SQL statement, URL query and URL password", () => {
       const s = span({
         attributes: [

@@ -44,19 +44,14 @@ export function checkReplay(record: ReplayRecord, pipeline: ResolvedPipeline, co
   const hasFlowMetrics = record.config.connectors[ID.spanMetrics] !== undefined;
 
   const findings = new FindingList();
-  checkLeaks(
+  const raw = rawValues(
     rules,
-    rawValues(
-      rules,
-      sent.map((s) => s.record),
-    ),
-    requests,
-    record.metrics.samples,
-    findings,
+    sent.map((s) => s.record),
   );
+  checkLeaks(rules, raw, requests, record.metrics.samples, findings);
   for (const g of record.garbage)
     findings.add("integrity", "not-otlp", () => ({ message: `the sink received something that is not OTLP: ${g}` }));
-  checkIntegrity(rules, bySpan, received, findings);
+  checkIntegrity(rules, raw, bySpan, received, findings);
   const sampling = checkSampling(
     {
       pipeline,

@@ -2,6 +2,7 @@ import { SPAN_KIND_NAMES, STATUS_CODE_NAMES, type Resource, type Scope, type Spa
 import type { SpanRecord } from "../schedule.js";
 import type { FindingList, FindingLocation } from "./finding.js";
 import { compareAttributes, expectAttributes, redact, type MaskingRules, type Mismatch } from "./masking-oracle.js";
+import { safeName, type RawValues } from "./leaks.js";
 import { serviceOf, spanKey, type ReceivedSpan } from "./received.js";
 
 /*
@@ -13,6 +14,7 @@ import { serviceOf, spanKey, type ReceivedSpan } from "./received.js";
 
 export function checkIntegrity(
   rules: MaskingRules,
+  raw: RawValues,
   sent: ReadonlyMap<string, SpanRecord>,
   received: readonly ReceivedSpan[],
   out: FindingList,
@@ -33,7 +35,7 @@ export function checkIntegrity(
       path: r.path,
       traceId: r.span.traceId,
       spanId: r.span.spanId,
-      spanName: r.span.name,
+      spanName: safeName(rules, raw, r.span.name),
       ...(serviceOf(r.resource) ? { service: serviceOf(r.resource)! } : {}),
     };
     const original = sent.get(spanKey(r.span.traceId, r.span.spanId));

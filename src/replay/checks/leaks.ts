@@ -3,7 +3,7 @@ import type { Sample } from "../prometheus.js";
 import type { SpanRecord } from "../schedule.js";
 import type { FindingList, FindingLocation } from "./finding.js";
 import { unscrubbedLiteral } from "./literals.js";
-import { matchingRules, PSEUDONYM, type MaskingRules } from "./masking-oracle.js";
+import { matchingRules, PSEUDONYM, redact, type MaskingRules } from "./masking-oracle.js";
 import { serviceOf } from "./received.js";
 
 /*
@@ -95,6 +95,11 @@ function findRaw(raw: RawValues, text: string): { value: string; key: string } |
   return hit;
 }
 
+/** A span name as a location may show: masked, and withheld when it holds a raw value. */
+export function safeName(rules: MaskingRules, raw: RawValues, name: string): string {
+  return findRaw(raw, name) ? "(name withheld: it holds a raw personal value)" : redact(rules, name);
+}
+
 /** A leaked value is itself personal data: reports name its kind and length, never the value. */
 const hide = (value: string): string => `${value.length} characters`;
 
@@ -175,7 +180,12 @@ export function checkLeaks(
         attributes(ss.scope.attributes, `${scopePath}.scope.attributes`, base, {});
         ss.spans.forEach((span, k) => {
           const p = `${scopePath}.spans[${k}]`;
-          const where: FindingLocation = { ...base, traceId: span.traceId, spanId: span.spanId, spanName: span.name };
+          const where: FindingLocation = {
+            ...base,
+            traceId: span.traceId,
+            spanId: span.spanId,
+            spanName: safeName(rules, raw, span.name),
+          };
           text(span.name, "span name", { ...where, path: `${p}.name` });
           if (span.status.message)
             text(span.status.message, "status message", { ...where, path: `${p}.status.message` });
