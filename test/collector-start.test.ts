@@ -7,6 +7,7 @@ import getPort from "get-port";
 import { compileCollectorConfig } from "../src/compile/index.js";
 import { renderCollectorYaml } from "../src/emit/render.js";
 import { resolveEnvironment } from "../src/resolve/resolve.js";
+import { runtimePipeline } from "../src/replay/runtime-pipeline.js";
 import { loadRepoDescription, requireCollector } from "./helpers/repo.js";
 
 async function waitFor(url: string, deadlineMs: number): Promise<Response> {
@@ -27,16 +28,19 @@ describe("otelcol-shop running the dev config", () => {
   it("starts, answers health and metrics, accepts OTLP, and stops cleanly on SIGTERM within 5 s", async () => {
     const binary = requireCollector();
     const loaded = await loadRepoDescription("tracing.yaml");
-    const env = resolveEnvironment(loaded.description, "dev");
-    // Only the ports move, so the test cannot collide with anything else on the machine.
+    // Only addresses and the key move (as in a replay), so the test cannot collide with anything else here.
     const [grpc, http, prom, metrics, health, jaeger] = await Promise.all(Array.from({ length: 6 }, () => getPort()));
-    const p = env.pipeline;
-    p.receivers.otlp.grpc = `localhost:${grpc}`;
-    p.receivers.otlp.http = `localhost:${http}`;
-    p.exporters.prometheus.endpoint = `localhost:${prom}`;
-    p.exporters.jaeger.endpoint = `localhost:${jaeger}`;
-    p.telemetry.metrics_endpoint = `localhost:${metrics}`;
-    p.telemetry.health_endpoint = `localhost:${health}`;
+    const local = (port: number) => `localhost:${port}`;
+    const runtime = runtimePipeline(resolveEnvironment(loaded.description, "dev").pipeline, {
+      grpc: local(grpc),
+      http: local(http),
+      prometheus: local(prom),
+      ownMetrics: local(metrics),
+      health: local(health),
+      jaeger: local(jaeger),
+      pseudonymKey: "start-test-key",
+    });
+    const env = { ...resolveEnvironment(loaded.description, "dev"), pipeline: runtime.pipeline };
     const yaml = renderCollectorYaml(compileCollectorConfig(env), {
       source: "tracing.yaml",
       sha256: loaded.sha256,
@@ -47,7 +51,7 @@ describe("otelcol-shop running the dev config", () => {
     const configPath = join(dir, "collector.yaml");
     await writeFile(configPath, yaml);
     const child = spawn(binary, [`--config=${configPath}`], {
-      env: { ...process.env, TRACEGEN_PSEUDONYM_KEY: "start-test-key" },
+      env: { ...process.env, ...runtime.env },
       stdio: ["ignore", "ignore", "pipe"],
     });
     let log = "";
