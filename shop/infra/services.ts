@@ -54,6 +54,9 @@ export async function startServices(backends: Backends, options: ServiceOptions 
     NODE_ENV: "production",
     DEPLOYMENT_ENVIRONMENT: "dev",
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://${backends.otlpGrpc}`,
+    // A second between exports instead of the SDK's five: traces show up in Jaeger sooner (the dev
+    // collector holds each trace for its decision_wait anyway), at a slightly higher p99.
+    OTEL_BSP_SCHEDULE_DELAY: "1000",
     ...(options.tracing === false ? { OTEL_SDK_DISABLED: "true" } : {}),
     ...(options.maxUploadBytes !== undefined ? { SHOP_MAX_UPLOAD_BYTES: String(options.maxUploadBytes) } : {}),
   };

@@ -58,9 +58,8 @@ export function startTracing(options: StartOptions = {}): Tracing {
     }),
     spanProcessors: [
       new FlowAttributesProcessor(),
-      new BatchSpanProcessor(options.exporter ?? createTraceExporter(settings.exporter, env), {
-        scheduledDelayMillis: 500,
-      }),
+      // Batching as the SDK's standard variables say (OTEL_BSP_*: every 5 s or 512 spans by default).
+      new BatchSpanProcessor(options.exporter ?? createTraceExporter(settings.exporter, env)),
     ],
   });
   provider.register({
