@@ -14,7 +14,9 @@ import { setTimeout as delay } from "node:timers/promises";
 import { startRecorder } from "../src/cli/record-command.js";
 import { writeFixtureFile } from "../src/fixtures/write.js";
 import { spanCount } from "../src/otlp/model.js";
+import { launchStoreBrowser } from "../shop/driver/browser.js";
 import { searchTraces, searchUrl, traceUrl } from "../shop/driver/jaeger.js";
+import { stlModel } from "../shop/driver/orders.js";
 import { runScenario, type ScenarioOrder } from "../shop/driver/scenario.js";
 import { StartFailure } from "../shop/infra/child.js";
 import { startServices } from "../shop/infra/services.js";
@@ -73,8 +75,11 @@ try {
     { shopApi: shop.services.urls.shopApi, mesApi: shop.services.urls.mesApi, shopDbUrl: shop.shopDbUrl },
     (line) => say(`  ${line}`),
   );
+  const fromBrowser = await uploadFromStorePage(shop.services.urls.shopApi);
   say("\nwaiting for the collector's sampling decisions (decision_wait of the dev config)...");
   await printLinks(shop, orders);
+  if (fromBrowser)
+    say(`\nthe store page's upload (${fromBrowser.orderId}): ${traceUrl(shop.jaeger.queryUrl, fromBrowser.traceId)}`);
   say(`\nstore page: ${shop.services.urls.shopApi}/`);
   say(`Jaeger UI:  ${shop.jaeger.queryUrl}/  (and its HTTP API: ${shop.jaeger.queryUrl}/api/traces/<trace id>)`);
   // The Jaeger built from its Go module has no UI assets compiled in (they come from the jaeger-ui
@@ -121,9 +126,30 @@ async function record(file: string): Promise<void> {
   }
 }
 
+/** One upload the way a customer makes it, so the upload flow starts in the browser; skipped without Chromium. */
+async function uploadFromStorePage(shopApi: string): Promise<{ orderId: string; traceId: string } | undefined> {
+  try {
+    const browser = await launchStoreBrowser();
+    try {
+      const upload = await browser.upload(`${shopApi}/`, {
+        name: "bracket.stl",
+        mimeType: "model/stl",
+        content: stlModel(50),
+      });
+      say(`  ${upload.orderId ?? "(no order)"}  uploaded from the store page in headless Chromium: ${upload.message}`);
+      return upload.orderId ? { orderId: upload.orderId, traceId: upload.traceId } : undefined;
+    } finally {
+      await browser.close();
+    }
+  } catch (error) {
+    say(`  no upload from the store page: ${(error as Error).message.split("\n")[0]}`);
+    return undefined;
+  }
+}
+
 async function printLinks(s: Shop, orders: ScenarioOrder[]): Promise<void> {
   // Give the slowest flow time to pass the collector's decision_wait (5 s in dev) and reach Jaeger.
-  await new Promise((resolve) => setTimeout(resolve, 7000));
+  await new Promise((resolve) => setTimeout(resolve, 8000));
   for (const o of orders) {
     say(`\n${o.orderId}  ${o.label}${o.fault ? ` [fault: ${o.fault}]` : ""}`);
     for (const [flow, service] of FLOWS) {
