@@ -100,11 +100,12 @@ describe("the instrumentation kit", () => {
     }
   });
 
-  it("describes the service in the resource: name, namespace and deployment environment", () => {
+  it("describes the service in the resource: name, namespace, deployment environment and a unique instance id", () => {
     for (const { resource } of spans) {
       expect(stringAttribute(resource, "service.name")).toBe("kit-probe");
       expect(stringAttribute(resource, "service.namespace")).toBe("shop3d");
       expect(stringAttribute(resource, "deployment.environment.name")).toBe("dev");
+      expect(stringAttribute(resource, "service.instance.id")).toMatch(/^[0-9a-f-]{36}$/);
     }
   });
 

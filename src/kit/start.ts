@@ -6,6 +6,7 @@ import { AmqplibInstrumentation } from "@opentelemetry/instrumentation-amqplib";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
 import { resourceFromAttributes } from "@opentelemetry/resources";
+import { randomUUID } from "node:crypto";
 import { BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { pgConfig } from "./database.js";
@@ -55,6 +56,9 @@ export function startTracing(options: StartOptions = {}): Tracing {
       "service.name": settings.serviceName,
       "service.namespace": settings.serviceNamespace,
       "deployment.environment.name": settings.environment,
+      // Span metrics are labelled per resource: two replicas of one service without distinct
+      // instance ids would overwrite each other's series in Prometheus.
+      "service.instance.id": randomUUID(),
     }),
     spanProcessors: [
       new FlowAttributesProcessor(),
