@@ -55,11 +55,16 @@ describe("warnings", () => {
     expect(codes).toContain("plaintext-listener");
   });
 
-  it("stay silent about what the shipped description gets right", () => {
-    expect(
-      warningsOf(shopText)
-        .map((w) => w.code)
-        .filter((c) => c !== "sla-outlives-decision-wait"),
-    ).toEqual([]);
+  it("catch the address the shipped description leaves in the clear: network.peer.address beside client.address", () => {
+    const twin = warningsOf(shopText).filter((w) => w.code === "masking-twin-unmasked");
+    expect(twin).toHaveLength(1);
+    expect(twin[0]).toMatchObject({ line: 64, col: 7, hint: "add network.peer.address to masking.pseudonymize" });
+    const fixed = shopText.replace("    - client.address\n", "    - client.address\n    - network.peer.address\n");
+    expect(warningsOf(fixed).map((w) => w.code)).not.toContain("masking-twin-unmasked");
+  });
+
+  it("stay silent about everything else the shipped description gets right", () => {
+    const codes = warningsOf(shopText).map((w) => w.code);
+    expect(codes.filter((c) => c !== "sla-outlives-decision-wait" && c !== "masking-twin-unmasked")).toEqual([]);
   });
 });

@@ -3,6 +3,14 @@ import type { LintContext } from "./context.js";
 
 const LISTS = ["remove", "pseudonymize", "scrub_queries"] as const;
 
+/**
+ * Semantic-convention attributes that hold the same personal value as another: HTTP server
+ * instrumentation records the caller's socket address as both when no proxy stands between.
+ */
+const SAME_VALUE_AS: Record<string, string[]> = {
+  "client.address": ["network.peer.address"],
+};
+
 export function lintMasking({ env, report }: LintContext): void {
   const { masking, system, exporters } = env.pipeline;
   const firstSeen = new Map<string, string>();
@@ -43,6 +51,20 @@ export function lintMasking({ env, report }: LintContext): void {
       );
     }
   });
+  for (const list of ["remove", "pseudonymize"] as const) {
+    masking[list].forEach((key, i) => {
+      for (const twin of SAME_VALUE_AS[key] ?? []) {
+        if (firstSeen.has(twin)) continue;
+        report(
+          ["masking", list, i],
+          "warning",
+          "masking-twin-unmasked",
+          `\`${key}\` is masked but \`${twin}\`, which carries the same value on a direct connection, is not`,
+          `add ${twin} to masking.${list}`,
+        );
+      }
+    });
+  }
   for (const [name, pattern] of Object.entries(masking.redact_values)) {
     const problem = re2Problem(pattern);
     if (problem) {
