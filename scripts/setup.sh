@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Everything the test suite needs beyond `npm ci`, on a fresh Debian machine with Node.js 20 and Go:
+#   - Debian packages: openssl (throwaway certificates), prometheus (promtool and the flow-health e2e),
+#     rabbitmq-server and postgresql (the reference shop), chromium (the store page e2e);
+#   - build/otelcol-shop, the collector distribution (scripts/build-collector.sh);
+#   - build/jaeger, the trace store of the reference shop (scripts/build-jaeger.sh).
+# Both builds are skipped when their stamps say nothing changed.
+#
+#   npm run setup        (as root, or with sudo available, for the packages)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+readonly PACKAGES=(openssl ca-certificates prometheus rabbitmq-server postgresql chromium)
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  echo "setup: installing ${missing[*]}"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+bash scripts/build-collector.sh
+bash scripts/build-jaeger.sh
