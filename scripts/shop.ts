@@ -11,7 +11,7 @@
  *                             endpoint and their raw spans for the scenario are written to FILE
  */
 import { setTimeout as delay } from "node:timers/promises";
-import { startRecorder } from "../src/cli/record-command.js";
+import { startRecorder } from "../src/cli/record-run.js";
 import { writeFixtureFile } from "../src/fixtures/write.js";
 import { spanCount } from "../src/otlp/model.js";
 import { launchStoreBrowser } from "../shop/driver/browser.js";

@@ -2,7 +2,7 @@ import { request } from "node:http";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRecorder, type Recorder } from "../src/cli/record-command.js";
+import { startRecorder, type Recorder } from "../src/cli/record-run.js";
 import { Refused, stlModel, uploadOrder, waitForStatus } from "../shop/driver/orders.js";
 import { startServices, type Services } from "../shop/infra/services.js";
 import { startBackends, type Backends } from "../shop/infra/stack.js";

@@ -1,22 +1,6 @@
-import { existsSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { expandGlob } from "../fixtures/glob.js";
-import { readFixtureFile, type FixtureRequest } from "../fixtures/read.js";
-import { toJsonLines } from "../fixtures/write.js";
-import { formatProblem } from "../otlp/problem.js";
-import { durationMs } from "../schema/units.js";
-import { CollectorFailure } from "../replay/collector-process.js";
-import { terminalProgress } from "../replay/progress.js";
-import { replay } from "../replay/replay.js";
-import { summarize } from "../replay/report/model.js";
-import { renderJunit } from "../replay/report/junit.js";
-import { renderText } from "../replay/report/text.js";
-import { ReplayFailure } from "../replay/run.js";
-import { generateOrReport } from "./generate-or-report.js";
-import { UsageError } from "./options.js";
 
-interface ReplayCliOptions {
+export interface ReplayCliOptions {
   env: string;
   fixtures: string[];
   file?: string;
@@ -75,90 +59,6 @@ Examples:
   $ tracegen replay --env prod --fixtures 'recorded/*.pb' --decision-wait 2s --junit build/replay.xml`,
     )
     .action(async (options: ReplayCliOptions) => {
-      process.exitCode = await runReplayCommand(options);
+      process.exitCode = await (await import("./replay-run.js")).runReplayCommand(options);
     });
-}
-
-async function runReplayCommand(o: ReplayCliOptions): Promise<number> {
-  const speed = o.speed === "max" ? Infinity : Number(o.speed);
-  if (!(speed > 0)) throw new UsageError(`--speed must be a positive number or \`max\`; found \`${o.speed}\``);
-  const confidence = Number(o.confidence);
-  if (!(confidence > 0 && confidence < 1))
-    throw new UsageError(`--confidence must be between 0 and 1, e.g. 0.999; found \`${o.confidence}\``);
-  if (o.decisionWait !== undefined && !/^[0-9]+(\.[0-9]+)?(ms|s|m|h)$/.test(o.decisionWait))
-    throw new UsageError(`--decision-wait must be a duration like 2s; found \`${o.decisionWait}\``);
-  // The sampler decides on a one-second tick; below a second it refuses to start.
-  if (o.decisionWait !== undefined && durationMs(o.decisionWait) < 1000)
-    throw new UsageError(`--decision-wait must be at least 1s; found \`${o.decisionWait}\``);
-  if (o.protocol !== undefined && o.protocol !== "grpc" && o.protocol !== "http")
-    throw new UsageError(`--protocol must be grpc or http; found \`${o.protocol}\``);
-
-  const matches = await Promise.all(o.fixtures.map((g) => expandGlob(g)));
-  const files = [...new Set(matches.flat())];
-  const unmatched = o.fixtures.filter((_, i) => matches[i]!.length === 0);
-  if (unmatched.length > 0)
-    throw new UsageError(`no fixture file matches ${unmatched.map((g) => `\`${g}\``).join(", ")}`);
-  const fixtures: FixtureRequest[] = [];
-  let bad = 0;
-  for (const file of files) {
-    const result = await readFixtureFile(file);
-    if (result.ok) fixtures.push(...result.requests);
-    else {
-      bad++;
-      for (const p of result.problems) process.stderr.write(`${formatProblem(p)}\n`);
-    }
-  }
-  if (bad > 0) {
-    process.stderr.write(`${bad} fixture file${bad === 1 ? " is" : "s are"} malformed; nothing was sent\n`);
-    return 1;
-  }
-
-  if (!existsSync(o.collector))
-    throw new UsageError(
-      `collector binary not found: ${o.collector} (run \`npm run collector:build\` or pass --collector)`,
-    );
-
-  const generated = await generateOrReport(
-    { ...(o.file ? { file: o.file } : {}), env: [o.env], format: "text" },
-    "; nothing was sent",
-  );
-  const output = generated?.outputs[0];
-  if (!output) return 1;
-
-  const tty = !o.json && process.stderr.isTTY === true;
-  const progress = tty ? terminalProgress(process.stderr) : undefined;
-  let outcome;
-  try {
-    outcome = await replay({
-      env: output.env,
-      fixtures,
-      collector: o.collector,
-      speed,
-      confidence,
-      ...(o.decisionWait ? { decisionWait: o.decisionWait } : {}),
-      ...(o.protocol ? { protocol: o.protocol as "grpc" | "http" } : {}),
-      ...(progress ? { onProgress: progress.onProgress } : {}),
-    });
-  } catch (error) {
-    if (error instanceof ReplayFailure || error instanceof CollectorFailure) {
-      progress?.done();
-      process.stderr.write(`tracegen replay: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  } finally {
-    progress?.done();
-  }
-  const { record, report } = outcome;
-  if (o.received) await writeFile(o.received, toJsonLines(record.received.map((r) => r.request)));
-  const summary = summarize(record, report, {
-    fixtures: files,
-    speed,
-    ...(o.received ? { receivedFile: o.received } : {}),
-  });
-  if (o.junit) await writeFile(o.junit, renderJunit(summary));
-  process.stdout.write(
-    o.json ? `${JSON.stringify(summary, null, 2)}\n` : renderText(summary, process.stdout.isTTY === true),
-  );
-  return report.ok ? 0 : 1;
 }

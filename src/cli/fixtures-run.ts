@@ -1,0 +1,69 @@
+import { readFixtureFile } from "../fixtures/read.js";
+import { synthModel } from "../fixtures/synth/model.js";
+import { synthesize } from "../fixtures/synth/synth.js";
+import { writeFixtureFile } from "../fixtures/write.js";
+import { spanCount } from "../otlp/model.js";
+import { formatProblem } from "../otlp/problem.js";
+import { generateOrReport } from "./generate-or-report.js";
+import { UsageError } from "./options.js";
+import type { SynthOptions } from "./fixtures-command.js";
+
+function positiveInteger(value: string, option: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${option} must be a whole number; found \`${value}\``);
+  return n;
+}
+
+export async function runSynth(o: SynthOptions): Promise<number> {
+  const seed = positiveInteger(o.seed, "--seed");
+  const traces = positiveInteger(o.traces, "--traces");
+  const rate = Number(o.rate);
+  if (!(rate > 0)) throw new UsageError(`--rate must be a positive number; found \`${o.rate}\``);
+  if (traces === 0) throw new UsageError("--traces must be at least 1");
+  const generated = await generateOrReport(
+    { ...(o.file ? { file: o.file } : {}), ...(o.env ? { env: o.env } : {}), format: "text" },
+    "; nothing written",
+  );
+  if (!generated) return 1;
+  const model = synthModel(generated.outputs.map((g) => g.env.pipeline));
+  const result = synthesize(model, { seed, traces, rate });
+  await writeFixtureFile(o.out, result.requests);
+  const c = result.traces;
+  process.stdout.write(
+    `wrote ${o.out}: ${traces} traces, ${result.spans} spans (${c.ordinary} ordinary, ${c.error} with errors, ${c["over-sla"]} over SLA, ${c.late} with late consumer spans, ${c.unmatched} in no flow)\n`,
+  );
+  if (result.uncoveredRules.length > 0)
+    process.stderr.write(
+      `warning: no planted value matches redact_values ${result.uncoveredRules.map((r) => `\`${r}\``).join(", ")}; the fixture cannot prove ${result.uncoveredRules.length === 1 ? "that rule" : "those rules"}\n`,
+    );
+  return 0;
+}
+
+export async function runCheck(files: string[]): Promise<number> {
+  let bad = 0;
+  for (const file of files) {
+    const result = await readFixtureFile(file);
+    if (result.ok) {
+      const spans = spanCount(result.requests.map((r) => r.request));
+      process.stdout.write(`${file}: ok (${result.format}, ${result.requests.length} requests, ${spans} spans)\n`);
+    } else {
+      bad++;
+      for (const p of result.problems) process.stderr.write(`${formatProblem(p)}\n`);
+    }
+  }
+  return bad > 0 ? 1 : 0;
+}
+
+export async function runConvert(input: string, out: string): Promise<number> {
+  const result = await readFixtureFile(input);
+  if (!result.ok) {
+    for (const p of result.problems) process.stderr.write(`${formatProblem(p)}\n`);
+    return 1;
+  }
+  await writeFixtureFile(
+    out,
+    result.requests.map((r) => r.request),
+  );
+  process.stdout.write(`wrote ${out}\n`);
+  return 0;
+}
