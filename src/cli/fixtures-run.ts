@@ -21,7 +21,7 @@ export async function runSynth(o: SynthOptions): Promise<number> {
   if (!(rate > 0)) throw new UsageError(`--rate must be a positive number; found \`${o.rate}\``);
   if (traces === 0) throw new UsageError("--traces must be at least 1");
   const generated = await generateOrReport(
-    { ...(o.file ? { file: o.file } : {}), ...(o.env ? { env: o.env } : {}), format: "text" },
+    { ...(o.file ? { file: o.file } : {}), ...(o.env ? { env: o.env } : {}), format: "text", errorsOnly: true },
     "; nothing written",
   );
   if (!generated) return 1;

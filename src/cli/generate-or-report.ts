@@ -9,6 +9,8 @@ export interface GenerateOptions {
   env?: string[];
   manifest?: string;
   format: Format;
+  /** Commands that only use the configs (replay, synth) show errors alone: warnings belong to build and validate. */
+  errorsOnly?: boolean;
 }
 
 /**
@@ -20,7 +22,8 @@ export async function generateOrReport(
   failureNote = "",
 ): Promise<GenerateResult | undefined> {
   const color = process.stderr.isTTY ?? false;
-  const print = (diagnostics: Parameters<typeof renderDiagnostics>[0]) => {
+  const print = (all: Parameters<typeof renderDiagnostics>[0]) => {
+    const diagnostics = options.errorsOnly ? all.filter((d) => d.severity === "error") : all;
     if (diagnostics.length === 0) return;
     process.stderr.write(renderDiagnostics(diagnostics, options.format, color));
     if (options.format === "text" && hasErrors(diagnostics))

@@ -56,7 +56,7 @@ export async function runReplayCommand(o: ReplayCliOptions): Promise<number> {
     );
 
   const generated = await generateOrReport(
-    { ...(o.file ? { file: o.file } : {}), env: [o.env], format: "text" },
+    { ...(o.file ? { file: o.file } : {}), env: [o.env], format: "text", errorsOnly: true },
     "; nothing was sent",
   );
   const output = generated?.outputs[0];
