@@ -105,7 +105,7 @@ class Reader {
     return new Reader(len, this.base + (len.byteOffset - this.buf.byteOffset));
   }
 
-  skip(wire: number, path: string): void {
+  skipField(wire: number, path: string): void {
     switch (wire) {
       case WIRE.VARINT:
         this.varint(path);
@@ -133,7 +133,7 @@ class Reader {
       const wire = tag & 7;
       if (no === 0) this.fail("field number 0 is invalid", path, tagAt);
       this.fieldStart = tagAt;
-      if (!field(no, wire)) this.skip(wire, path);
+      if (!field(no, wire)) this.skipField(wire, path);
     }
   }
 
