@@ -9,20 +9,7 @@ import { renderCollectorYaml } from "../src/emit/render.js";
 import { resolveEnvironment } from "../src/resolve/resolve.js";
 import { runtimePipeline } from "../src/replay/runtime-pipeline.js";
 import { loadRepoDescription, requireCollector } from "./helpers/repo.js";
-
-async function waitFor(url: string, deadlineMs: number): Promise<Response> {
-  const deadline = Date.now() + deadlineMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      return await fetch(url);
-    } catch (error) {
-      last = error;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`${url} did not answer within ${deadlineMs} ms: ${String(last)}`);
-}
+import { eventually } from "./helpers/eventually.js";
 
 describe("otelcol-shop running the dev config", () => {
   it("starts, answers health and metrics, accepts OTLP, and stops cleanly on SIGTERM within 5 s", async () => {
@@ -60,9 +47,13 @@ describe("otelcol-shop running the dev config", () => {
       child.on("exit", (code, signal) => resolve({ code, signal })),
     );
     try {
-      const healthResponse = await waitFor(`http://localhost:${health}/`, 15_000);
+      const healthResponse = await eventually("the health check answering", 15_000, () =>
+        fetch(`http://localhost:${health}/`),
+      );
       expect(healthResponse.status, log).toBe(200);
-      const metricsResponse = await waitFor(`http://localhost:${metrics}/metrics`, 5_000);
+      const metricsResponse = await eventually("the metrics endpoint answering", 5_000, () =>
+        fetch(`http://localhost:${metrics}/metrics`),
+      );
       expect(await metricsResponse.text()).toContain("otelcol_");
       const otlp = await fetch(`http://localhost:${http}/v1/traces`, {
         method: "POST",

@@ -14,6 +14,7 @@ import { compileFlowHealth } from "../src/health/index.js";
 import { resolveEnvironment, type ResolvedEnvironment } from "../src/resolve/resolve.js";
 import type { Description } from "../src/schema/description.js";
 import { loadRepoDescription, requireCollector } from "./helpers/repo.js";
+import { eventually } from "./helpers/eventually.js";
 
 /*
  * The real otelcol-shop runs the shop's dev config (ports moved, the connector flushing every
@@ -44,7 +45,10 @@ const TRACES_PER_FLOW = 20;
  * The slowest hop decides the flow's duration: its p50 and p95 must land in `p50`/`p95`, the
  * histogram buckets (lower, upper] that hold the 10th and 19th of its 20 durations.
  */
-const FLOWS: Record<string, { slow: number; failed: number; shape: TraceShape; p50: [number, number]; p95: [number, number] }> = {
+const FLOWS: Record<
+  string,
+  { slow: number; failed: number; shape: TraceShape; p50: [number, number]; p95: [number, number] }
+> = {
   // Synchronous: the browser's request encloses everything. 4 of 20 take 3 s, over the 1 s SLA of the overlay.
   "order-upload": {
     slow: 4,
@@ -71,9 +75,21 @@ const FLOWS: Record<string, { slow: number; failed: number; shape: TraceShape; p
       { service: "3d-storage", kind: "server", name: "POST /files/{id}/costing", seconds: 0.05 },
       { service: "3d-storage", kind: "client", name: "POST /costings", seconds: 0.04 },
       { service: "crm-api", kind: "server", name: "POST /costings", seconds: 0.2 },
-      { service: "crm-api", kind: "producer", name: "cost-requests publish", seconds: 0.01, attributes: { "messaging.destination.name": "cost-requests" } },
+      {
+        service: "crm-api",
+        kind: "producer",
+        name: "cost-requests publish",
+        seconds: 0.01,
+        attributes: { "messaging.destination.name": "cost-requests" },
+      },
       { service: "mes-api", kind: "consumer", name: "cost-requests process", seconds: 4 },
-      { service: "mes-api", kind: "producer", name: "cost-results publish", seconds: 0.01, attributes: { "messaging.destination.name": "cost-results" } },
+      {
+        service: "mes-api",
+        kind: "producer",
+        name: "cost-results publish",
+        seconds: 0.01,
+        attributes: { "messaging.destination.name": "cost-results" },
+      },
       { service: "crm-api", kind: "consumer", name: "cost-results process", seconds: 0.1 },
     ],
   },
@@ -85,9 +101,21 @@ const FLOWS: Record<string, { slow: number; failed: number; shape: TraceShape; p
     p95: [0.25, 0.5],
     shape: (_slow, failed) => [
       { service: "mes-api", kind: "server", name: "POST /confirmations", seconds: 0.1 },
-      { service: "mes-api", kind: "producer", name: "confirmations publish", seconds: 0.005, attributes: { "messaging.destination.name": "confirmations" } },
+      {
+        service: "mes-api",
+        kind: "producer",
+        name: "confirmations publish",
+        seconds: 0.005,
+        attributes: { "messaging.destination.name": "confirmations" },
+      },
       { service: "crm-api", kind: "consumer", name: "confirmations process", seconds: 0.4, failed },
-      { service: "crm-api", kind: "client", name: "UPDATE orders", seconds: 0.02, attributes: { "db.collection.name": "orders" } },
+      {
+        service: "crm-api",
+        kind: "client",
+        name: "UPDATE orders",
+        seconds: 0.02,
+        attributes: { "db.collection.name": "orders" },
+      },
     ],
   },
   // The MES's own job (its root span) encloses its database writes and its call to the MES API.
@@ -98,12 +126,30 @@ const FLOWS: Record<string, { slow: number; failed: number; shape: TraceShape; p
     p95: [30, 60],
     shape: () => [
       { service: "mes", kind: "internal", name: "print order", seconds: 45 },
-      { service: "mes", kind: "client", name: "INSERT jobs", seconds: 0.01, attributes: { "db.collection.name": "jobs" } },
+      {
+        service: "mes",
+        kind: "client",
+        name: "INSERT jobs",
+        seconds: 0.01,
+        attributes: { "db.collection.name": "jobs" },
+      },
       { service: "mes", kind: "client", name: "POST /executions", seconds: 0.2 },
       { service: "mes-api", kind: "server", name: "POST /executions", seconds: 0.15 },
-      { service: "mes-api", kind: "producer", name: "executions publish", seconds: 0.005, attributes: { "messaging.destination.name": "executions" } },
+      {
+        service: "mes-api",
+        kind: "producer",
+        name: "executions publish",
+        seconds: 0.005,
+        attributes: { "messaging.destination.name": "executions" },
+      },
       { service: "crm-api", kind: "consumer", name: "executions process", seconds: 0.1 },
-      { service: "crm-api", kind: "client", name: "UPDATE orders", seconds: 0.02, attributes: { "db.collection.name": "orders" } },
+      {
+        service: "crm-api",
+        kind: "client",
+        name: "UPDATE orders",
+        seconds: 0.02,
+        attributes: { "db.collection.name": "orders" },
+      },
     ],
   },
 };
@@ -146,21 +192,6 @@ function otlpBody(flowAttribute: string, traces: Array<{ flow: string; traceId: 
       scopeSpans: [{ spans }],
     })),
   };
-}
-
-async function eventually<T>(what: string, deadlineMs: number, attempt: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + deadlineMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await attempt();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${what} did not happen within ${deadlineMs} ms${last ? `: ${String(last)}` : ""}`);
 }
 
 function requirePrometheus(): string {
@@ -207,10 +238,18 @@ describe("flow health against a real Prometheus scraping a real otelcol-shop", (
     );
     const description: Description = {
       ...structuredClone(loaded.description),
-      environments: { e2e: { ...loaded.description.environments["dev"], tier: "development", flows } as Description["environments"][string] },
+      environments: {
+        e2e: {
+          ...loaded.description.environments["dev"],
+          tier: "development",
+          flows,
+        } as Description["environments"][string],
+      },
     };
     env = resolveEnvironment(description, "e2e");
-    const [grpc, http, prom, metrics, health, jaeger, web] = await Promise.all(Array.from({ length: 7 }, () => getPort()));
+    const [grpc, http, prom, metrics, health, jaeger, web] = await Promise.all(
+      Array.from({ length: 7 }, () => getPort()),
+    );
     const p = env.pipeline;
     p.receivers.otlp.grpc = `localhost:${grpc}`;
     p.receivers.otlp.http = `localhost:${http}`;
@@ -223,7 +262,15 @@ describe("flow health against a real Prometheus scraping a real otelcol-shop", (
 
     dir = await mkdtemp(join(tmpdir(), "health-e2e-"));
     const collectorConfig = join(dir, "collector.yaml");
-    await writeFile(collectorConfig, renderCollectorYaml(config, { source: "tracing.yaml", sha256: loaded.sha256, version: "test", environment: "e2e" }));
+    await writeFile(
+      collectorConfig,
+      renderCollectorYaml(config, {
+        source: "tracing.yaml",
+        sha256: loaded.sha256,
+        version: "test",
+        environment: "e2e",
+      }),
+    );
     // The generated Prometheus files, as `tracegen build` writes them for this environment.
     for (const file of compileFlowHealth(env, config)) {
       await mkdir(dirname(join(dir, file.path)), { recursive: true });
@@ -247,8 +294,12 @@ describe("flow health against a real Prometheus scraping a real otelcol-shop", (
       "prometheus",
     );
     promUrl = `http://127.0.0.1:${web}`;
-    await eventually("the collector's health check", 15_000, async () => ((await fetch(`http://localhost:${health}/`)).ok ? true : undefined));
-    await eventually("Prometheus ready", 15_000, async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : undefined));
+    await eventually("the collector's health check", 15_000, async () =>
+      (await fetch(`http://localhost:${health}/`)).ok ? true : undefined,
+    );
+    await eventually("Prometheus ready", 15_000, async () =>
+      (await fetch(`${promUrl}/-/ready`)).ok ? true : undefined,
+    );
 
     const send = async (traces: Array<{ flow: string; traceId: string; spans: SentSpan[] }>) => {
       const response = await fetch(`http://localhost:${http}/v1/traces`, {
@@ -312,7 +363,10 @@ describe("flow health against a real Prometheus scraping a real otelcol-shop", (
 
   for (const [flow, expected] of Object.entries(FLOWS)) {
     it(`records ${flow}'s p50 and p95 inside the histogram buckets that hold the sent durations`, async () => {
-      for (const [quantile, [lower, upper]] of [["0.5", expected.p50], ["0.95", expected.p95]] as const) {
+      for (const [quantile, [lower, upper]] of [
+        ["0.5", expected.p50],
+        ["0.95", expected.p95],
+      ] as const) {
         const value = await eventually(`${flow} p${quantile}`, 10_000, () =>
           valueOf(`flow:duration_seconds:quantile_rate5m{order_flow="${flow}",quantile="${quantile}"}`),
         );
@@ -335,16 +389,25 @@ describe("flow health against a real Prometheus scraping a real otelcol-shop", (
     type Alert = { labels: Record<string, string>; state: string };
     const firing = await eventually("both alerts firing", 20_000, async () => {
       const response = await fetch(`${promUrl}/api/v1/alerts`);
-      const alerts = ((await response.json()) as { data: { alerts: Alert[] } }).data.alerts.filter((a) => a.state === "firing");
+      const alerts = ((await response.json()) as { data: { alerts: Alert[] } }).data.alerts.filter(
+        (a) => a.state === "firing",
+      );
       const names = alerts.map((a) => `${a.labels["alertname"]}/${a.labels["order_flow"]}`).sort();
-      return names.includes(`FlowOverSla/${OVER_SLA}`) && names.includes(`FlowErrorRatioHigh/${OVER_ERROR_RATIO}`) ? names : undefined;
+      return names.includes(`FlowOverSla/${OVER_SLA}`) && names.includes(`FlowErrorRatioHigh/${OVER_ERROR_RATIO}`)
+        ? names
+        : undefined;
     });
-    expect(firing, `${logs.prometheus.slice(-2000)}`).toEqual([`FlowErrorRatioHigh/${OVER_ERROR_RATIO}`, `FlowOverSla/${OVER_SLA}`]);
+    expect(firing, `${logs.prometheus.slice(-2000)}`).toEqual([
+      `FlowErrorRatioHigh/${OVER_ERROR_RATIO}`,
+      `FlowOverSla/${OVER_SLA}`,
+    ]);
   });
 
   it("answers every query of the dashboard with data", async () => {
     const board = dashboard(env);
-    const queries = (board.panels ?? []).flatMap((panel) => ("targets" in panel ? ((panel.targets ?? []) as PrometheusQuery[]) : []));
+    const queries = (board.panels ?? []).flatMap((panel) =>
+      "targets" in panel ? ((panel.targets ?? []) as PrometheusQuery[]) : [],
+    );
     expect(queries.length).toBeGreaterThan(Object.keys(FLOWS).length * 6);
     for (const q of queries) {
       const result = await query(q.expr);

@@ -9,6 +9,7 @@ import { renderCollectorYaml } from "../src/emit/render.js";
 import { compileFlowHealth } from "../src/health/index.js";
 import { resolveEnvironment } from "../src/resolve/resolve.js";
 import { loadRepoDescription, requireCollector } from "./helpers/repo.js";
+import { eventually } from "./helpers/eventually.js";
 
 /*
  * Staging serves its flow metrics over TLS and asks for client certificates. The generated scrape
@@ -25,32 +26,36 @@ function openssl(args: string[], cwd: string): void {
 /** A CA, and one certificate it signs for localhost, good for serving and for presenting as a client. */
 async function throwawayPki(dir: string): Promise<{ ca: string; cert: string; key: string }> {
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  openssl(["req", "-x509", ...ec, "-keyout", "ca-key.pem", "-out", "ca.pem", "-days", "1", "-subj", "/CN=health test CA"], dir);
+  openssl(
+    ["req", "-x509", ...ec, "-keyout", "ca-key.pem", "-out", "ca.pem", "-days", "1", "-subj", "/CN=health test CA"],
+    dir,
+  );
   openssl(["req", ...ec, "-keyout", "collector-key.pem", "-out", "collector.csr", "-subj", "/CN=localhost"], dir);
   await writeFile(
     join(dir, "ext.cnf"),
     "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n",
   );
   openssl(
-    ["x509", "-req", "-in", "collector.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-out", "collector.pem", "-days", "1", "-extfile", "ext.cnf"],
+    [
+      "x509",
+      "-req",
+      "-in",
+      "collector.csr",
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca-key.pem",
+      "-CAcreateserial",
+      "-out",
+      "collector.pem",
+      "-days",
+      "1",
+      "-extfile",
+      "ext.cnf",
+    ],
     dir,
   );
   return { ca: join(dir, "ca.pem"), cert: join(dir, "collector.pem"), key: join(dir, "collector-key.pem") };
-}
-
-async function eventually<T>(what: string, deadlineMs: number, attempt: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + deadlineMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await attempt();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${what} did not happen within ${deadlineMs} ms${last ? `: ${String(last)}` : ""}`);
 }
 
 describe("the staging scrape config against the staging collector", () => {
@@ -70,7 +75,9 @@ describe("the staging scrape config against the staging collector", () => {
       if (p.tls === "off") throw new Error("staging is expected to have TLS");
       expect(p.tls.client_auth).toBe("required");
       p.tls = { ...p.tls, ca_file: pki.ca, cert_file: pki.cert, key_file: pki.key };
-      const [grpc, http, prom, metrics, health, jaeger, web] = await Promise.all(Array.from({ length: 7 }, () => getPort()));
+      const [grpc, http, prom, metrics, health, jaeger, web] = await Promise.all(
+        Array.from({ length: 7 }, () => getPort()),
+      );
       p.receivers.otlp.grpc = `localhost:${grpc}`;
       p.receivers.otlp.http = `localhost:${http}`;
       p.receivers.otlp.token_file = join(dir, "ingest-token");
@@ -81,7 +88,12 @@ describe("the staging scrape config against the staging collector", () => {
       const config = compileCollectorConfig(env);
       await writeFile(
         join(dir, "collector.yaml"),
-        renderCollectorYaml(config, { source: "tracing.yaml", sha256: loaded.sha256, version: "test", environment: "staging" }),
+        renderCollectorYaml(config, {
+          source: "tracing.yaml",
+          sha256: loaded.sha256,
+          version: "test",
+          environment: "staging",
+        }),
       );
       for (const file of compileFlowHealth(env, config)) {
         await mkdir(dirname(join(dir, file.path)), { recursive: true });
@@ -108,11 +120,15 @@ describe("the staging scrape config against the staging collector", () => {
       const promUrl = `http://127.0.0.1:${web}`;
       // The generated config scrapes every 7.5 s; the first scrape follows start-up within one interval.
       const up = await eventually("a scrape of the collector", 30_000, async () => {
-        const response = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent('up{job="shop3d-flow-metrics"}')}`);
+        const response = await fetch(
+          `${promUrl}/api/v1/query?query=${encodeURIComponent('up{job="shop3d-flow-metrics"}')}`,
+        );
         const body = (await response.json()) as { data: { result: Array<{ value: [number, string] }> } };
         return body.data.result[0]?.value[1];
       }).catch((error: unknown) => {
-        throw new Error(`${String(error)}\ncollector: ${log.collector.slice(-1500)}\nprometheus: ${log.prometheus.slice(-1500)}`);
+        throw new Error(
+          `${String(error)}\ncollector: ${log.collector.slice(-1500)}\nprometheus: ${log.prometheus.slice(-1500)}`,
+        );
       });
       const targets = (await (await fetch(`${promUrl}/api/v1/targets`)).json()) as {
         data: { activeTargets: Array<{ scrapeUrl: string; lastError: string; health: string }> };
