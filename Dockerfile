@@ -50,4 +50,5 @@ EXPOSE 4317 4318 8889 13133
 # health_check elsewhere). Exec form: there is no shell to run a CMD-SHELL check.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 CMD ["/healthprobe"]
 ENTRYPOINT ["/otelcol-shop"]
-CMD ["--config=/etc/otelcol-shop/config.yaml"]
+# recordpolicy: each kept span names the sampling policy that kept its trace (src/collector/run-args.ts).
+CMD ["--config=/etc/otelcol-shop/config.yaml", "--feature-gates=processor.tailsamplingprocessor.recordpolicy"]

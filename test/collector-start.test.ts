@@ -10,6 +10,7 @@ import { resolveEnvironment } from "../src/resolve/resolve.js";
 import { runtimePipeline } from "../src/replay/runtime-pipeline.js";
 import { loadRepoDescription, requireCollector } from "./helpers/repo.js";
 import { eventually } from "./helpers/eventually.js";
+import { collectorArgs } from "../src/collector/run-args.js";
 
 describe("otelcol-shop running the dev config", () => {
   it("starts, answers health and metrics, accepts OTLP, and stops cleanly on SIGTERM within 5 s", async () => {
@@ -37,7 +38,7 @@ describe("otelcol-shop running the dev config", () => {
     const dir = await mkdtemp(join(tmpdir(), "otelcol-start-"));
     const configPath = join(dir, "collector.yaml");
     await writeFile(configPath, yaml);
-    const child = spawn(binary, [`--config=${configPath}`], {
+    const child = spawn(binary, collectorArgs(configPath), {
       env: { ...process.env, ...runtime.env },
       stdio: ["ignore", "ignore", "pipe"],
     });

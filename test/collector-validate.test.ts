@@ -3,6 +3,7 @@ import { readdirSync } from "node:fs";
 import { parse, stringify } from "yaml";
 import { generate } from "../src/build/generate.js";
 import { validateWithBinary } from "../src/collector/validate-binary.js";
+import { collectorArgs } from "../src/collector/run-args.js";
 import { loadRepoDescription, readRepoFile, repoPath, requireCollector } from "./helpers/repo.js";
 
 const descriptions = [
@@ -56,5 +57,20 @@ describe("the real otelcol-shop refuses a broken config, and tracegen reports it
     );
     expect(withEmptyKey.ok).toBe(false);
     expect(withEmptyKey.message).toContain("pseudonymize.key must be a non-empty secret");
+  });
+});
+
+describe("the image and every local run of the collector", () => {
+  it("enable the same feature gates", async () => {
+    const dockerfile = await readRepoFile("Dockerfile");
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+    expect(JSON.parse(cmd ?? "[]")).toEqual(collectorArgs("/etc/otelcol-shop/config.yaml"));
+  });
+
+  it("are gates the pinned collector knows: it refuses to start, or validate, with an unknown one", async () => {
+    const ok = await validateWithBinary(requireCollector(), await readRepoFile("configs/dev/collector.yaml"), [
+      "TRACEGEN_PSEUDONYM_KEY",
+    ]);
+    expect(ok).toMatchObject({ ok: true });
   });
 });

@@ -15,6 +15,7 @@ import { resolveEnvironment, type ResolvedEnvironment } from "../src/resolve/res
 import type { Description } from "../src/schema/description.js";
 import { loadRepoDescription, requireCollector } from "./helpers/repo.js";
 import { eventually } from "./helpers/eventually.js";
+import { collectorArgs } from "../src/collector/run-args.js";
 
 /*
  * The real otelcol-shop runs the shop's dev config (ports moved, the connector flushing every
@@ -282,7 +283,7 @@ describe("flow health against a real Prometheus scraping a real otelcol-shop", (
       child.stderr?.on("data", (chunk: Buffer) => (logs[log] += chunk.toString()));
       children.push(child);
     };
-    start(collector, [`--config=${collectorConfig}`], "collector", { TRACEGEN_PSEUDONYM_KEY: "health-e2e-key" });
+    start(collector, collectorArgs(collectorConfig), "collector", { TRACEGEN_PSEUDONYM_KEY: "health-e2e-key" });
     start(
       prometheus,
       [

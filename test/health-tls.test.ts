@@ -10,6 +10,7 @@ import { compileFlowHealth } from "../src/health/index.js";
 import { resolveEnvironment } from "../src/resolve/resolve.js";
 import { loadRepoDescription, requireCollector } from "./helpers/repo.js";
 import { eventually } from "./helpers/eventually.js";
+import { collectorArgs } from "../src/collector/run-args.js";
 
 /*
  * Staging serves its flow metrics over TLS and asks for client certificates. The generated scrape
@@ -104,7 +105,7 @@ describe("the staging scrape config against the staging collector", () => {
         child.stderr?.on("data", (chunk: Buffer) => (log[name] += chunk.toString()));
         children.push(child);
       };
-      start(collector, [`--config=${join(dir, "collector.yaml")}`], "collector", {
+      start(collector, collectorArgs(join(dir, "collector.yaml")), "collector", {
         TRACEGEN_PSEUDONYM_KEY: "health-tls-key",
         JAEGER_OTLP_ENDPOINT: `localhost:${jaeger}`,
       });

@@ -74,8 +74,12 @@ describe.concurrent("replay catches a config broken on purpose", () => {
       sampler(c).policies = sampler(c).policies.filter((p) => p.name !== "errors");
     });
     expect(report.families).toEqual({ leaks: true, integrity: true, sampling: false });
-    expect(new Set(report.findings.map((f) => f.code))).toEqual(new Set(["error-trace-dropped"]));
-    expect(report.findings[0]!.message).toMatch(/^trace with an error span in order-[a-z]+ was not kept$/);
+    // Error traces the flows' shares still keep now name the share as their reason: caught as well.
+    expect(new Set(report.findings.map((f) => f.code))).toEqual(new Set(["error-trace-dropped", "kept-by"]));
+    const dropped = report.findings.find((f) => f.code === "error-trace-dropped");
+    expect(dropped!.message).toMatch(/^trace with an error span in order-[a-z]+ was not kept$/);
+    const keptBy = report.findings.find((f) => f.code === "kept-by");
+    expect(keptBy!.message).toMatch(/^trace was kept by `order-[a-z]+\/(share|over-sla)`; its class says `errors`$/);
   }, 120_000);
 
   it("fails the flow metrics count when span metrics are moved after sampling", async () => {

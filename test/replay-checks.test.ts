@@ -6,7 +6,7 @@ import { binomialTolerance, binomialUpperBound } from "../src/replay/checks/bino
 import { checkReplay } from "../src/replay/checks/index.js";
 import { unscrubbedLiteral } from "../src/replay/checks/literals.js";
 import { matchesScrubbed } from "../src/replay/checks/masking-oracle.js";
-import { flowMetrics, KEY, record, request, resource, span, withoutFlowMetrics } from "./replay-helpers.js";
+import { flowMetrics, KEY, record, request, resource, scope, span, withoutFlowMetrics } from "./replay-helpers.js";
 import { loadRepoDescription } from "./helpers/repo.js";
 
 const hmac = (v: string) => `hmac:${createHmac("sha256", KEY).update(v).digest("hex").slice(0, 32)}`;
@@ -290,6 +290,36 @@ describe("replay checks on hand-made replays", () => {
         },
       ]);
       expect(report.sampling.rows.find((r) => r.flow === "order-upload")!.errors).toEqual({ total: 2, kept: 1 });
+    });
+
+    it("reports a kept trace that names another policy than its class calls for, and counts the ones that name it right", () => {
+      const error = inFlow("order-upload", { status: { code: 2, message: "" } });
+      const ordinary = inFlow("order-upload");
+      const keptBy = (name: string) => scope([kv("tailsampling.policy", name)]);
+      const report = checkReplay(
+        record(
+          prod,
+          [{ span: error }, { span: ordinary }],
+          [
+            request([
+              { span: error, scope: keptBy("order-upload/share") },
+              { span: ordinary, scope: keptBy("order-upload/share") },
+            ]),
+          ],
+          { config: withoutFlowMetrics(prod) },
+        ),
+        prod.pipeline,
+        0.999,
+      );
+      expect(report.findings.filter((f) => f.code === "kept-by")).toEqual([
+        {
+          check: "sampling",
+          code: "kept-by",
+          message: "trace was kept by `order-upload/share`; its class says `errors`",
+          where: { traceId: error.traceId },
+        },
+      ]);
+      expect(report.sampling.keptBy).toEqual({ named: 2, unnamed: 0 });
     });
 
     it("reports a trace over its flow's SLA that was not kept", () => {

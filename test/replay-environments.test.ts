@@ -97,6 +97,9 @@ describe.concurrent("replaying synthetic fixtures through the real collector", (
     }
     expect(summary.report.sampling.lateSpans.ofKeptTraces).toBeGreaterThan(0);
     expect(summary.report.sampling.lateSpans.arrived).toBe(summary.report.sampling.lateSpans.ofKeptTraces);
+    // Every kept trace says which policy kept it, and that policy is the one its class calls for.
+    expect(summary.report.sampling.keptBy.unnamed).toBe(0);
+    expect(summary.report.sampling.keptBy.named).toBeGreaterThan(100);
     const xml = await readFile(junit, "utf8");
     expect(xml).toMatch(/<testsuites name="tracegen replay" tests="\d+" failures="0"/);
     expect(xml).toContain('name="every error trace is kept"');
@@ -109,6 +112,8 @@ describe.concurrent("replaying synthetic fixtures through the real collector", (
     expect(dev.record.tls).toBe(false);
 
     expect(staging.report.findings).toEqual([]);
+    expect(staging.report.sampling.keptBy).toMatchObject({ unnamed: 0 });
+    expect(dev.report.sampling.keptBy).toMatchObject({ unnamed: 0 });
     expect(staging.record).toMatchObject({ protocol: "http", tls: true, auth: "bearer_token" });
     expect(staging.report.counts.tracesKept).toBeLessThan(staging.report.counts.tracesSent);
   }, 180_000);

@@ -10,6 +10,7 @@ import { renderCollectorYaml, referencedEnvVars } from "../../src/emit/render.js
 import { runtimePipeline } from "../../src/replay/runtime-pipeline.js";
 import { resolveEnvironment } from "../../src/resolve/resolve.js";
 import { startChild, StartFailure, tempDir, waitUntilReady, type Child } from "./child.js";
+import { collectorArgs } from "../../src/collector/run-args.js";
 
 /*
  * otelcol-shop running the config `tracegen build` generates for the dev environment of the shop's
@@ -88,7 +89,7 @@ export async function startShopCollector(options: CollectorOptions): Promise<Sho
     const collector = startChild({
       name: "otelcol-shop",
       command: COLLECTOR_BINARY,
-      args: [`--config=${configFile}`],
+      args: collectorArgs(configFile),
       env,
     });
     try {

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { collectorArgs } from "./run-args.js";
 
 export interface BinaryVerdict {
   ok: boolean;
@@ -28,17 +29,22 @@ export async function validateWithBinary(
     await writeFile(configPath, configYaml);
     const env = { ...process.env, ...Object.fromEntries(envVars.map((v) => [v, process.env[v] ?? placeholderFor(v)])) };
     return await new Promise<BinaryVerdict>((resolve) => {
-      execFile(binary, ["validate", `--config=${configPath}`], { env, timeout: 60_000 }, (error, stdout, stderr) => {
-        const output = `${stderr}${stdout}`.trim();
-        if (!error) return resolve({ ok: true, message: output });
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === "ENOENT")
-          return resolve({
-            ok: false,
-            message: `collector binary not found: ${binary} (build it with \`npm run collector:build\`)`,
-          });
-        resolve({ ok: false, message: output || error.message });
-      });
+      execFile(
+        binary,
+        ["validate", ...collectorArgs(configPath)],
+        { env, timeout: 60_000 },
+        (error, stdout, stderr) => {
+          const output = `${stderr}${stdout}`.trim();
+          if (!error) return resolve({ ok: true, message: output });
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === "ENOENT")
+            return resolve({
+              ok: false,
+              message: `collector binary not found: ${binary} (build it with \`npm run collector:build\`)`,
+            });
+          resolve({ ok: false, message: output || error.message });
+        },
+      );
     });
   } finally {
     await rm(dir, { recursive: true, force: true });

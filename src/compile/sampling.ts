@@ -5,6 +5,17 @@ import { ID, type Fragment } from "./ids.js";
 import { decisionCacheSize, tracesHeld } from "./sampling-sizes.js";
 
 /**
+ * Policy names, in the order the processor evaluates them. The first that keeps a trace is the one
+ * recorded on it (see collector/run-args.ts), so a name must say why the trace was kept.
+ */
+export const POLICY = {
+  errors: "errors",
+  overSla: (flow: string) => `${flow}/over-sla`,
+  share: (flow: string) => `${flow}/share`,
+  unmatched: "unmatched",
+} as const;
+
+/**
  * Tail sampling per flow. The processor keeps a trace when any policy says so, which is
  * exactly "errors, or over SLA, or within the flow's share". Shares hash the trace id with
  * a salt fixed by the system's name, so every collector replica decides alike.
@@ -25,11 +36,11 @@ export function compileSampling(pipeline: ResolvedPipeline): Fragment {
   });
   const policies: Policy[] = [];
   if (sampling.errors === "keep")
-    policies.push({ name: "errors", type: "status_code", status_code: { status_codes: ["ERROR"] } });
+    policies.push({ name: POLICY.errors, type: "status_code", status_code: { status_codes: ["ERROR"] } });
   for (const [name, flow] of Object.entries(flows)) {
     if (sampling.slower_than_sla === "keep") {
       policies.push({
-        name: `${name}/over-sla`,
+        name: POLICY.overSla(name),
         type: "and",
         and: {
           and_sub_policy: [
@@ -51,8 +62,8 @@ export function compileSampling(pipeline: ResolvedPipeline): Fragment {
     if (keep > 0 && only) {
       policies.push(
         subPolicies.length === 1
-          ? { ...only, name: `${name}/share` }
-          : { name: `${name}/share`, type: "and", and: { and_sub_policy: subPolicies } },
+          ? { ...only, name: POLICY.share(name) }
+          : { name: POLICY.share(name), type: "and", and: { and_sub_policy: subPolicies } },
       );
     }
   }
@@ -66,7 +77,7 @@ export function compileSampling(pipeline: ResolvedPipeline): Fragment {
   // Wrapped in an `and` even at 100%: a bare inverted match has vetoed every other policy in
   // earlier releases of the processor, while inside `and` it has always meant plain "not sampled".
   if (unmatched > 0) {
-    policies.push({ name: "unmatched", type: "and", and: { and_sub_policy: [outsideFlows, share(unmatched)] } });
+    policies.push({ name: POLICY.unmatched, type: "and", and: { and_sub_policy: [outsideFlows, share(unmatched)] } });
   }
   const cache = decisionCacheSize(pipeline);
   const config: TailSamplingConfig = {

@@ -2,6 +2,8 @@ import type { CollectorConfig } from "../collector/components.js";
 import { decisionCacheSize, tracesHeld } from "../compile/sampling-sizes.js";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
 import { percent } from "../schema/units.js";
+import { KEPT_BY_ATTRIBUTE } from "../collector/run-args.js";
+import { POLICY } from "../compile/sampling.js";
 import { endpointsOf } from "../lint/endpoints.js";
 
 const MASKED_PLACES =
@@ -54,6 +56,10 @@ export function explain(env: ResolvedEnvironment, config: CollectorConfig): stri
     lines.push(`  ${name} (${flow.title}): ${slow}${share}.`);
   }
   lines.push(`  Traces with no ${pipeline.system.flow_attribute} of a known flow: ${sampling.unmatched} kept.`);
+  lines.push(
+    `  Each kept span names the rule that kept its trace in the scope attribute ${KEPT_BY_ATTRIBUTE}: ` +
+      `${POLICY.errors}, <flow>/over-sla, <flow>/share or ${POLICY.unmatched} (the first that applies, in this order).`,
+  );
   return `${lines.join("\n")}\n`;
 }
 

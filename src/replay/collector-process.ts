@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { collectorArgs } from "../collector/run-args.js";
 
 /*
  * The real collector as a child process: started with a config file and an environment,
@@ -48,7 +49,7 @@ export function startCollector(binary: string, configFile: string, env: Record<s
   };
   const exited = new Promise<never>((_, reject) => {
     try {
-      child = spawn(binary, [`--config=${configFile}`], { env, stdio: ["ignore", "pipe", "pipe"] });
+      child = spawn(binary, collectorArgs(configFile), { env, stdio: ["ignore", "pipe", "pipe"] });
     } catch (error) {
       reject(new CollectorFailure(`the collector did not start: ${(error as Error).message}`, []));
       return;

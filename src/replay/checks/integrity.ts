@@ -4,6 +4,7 @@ import type { FindingList, FindingLocation } from "./finding.js";
 import { compareAttributes, expectAttributes, redact, type MaskingRules, type Mismatch } from "./masking-oracle.js";
 import { safeName, type RawValues } from "./leaks.js";
 import { serviceOf, spanKey, type ReceivedSpan } from "./received.js";
+import { SAMPLER_ANNOTATIONS } from "../../collector/run-args.js";
 
 /*
  * Integrity: what arrived is what was sent, masked and nothing else. Ids, parent links,
@@ -133,7 +134,14 @@ export function checkIntegrity(
         problem("scope", `scope changed: sent ${original.scope.name}@${original.scope.version}`, r.scopePath);
       report(
         "scope-attributes",
-        compareAttributes(rules, expectedOf(original.scope), r.scope.attributes, `${r.scopePath}.attributes`),
+        compareAttributes(
+          rules,
+          expectedOf(original.scope),
+          // The sampler annotates kept spans here (the policy that kept them, a decision taken from its
+          // cache); the sampling checks judge those, masking does not concern them.
+          r.scope.attributes.filter((a) => !a.key.startsWith(SAMPLER_ANNOTATIONS)),
+          `${r.scopePath}.attributes`,
+        ),
       );
     }
   }

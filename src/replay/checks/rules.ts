@@ -35,6 +35,7 @@ export const RULES: Record<string, { family: CheckFamily; title: string }> = {
   "unmatched-share": { family: "sampling", title: "traces in no flow are kept at `unmatched`" },
   "incomplete-trace": { family: "sampling", title: "every kept trace is complete, late spans included" },
   "kept-twice": { family: "sampling", title: "nothing is kept twice" },
+  "kept-by": { family: "sampling", title: "each kept trace names the policy its class says kept it" },
   "flow-metrics-count": { family: "sampling", title: "flow metrics count every span, before sampling" },
   "flow-metrics-missing": { family: "sampling", title: "flow metrics can be scraped" },
 };

@@ -1,4 +1,6 @@
 import { stringAttribute } from "../../otlp/model.js";
+import { KEPT_BY_ATTRIBUTE } from "../../collector/run-args.js";
+import { POLICY } from "../../compile/sampling.js";
 import type { ResolvedPipeline } from "../../resolve/resolve.js";
 import { durationMs, percent } from "../../schema/units.js";
 import { isSpanCountMetric, type Sample } from "../prometheus.js";
@@ -10,6 +12,7 @@ import { spanKey, type ReceivedSpan } from "./received.js";
 /*
  * Sampling: every error trace and every trace over its flow's SLA kept; each flow's other
  * traces kept at its share within a binomial tolerance; traces in no flow at `unmatched`;
+ * each kept trace naming the policy its class says kept it;
  * every kept trace complete, late spans included; nothing kept twice; and the flow metrics
  * counting every span sent, which they only do when computed before sampling.
  *
@@ -47,6 +50,8 @@ export interface ShareRow {
 
 export interface SamplingResult {
   rows: ShareRow[];
+  /** Kept, decidable traces whose spans named the policy that kept them, and those that named none. */
+  keptBy: { named: number; unnamed: number };
   lateSpans: { total: number; ofKeptTraces: number; arrived: number };
 }
 
@@ -117,10 +122,13 @@ export function checkSampling(input: SamplingInput, out: FindingList): SamplingR
 
   const receivedCount = new Map<string, number>();
   const keptTraces = new Set<string>();
+  const keptBy = new Map<string, Set<string>>();
   for (const r of input.received) {
     const k = spanKey(r.span.traceId, r.span.spanId);
     receivedCount.set(k, (receivedCount.get(k) ?? 0) + 1);
     keptTraces.add(r.span.traceId);
+    const policy = stringAttribute(r.scope.attributes, KEPT_BY_ATTRIBUTE);
+    if (policy !== undefined) keptBy.set(r.span.traceId, (keptBy.get(r.span.traceId) ?? new Set()).add(policy));
   }
   for (const [k, n] of receivedCount)
     if (n > 1) {
@@ -130,6 +138,28 @@ export function checkSampling(input: SamplingInput, out: FindingList): SamplingR
 
   const mustKeepErrors = pipeline.sampling.errors === "keep";
   const mustKeepSlow = pipeline.sampling.slower_than_sla === "keep";
+  /** The first policy, in the compiler's order, that keeps a trace of this class. */
+  const expectedPolicy = (t: TraceFacts): string =>
+    mustKeepErrors && t.error
+      ? POLICY.errors
+      : mustKeepSlow && t.overSla
+        ? POLICY.overSla(t.flow!)
+        : t.flow
+          ? POLICY.share(t.flow)
+          : POLICY.unmatched;
+  // Only spans that were in the decision carry the policy's name; a collector run without the
+  // recordpolicy gate names none, which the caller sees as traces kept but unnamed.
+  const keptByCount = { named: 0, unnamed: 0 };
+  const checkKeptBy = (t: TraceFacts, named: ReadonlySet<string> | undefined, report: typeof finding): void => {
+    if (!named || named.size === 0) {
+      keptByCount.unnamed++;
+      return;
+    }
+    keptByCount.named++;
+    const expected = expectedPolicy(t);
+    if (named.size > 1 || !named.has(expected))
+      report("kept-by", `trace was kept by \`${[...named].join("`, `")}\`; its class says \`${expected}\``, t.traceId);
+  };
   const rows = new Map<string, ShareRow>();
   const row = (flow: string) => {
     let r = rows.get(flow);
@@ -176,6 +206,7 @@ export function checkSampling(input: SamplingInput, out: FindingList): SamplingR
       r.undecidable++;
       continue;
     }
+    if (kept) checkKeptBy(t, keptBy.get(t.traceId), finding);
     if (mustKeepErrors && t.error) {
       r.errors.total++;
       if (kept) r.errors.kept++;
@@ -225,6 +256,7 @@ export function checkSampling(input: SamplingInput, out: FindingList): SamplingR
   checkFlowMetrics(input, key, flowNames, out);
   return {
     rows: [...rows.values()],
+    keptBy: keptByCount,
     lateSpans: { total: late, ofKeptTraces: lateOfKept, arrived: lateArrived },
   };
 }

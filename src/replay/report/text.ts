@@ -3,6 +3,7 @@ import type { FindingLocation } from "../checks/finding.js";
 import { RULES } from "../checks/rules.js";
 import type { ShareRow } from "../checks/sampling.js";
 import type { ReplaySummary } from "./model.js";
+import { KEPT_BY_ATTRIBUTE } from "../../collector/run-args.js";
 
 /** The terminal report: what ran, a table per flow, then every finding with where it is. */
 export function renderText(s: ReplaySummary, color: boolean): string {
@@ -36,6 +37,10 @@ export function renderText(s: ReplaySummary, color: boolean): string {
   const late = report.sampling.lateSpans;
   lines.push(
     `late spans (sent after their trace's decision): ${late.total}; ${late.ofKeptTraces} belong to kept traces, ${late.arrived} of those arrived`,
+  );
+  const keptBy = report.sampling.keptBy;
+  lines.push(
+    `kept traces naming the policy that kept them (${KEPT_BY_ATTRIBUTE}): ${keptBy.named}${keptBy.unnamed ? `; ${keptBy.unnamed} name none` : ""}`,
   );
   lines.push("");
   for (const family of ["leaks", "integrity", "sampling"] as const) {
