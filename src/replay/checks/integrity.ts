@@ -136,16 +136,19 @@ export function checkIntegrity(
         "scope-attributes",
         compareAttributes(
           rules,
-          expectedOf(original.scope),
           // The sampler annotates kept spans here (the policy that kept them, a decision taken from its
-          // cache); the sampling checks judge those, masking does not concern them.
-          r.scope.attributes.filter((a) => !a.key.startsWith(SAMPLER_ANNOTATIONS)),
+          // cache), in this run and in fixtures recorded behind another collector; the sampling checks
+          // judge this run's, and masking concerns neither.
+          expectedOf(original.scope).filter(notSamplerAnnotation),
+          r.scope.attributes.filter(notSamplerAnnotation),
           `${r.scopePath}.attributes`,
         ),
       );
     }
   }
 }
+
+const notSamplerAnnotation = (a: { key: string }): boolean => !a.key.startsWith(SAMPLER_ANNOTATIONS);
 
 function attributeCode(span: Span): string {
   return span.status.code === 2 ? "error-details" : "span-attributes";
