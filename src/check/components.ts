@@ -6,7 +6,6 @@ import {
   COMPONENT_KINDS,
   COMPONENT_SCHEMAS,
   type CollectorConfig,
-  type ComponentKind,
 } from "../collector/components.js";
 
 export interface ConfigProblem {
@@ -52,4 +51,3 @@ export function checkComponentConfigs(config: CollectorConfig): ConfigProblem[] 
   return problems;
 }
 
-export const definedIds = (config: CollectorConfig, kind: ComponentKind): string[] => Object.keys(config[kind]);

@@ -17,9 +17,3 @@ export const hasErrors = (diagnostics: readonly Diagnostic[]): boolean =>
 export const byPosition = (a: Diagnostic, b: Diagnostic): number =>
   a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.code.localeCompare(b.code);
 
-/** Thrown only at boundaries that cannot return diagnostics (the library's convenience API). */
-export class DiagnosticsError extends Error {
-  constructor(readonly diagnostics: Diagnostic[]) {
-    super(diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`).join("\n"));
-  }
-}

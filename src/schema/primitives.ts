@@ -4,7 +4,7 @@ import { Type, type SchemaOptions, type TSchema } from "@sinclair/typebox";
  * `x-expect` carries the human phrase used when a value fails its pattern, so
  * diagnostics can say "expected a duration like 30s" instead of echoing a regex.
  */
-export interface Expectation {
+interface Expectation {
   "x-expect": string;
 }
 

@@ -10,7 +10,6 @@ export function durationMs(duration: string): number {
 /** The number in a percentage such as "25%", which already passed the schema's pattern. */
 export const percent = (value: string): number => Number(value.slice(0, -1));
 
-export const ENV_REFERENCE = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 export const isEnvReference = (value: string): boolean => /^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/.test(value);
 
