@@ -37,7 +37,10 @@ export interface GenerateOptions {
 }
 
 export interface GenerateResult {
+  /** Every finding once, in source order. */
   diagnostics: Diagnostic[];
+  /** Each environment's own findings, base findings repeated in each (for per-environment reports). */
+  environments: Array<{ name: string; diagnostics: Diagnostic[] }>;
   /** Empty when any environment failed: a build is all or nothing. */
   outputs: GeneratedEnvironment[];
 }
@@ -55,59 +58,68 @@ const ORIGIN: Array<[RegExp, readonly string[]]> = [
 ];
 
 export function generate(loaded: LoadedDescription, options: GenerateOptions = {}): GenerateResult {
+  const names = options.environments ?? Object.keys(loaded.description.environments);
+  const environments = names.map((name) => generateEnvironment(loaded, name, options));
+  const unique = dedupe(environments.flatMap((e) => e.diagnostics)).sort(byPosition);
+  const outputs = environments.flatMap((e) => (e.output ? [e.output] : []));
+  return {
+    diagnostics: unique,
+    environments: environments.map(({ name, diagnostics }) => ({ name, diagnostics })),
+    outputs: hasErrors(unique) ? [] : outputs,
+  };
+}
+
+function generateEnvironment(
+  loaded: LoadedDescription,
+  name: string,
+  options: GenerateOptions,
+): { name: string; diagnostics: Diagnostic[]; output?: GeneratedEnvironment } {
   const { description, source, file } = loaded;
-  const names = options.environments ?? Object.keys(description.environments);
-  const diagnostics: Diagnostic[] = [];
-  const outputs: GeneratedEnvironment[] = [];
-  for (const name of names) {
-    const where = overlayLocator(source, file, name);
-    const env = resolveEnvironment(description, name);
-    const shapeProblems = checkSchema(where, env.pipeline, Pipeline);
-    diagnostics.push(...shapeProblems);
-    if (hasErrors(shapeProblems)) continue;
-    const lint = lintEnvironment(source, file, env);
-    diagnostics.push(...lint);
-    if (hasErrors(lint)) continue;
-    const config = compileCollectorConfig(env);
-    const problems: ConfigProblem[] = [
-      ...checkComponentConfigs(config),
-      ...checkPipelineGraph(config),
-      ...(options.distribution
-        ? checkAgainstDistribution(config, options.distribution.parts, options.distribution.name)
-        : []),
-    ];
-    for (const p of problems) {
-      const origin = ORIGIN.find(([pattern]) => pattern.test(p.at))?.[1] ?? [];
-      diagnostics.push({
-        ...where(origin, "value"),
-        severity: "error",
-        code: `generated/${p.code}`,
-        message: `in ${name}: ${p.message}`,
-      });
-    }
-    if (problems.length > 0) continue;
-    const content = renderCollectorYaml(config, {
-      source: file,
-      sha256: loaded.sha256,
-      version: VERSION,
-      environment: name,
-    });
-    const path = `${name}/collector.yaml`;
-    const extra = ARTIFACTS.flatMap((compile) => compile(env, config)).map((f) => ({
-      ...f,
-      path: `${name}/${f.path}`,
-    }));
-    outputs.push({
-      env,
-      config,
-      path,
-      content,
-      envVars: referencedEnvVars(content),
-      files: [{ path, content }, ...extra],
+  const where = overlayLocator(source, file, name);
+  const env = resolveEnvironment(description, name);
+  const shapeProblems = checkSchema(where, env.pipeline, Pipeline);
+  if (hasErrors(shapeProblems)) return { name, diagnostics: shapeProblems };
+  const lint = lintEnvironment(source, file, env);
+  const diagnostics = [...shapeProblems, ...lint];
+  if (hasErrors(lint)) return { name, diagnostics };
+  const config = compileCollectorConfig(env);
+  const problems: ConfigProblem[] = [
+    ...checkComponentConfigs(config),
+    ...checkPipelineGraph(config),
+    ...(options.distribution
+      ? checkAgainstDistribution(config, options.distribution.parts, options.distribution.name)
+      : []),
+  ];
+  for (const p of problems) {
+    const origin = ORIGIN.find(([pattern]) => pattern.test(p.at))?.[1] ?? [];
+    diagnostics.push({
+      ...where(origin, "value"),
+      severity: "error",
+      code: `generated/${p.code}`,
+      message: `in ${name}: ${p.message}`,
     });
   }
-  const unique = dedupe(diagnostics).sort(byPosition);
-  return { diagnostics: unique, outputs: hasErrors(unique) ? [] : outputs };
+  if (problems.length > 0) return { name, diagnostics };
+  const content = renderCollectorYaml(config, {
+    source: file,
+    sha256: loaded.sha256,
+    version: VERSION,
+    environment: name,
+  });
+  const path = `${name}/collector.yaml`;
+  const extra = ARTIFACTS.flatMap((compile) => compile(env, config)).map((f) => ({
+    ...f,
+    path: `${name}/${f.path}`,
+  }));
+  const output = {
+    env,
+    config,
+    path,
+    content,
+    envVars: referencedEnvVars(content),
+    files: [{ path, content }, ...extra],
+  };
+  return { name, diagnostics, output };
 }
 
 /** The base is shared by every environment: its findings are reported once, not once per environment. */

@@ -6,6 +6,7 @@ import type { Format } from "./render-diagnostics.js";
 import { generateOrReport } from "./generate-or-report.js";
 
 interface BuildOptions {
+  junit?: string;
   file?: string;
   env?: string[];
   out: string;
@@ -23,6 +24,7 @@ export function registerBuildCommand(program: Command): void {
     .option("-o, --out <dir>", "output directory", "configs")
     .option("--check", "write nothing; exit 1 if the files on disk differ from what would be generated")
     .option("--manifest <path>", "collector-builder.yaml that lists the distribution's components", undefined)
+    .option("--junit <file>", "also write the outcome as JUnit XML, a test case per environment")
     .addOption(new Option("--format <format>", "diagnostics as text or json").choices(["text", "json"]).default("text"))
     .addHelpText(
       "after",

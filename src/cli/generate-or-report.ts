@@ -1,6 +1,9 @@
 import { loadDescriptionFile } from "../build/load.js";
 import { generate, type GenerateResult } from "../build/generate.js";
+import { basename, dirname } from "node:path";
 import { hasErrors } from "../diagnostics/diagnostic.js";
+import { writeAtomically } from "../emit/write-atomically.js";
+import { renderJunit, type JunitCase } from "./junit.js";
 import { renderDiagnostics, summary, type Format } from "./render-diagnostics.js";
 import { defaultDescriptionFile, loadDistribution, pickEnvironments } from "./options.js";
 
@@ -11,6 +14,8 @@ export interface GenerateOptions {
   format: Format;
   /** Commands that only use the configs (replay, synth) show errors alone: warnings belong to build and validate. */
   errorsOnly?: boolean;
+  /** Also write the outcome as JUnit XML: a test case per environment. */
+  junit?: string;
 }
 
 /**
@@ -32,11 +37,24 @@ export async function generateOrReport(
   const loaded = await loadDescriptionFile(options.file ?? defaultDescriptionFile());
   if (!loaded.ok) {
     print(loaded.diagnostics);
+    await writeJunit(options.junit, [{ name: "the description loads", failures: loaded.diagnostics }]);
     return undefined;
   }
   const environments = pickEnvironments(options.env, Object.keys(loaded.loaded.description.environments));
   const distribution = await loadDistribution(options.manifest);
   const result = generate(loaded.loaded, { environments, ...(distribution ? { distribution } : {}) });
   print(result.diagnostics);
+  await writeJunit(
+    options.junit,
+    result.environments.map((e) => ({
+      name: `environment ${e.name}: checks pass`,
+      failures: e.diagnostics.filter((d) => d.severity === "error"),
+    })),
+  );
   return hasErrors(result.diagnostics) ? undefined : result;
+}
+
+async function writeJunit(path: string | undefined, cases: JunitCase[]): Promise<void> {
+  if (path)
+    await writeAtomically(dirname(path), [{ path: basename(path), content: renderJunit("tracegen checks", cases) }]);
 }

@@ -4,6 +4,7 @@ import type { Format } from "./render-diagnostics.js";
 import { generateOrReport } from "./generate-or-report.js";
 
 interface ValidateOptions {
+  junit?: string;
   file?: string;
   env?: string[];
   binary?: string;
@@ -19,6 +20,7 @@ export function registerValidateCommand(program: Command): void {
     .option("-e, --env <name...>", "only these environments (default: all)")
     .option("--binary <path>", "also run `<path> validate --config` (the real collector) on each generated config")
     .option("--manifest <path>", "collector-builder.yaml that lists the distribution's components")
+    .option("--junit <file>", "also write the outcome as JUnit XML, a test case per environment")
     .addOption(new Option("--format <format>", "diagnostics as text or json").choices(["text", "json"]).default("text"))
     .addHelpText(
       "after",
