@@ -20,7 +20,7 @@ if ((${#missing[@]})); then
   [[ $(id -u) -eq 0 ]] || sudo=(sudo)
   echo "setup: installing ${missing[*]}"
   "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 bash scripts/build-collector.sh
 bash scripts/build-jaeger.sh
