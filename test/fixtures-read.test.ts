@@ -5,28 +5,20 @@ import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { parseFixture, readFixtureFile } from "../src/fixtures/read.js";
 import { toFramedProtobuf, toJsonLines, writeFixtureFile } from "../src/fixtures/write.js";
-import { kv, type TraceRequest } from "../src/otlp/model.js";
+import { kv, newSpan, type TraceRequest } from "../src/otlp/model.js";
 import { encodeProtoRequest } from "../src/otlp/protobuf.js";
 import { formatProblem } from "../src/otlp/problem.js";
 
-const span = (traceId: string, spanId: string) => ({
-  traceId,
-  spanId,
-  traceState: "",
-  parentSpanId: "",
-  flags: 0,
-  name: "GET /",
-  kind: 2,
-  startTimeUnixNano: 1n,
-  endTimeUnixNano: 2n,
-  attributes: [kv("a", "b")],
-  droppedAttributesCount: 0,
-  events: [],
-  droppedEventsCount: 0,
-  links: [],
-  droppedLinksCount: 0,
-  status: { code: 0, message: "" },
-});
+const span = (traceId: string, spanId: string) =>
+  newSpan({
+    traceId,
+    spanId,
+    name: "GET /",
+    kind: 2,
+    startTimeUnixNano: 1n,
+    endTimeUnixNano: 2n,
+    attributes: [kv("a", "b")],
+  });
 const req = (n: number): TraceRequest => ({
   resourceSpans: [
     {

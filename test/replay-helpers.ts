@@ -1,6 +1,14 @@
 import { ID } from "../src/compile/ids.js";
 import { compileCollectorConfig } from "../src/compile/index.js";
-import { kv, type KeyValue, type Resource, type Scope, type Span, type TraceRequest } from "../src/otlp/model.js";
+import {
+  kv,
+  newSpan,
+  type KeyValue,
+  type Resource,
+  type Scope,
+  type Span,
+  type TraceRequest,
+} from "../src/otlp/model.js";
 import type { ResolvedEnvironment } from "../src/resolve/resolve.js";
 import type { Sample } from "../src/replay/prometheus.js";
 import type { ReplayRecord, SentBatch } from "../src/replay/run.js";
@@ -14,25 +22,16 @@ const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
 
 export function span(o: Partial<Span> = {}): Span {
   counter++;
-  return {
+  return newSpan({
     traceId: hex(counter, 32),
     spanId: hex(counter, 16),
-    traceState: "",
-    parentSpanId: "",
     flags: 1,
     name: "GET /",
     kind: 2,
     startTimeUnixNano: 1_000_000_000n,
     endTimeUnixNano: 1_050_000_000n,
-    attributes: [],
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: 0, message: "" },
     ...o,
-  };
+  });
 }
 
 export const resource = (attributes: KeyValue[] = [kv("service.name", "shop-api")]): Resource => ({

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFixtureFile } from "../src/fixtures/read.js";
-import { kv, type TraceRequest } from "../src/otlp/model.js";
+import { kv, newSpan, type TraceRequest } from "../src/otlp/model.js";
 import { createSender } from "../src/replay/sender.js";
 import { repoPath } from "./helpers/repo.js";
 
@@ -55,24 +55,15 @@ const request = (service: string, spanId: string): TraceRequest => ({
           scope: { name: "test", version: "", attributes: [], droppedAttributesCount: 0 },
           schemaUrl: "",
           spans: [
-            {
+            newSpan({
               traceId: "5b8efff798038103d269b633813fc60c",
               spanId,
-              traceState: "",
-              parentSpanId: "",
-              flags: 0,
               name: "POST /api/orders",
               kind: 2,
               startTimeUnixNano: 1_700_000_000_000_000_000n,
               endTimeUnixNano: 1_700_000_000_100_000_000n,
               attributes: [kv("user.email", "ada.lovelace@example.com")],
-              droppedAttributesCount: 0,
-              events: [],
-              droppedEventsCount: 0,
-              links: [],
-              droppedLinksCount: 0,
-              status: { code: 0, message: "" },
-            },
+            }),
           ],
         },
       ],

@@ -72,6 +72,27 @@ export interface Span {
   status: { code: number; message: string };
 }
 
+/** A span with every field at its OTLP default (empty, zero, unset), overridden by what is given. */
+export const newSpan = (fields: Partial<Span> = {}): Span => ({
+  traceId: "",
+  spanId: "",
+  traceState: "",
+  parentSpanId: "",
+  flags: 0,
+  name: "",
+  kind: 0,
+  startTimeUnixNano: 0n,
+  endTimeUnixNano: 0n,
+  attributes: [],
+  droppedAttributesCount: 0,
+  events: [],
+  droppedEventsCount: 0,
+  links: [],
+  droppedLinksCount: 0,
+  status: { code: 0, message: "" },
+  ...fields,
+});
+
 export interface ScopeSpans {
   scope: Scope;
   spans: Span[];

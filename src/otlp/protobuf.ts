@@ -11,7 +11,7 @@ import type {
   SpanLink,
   TraceRequest,
 } from "./model.js";
-import { SPAN_ID_BYTES, TRACE_ID_BYTES } from "./model.js";
+import { newSpan, SPAN_ID_BYTES, TRACE_ID_BYTES } from "./model.js";
 import { DecodeError } from "./problem.js";
 
 /*
@@ -251,24 +251,7 @@ function readScope(r: Reader, path: string): Scope {
 
 function readSpan(r: Reader, path: string): Span {
   const start = r.base;
-  const s: Span = {
-    traceId: "",
-    spanId: "",
-    traceState: "",
-    parentSpanId: "",
-    flags: 0,
-    name: "",
-    kind: 0,
-    startTimeUnixNano: 0n,
-    endTimeUnixNano: 0n,
-    attributes: [],
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: 0, message: "" },
-  };
+  const s = newSpan();
   r.fields(path, (no, wire) => {
     switch (no) {
       case 1:
