@@ -11,6 +11,8 @@ import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fileTree } from "./helpers/tree.js";
+import type { Diagnostic } from "../src/diagnostics/diagnostic.js";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const BIN = join(ROOT, "bin", "tracegen.js");
@@ -35,16 +37,6 @@ interface Case {
   stderr?: string;
   generate?: { kind: "huge"; bytes: number };
   build?: boolean;
-}
-
-interface Diagnostic {
-  file: string;
-  line: number;
-  col: number;
-  severity: "error" | "warning";
-  code: string;
-  message: string;
-  hint?: string;
 }
 
 interface Run {
@@ -91,26 +83,12 @@ function diagnosticsOf(stderr: string): Diagnostic[] {
 
 const STACK_LINE = /^\s{4}at /m;
 
-/** Every file and its content under a directory, so "nothing written" can be compared exactly. */
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (d: string): Promise<void> => {
-    for (const entry of await readdir(d, { withFileTypes: true })) {
-      const p = join(d, entry.name);
-      if (entry.isDirectory()) await walk(p);
-      else out[relative(dir, p)] = await readFile(p, "utf8");
-    }
-  };
-  await walk(dir);
-  return out;
-}
-
 const cases = parse(await readFile(join(CORPUS, "cases.yaml"), "utf8")) as Case[];
 
 let scratch: string;
 const fileOf = new Map<Case, string>();
 const validateRuns = new Map<Case, Run>();
-const buildRuns = new Map<Case, { run: Run; before: Record<string, string>; after: Record<string, string> }>();
+const buildRuns = new Map<Case, { run: Run; before: Map<string, Buffer>; after: Map<string, Buffer> }>();
 
 beforeAll(async () => {
   if (!existsSync(join(ROOT, "dist", "cli", "main.js"))) throw new Error("dist/ is missing: run `npx tsc -p .` first");
@@ -125,7 +103,10 @@ beforeAll(async () => {
     }
   }
   const validations = cases.map((c) => async () => {
-    validateRuns.set(c, await run(["validate", "--file", fileOf.get(c) as string, "--format", "json", ...(c.args ?? [])]));
+    validateRuns.set(
+      c,
+      await run(["validate", "--file", fileOf.get(c) as string, "--format", "json", ...(c.args ?? [])]),
+    );
   });
   // `build` of the chosen invalid descriptions (every stage that can fail: reading, parsing, schema, lint,
   // one environment of several), into an output directory that already holds files.
@@ -138,9 +119,9 @@ beforeAll(async () => {
       await writeFile(join(out, "prod", "collector.yaml"), "# previous prod config\n");
       await writeFile(join(out, "dev", "collector.yaml"), "# previous dev config\n");
       await writeFile(join(out, "unrelated.txt"), "not ours\n");
-      const before = await snapshot(out);
+      const before = await fileTree(out);
       const r = await run(["build", "--file", fileOf.get(c) as string, "--out", out, ...(c.args ?? [])]);
-      buildRuns.set(c, { run: r, before, after: await snapshot(out) });
+      buildRuns.set(c, { run: r, before, after: await fileTree(out) });
     });
   await pool([...validations, ...builds], CONCURRENCY);
 }, 180_000);

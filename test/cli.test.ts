@@ -8,11 +8,12 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fileTree } from "./helpers/tree.js";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const BIN = join(ROOT, "bin", "tracegen.js");
@@ -27,8 +28,12 @@ interface Run {
 
 function tracegen(args: readonly string[], cwd = ROOT): Promise<Run> {
   return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, timeout: 60_000, env: { ...process.env, NO_COLOR: "1" } }, (error, stdout, stderr) =>
-      done({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd, timeout: 60_000, env: { ...process.env, NO_COLOR: "1" } },
+      (error, stdout, stderr) =>
+        done({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr }),
     );
   });
 }
@@ -49,22 +54,12 @@ const r: Record<string, Run> = {};
 const files: Record<string, string | undefined> = {};
 let firstBuild = new Map<string, Buffer>();
 
-/** Every file under a directory, by relative path, with its bytes. */
-async function tree(dir: string): Promise<Map<string, Buffer>> {
-  const out = new Map<string, Buffer>();
-  const walk = async (d: string): Promise<void> => {
-    for (const entry of await readdir(d, { withFileTypes: true })) {
-      const p = join(d, entry.name);
-      if (entry.isDirectory()) await walk(p);
-      else out.set(relative(dir, p), await readFile(p));
-    }
-  };
-  await walk(dir).catch(() => undefined);
-  return out;
-}
-
 const read = (path: string): Promise<string | undefined> => readFile(path, "utf8").catch(() => undefined);
-const ls = (path: string): Promise<string[]> => readdir(path).then((e) => e.sort(), () => []);
+const ls = (path: string): Promise<string[]> =>
+  readdir(path).then(
+    (e) => e.sort(),
+    () => [],
+  );
 
 beforeAll(async () => {
   if (!existsSync(join(ROOT, "dist", "cli", "main.js"))) throw new Error("dist/ is missing: run `npx tsc -p .` first");
@@ -86,21 +81,23 @@ beforeAll(async () => {
   await copyFile(REFERENCE, join(tsProject, "equivalent.yaml"));
 
   const help = async () => {
-    [r["help"], r["helpBuild"], r["helpValidate"], r["helpExplain"], r["version"], r["helpCommand"]] = await Promise.all([
-      tracegen(["--help"]),
-      tracegen(["build", "--help"]),
-      tracegen(["validate", "--help"]),
-      tracegen(["explain", "--help"]),
-      tracegen(["--version"]),
-      tracegen(["help", "build"]),
-    ]);
+    [r["help"], r["helpBuild"], r["helpValidate"], r["helpExplain"], r["version"], r["helpCommand"]] =
+      await Promise.all([
+        tracegen(["--help"]),
+        tracegen(["build", "--help"]),
+        tracegen(["validate", "--help"]),
+        tracegen(["explain", "--help"]),
+        tracegen(["--version"]),
+        tracegen(["help", "build"]),
+      ]);
   };
 
   // Defaults: tracing.yaml in the working directory, into configs/; then --check before and after an edit.
   const defaults = async () => {
     r["default"] = await tracegen(["build"], project);
-    firstBuild = await tree(join(project, "configs"));
-    for (const env of ENVIRONMENTS) files[`default/${env}`] = await read(join(project, "configs", env, "collector.yaml"));
+    firstBuild = await fileTree(join(project, "configs"));
+    for (const env of ENVIRONMENTS)
+      files[`default/${env}`] = await read(join(project, "configs", env, "collector.yaml"));
     r["checkFresh"] = await tracegen(["build", "--check"], project);
     const prod = join(project, "configs", "prod", "collector.yaml");
     const edited = `${files["default/prod"] ?? ""}# edited by hand\n`;
@@ -114,16 +111,23 @@ beforeAll(async () => {
   };
 
   const others = async () => {
-    [r["onlyProd"], r["explain"], r["mermaid"], r["schema"], r["unknownEnvBuild"], r["unknownCommand"], r["noCommand"]] =
-      await Promise.all([
-        tracegen(["build", "--env", "prod", "--out", join(scratch, "only-prod")]),
-        tracegen(["explain", "--env", "prod"]),
-        tracegen(["explain", "--env", "prod", "--mermaid"]),
-        tracegen(["schema"]),
-        tracegen(["build", "--env", "prd", "--out", join(scratch, "unknown-env")]),
-        tracegen(["valdate"]),
-        tracegen([]),
-      ]);
+    [
+      r["onlyProd"],
+      r["explain"],
+      r["mermaid"],
+      r["schema"],
+      r["unknownEnvBuild"],
+      r["unknownCommand"],
+      r["noCommand"],
+    ] = await Promise.all([
+      tracegen(["build", "--env", "prod", "--out", join(scratch, "only-prod")]),
+      tracegen(["explain", "--env", "prod"]),
+      tracegen(["explain", "--env", "prod", "--mermaid"]),
+      tracegen(["schema"]),
+      tracegen(["build", "--env", "prd", "--out", join(scratch, "unknown-env")]),
+      tracegen(["valdate"]),
+      tracegen([]),
+    ]);
   };
 
   const typescript = async () => {
@@ -159,7 +163,8 @@ describe("--help", () => {
   it("of the program lists the commands, the exit codes and examples", () => {
     const { code, stdout } = r["help"] as Run;
     expect(code).toBe(0);
-    for (const command of ["build", "validate", "explain", "schema"]) expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
+    for (const command of ["build", "validate", "explain", "schema"])
+      expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
     expect(stdout).toContain("--version");
     expect(stdout).toContain("Exit codes: 0 ok, 1 invalid description or failed check, 2 usage error");
     expect(stdout).toMatch(/^\s+\$ tracegen build\b/m);
@@ -168,7 +173,8 @@ describe("--help", () => {
   it("of build lists its options and examples", () => {
     const { code, stdout } = r["helpBuild"] as Run;
     expect(code).toBe(0);
-    for (const option of ["--file <path>", "--env <name...>", "--out <dir>", "--check", "--format <format>"]) expect(stdout).toContain(option);
+    for (const option of ["--file <path>", "--env <name...>", "--out <dir>", "--check", "--format <format>"])
+      expect(stdout).toContain(option);
     expect(stdout).toContain('(default: "configs")');
     expect(stdout).toContain("Examples:");
     expect(stdout).toMatch(/^\s+\$ tracegen build --check\b/m);
@@ -178,7 +184,8 @@ describe("--help", () => {
   it("of validate lists its options and an example", () => {
     const { code, stdout } = r["helpValidate"] as Run;
     expect(code).toBe(0);
-    for (const option of ["--file <path>", "--env <name...>", "--binary <path>", "--format <format>"]) expect(stdout).toContain(option);
+    for (const option of ["--file <path>", "--env <name...>", "--binary <path>", "--format <format>"])
+      expect(stdout).toContain(option);
     expect(stdout).toMatch(/^Examples?:/m);
     expect(stdout).toMatch(/^\s+\$ tracegen validate\b/m);
   });
@@ -204,7 +211,10 @@ describe("build", () => {
       expect(await ls(join(scratch, "project", "configs", env))).toContain("collector.yaml");
     }
     // Every file it says it wrote is there, and nothing else.
-    const wrote = stdout.trim().split("\n").map((l) => l.replace(/^wrote configs\//, ""));
+    const wrote = stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.replace(/^wrote configs\//, ""));
     expect(wrote.sort()).toEqual([...firstBuild.keys()].sort());
     expect(ENVIRONMENTS).toEqual(Object.keys(reference.environments).sort());
   });
@@ -251,7 +261,7 @@ describe("build", () => {
   it("is deterministic: two builds are byte-identical, file for file", async () => {
     expect((r["again"] as Run).code).toBe(0);
     // The first build's files as read right after it (prod is edited later for --check).
-    const second = await tree(join(scratch, "again"));
+    const second = await fileTree(join(scratch, "again"));
     expect([...second.keys()].sort()).toEqual([...firstBuild.keys()].sort());
     for (const env of ENVIRONMENTS) expect(second.has(join(env, "collector.yaml"))).toBe(true);
     for (const [path, bytes] of firstBuild) expect(bytes.equals(second.get(path) as Buffer), path).toBe(true);
@@ -310,7 +320,9 @@ describe("tracegen.config.ts", () => {
     const { code, stderr } = r["ts"] as Run;
     expect(code, stderr).toBe(0);
     expect(await ls(join(scratch, "ts-project", "from-ts"))).toEqual(ENVIRONMENTS);
-    expect(files["ts/prod"]?.split("\n")[0]).toMatch(/^# Generated by tracegen \S+ from tracegen\.config\.ts \(sha256 [0-9a-f]{16}\),$/);
+    expect(files["ts/prod"]?.split("\n")[0]).toMatch(
+      /^# Generated by tracegen \S+ from tracegen\.config\.ts \(sha256 [0-9a-f]{16}\),$/,
+    );
   });
 
   it("builds the same collector.yaml as the equivalent YAML, apart from the header's source and hash", () => {

@@ -17,7 +17,9 @@ describe("otelcol-shop running the dev config", () => {
     const binary = requireCollector();
     const loaded = await loadRepoDescription("tracing.yaml");
     // Only addresses and the key move (as in a replay), so the test cannot collide with anything else here.
-    const [grpc, http, prom, metrics, health, jaeger] = await Promise.all(Array.from({ length: 6 }, () => getPort()));
+    const [grpc, http, prom, metrics, health, jaeger] = (await Promise.all(
+      Array.from({ length: 6 }, () => getPort()),
+    )) as [number, number, number, number, number, number];
     const local = (port: number) => `localhost:${port}`;
     const runtime = runtimePipeline(resolveEnvironment(loaded.description, "dev").pipeline, {
       grpc: local(grpc),

@@ -72,11 +72,29 @@ async function promtoolTest(rules: string, input: Series[], checks: Array<Return
  * 10 until minute 90, then 100. 3D storage's share goes from 8 % to 48 % of the flow's time.
  */
 const shareJump: Series[] = [
-  series("traces_span_metrics_duration_seconds_sum", `${UPLOAD},service_name="internet-shop",span_kind="SPAN_KIND_CLIENT"`, "0+60x180"),
-  series("traces_span_metrics_duration_seconds_sum", `${UPLOAD},service_name="shop-api",span_kind="SPAN_KIND_SERVER"`, "0+50x180"),
-  series("traces_span_metrics_duration_seconds_sum", `${UPLOAD},service_name="3d-storage",span_kind="SPAN_KIND_SERVER"`, "0+10x90 1000+100x89"),
+  series(
+    "traces_span_metrics_duration_seconds_sum",
+    `${UPLOAD},service_name="internet-shop",span_kind="SPAN_KIND_CLIENT"`,
+    "0+60x180",
+  ),
+  series(
+    "traces_span_metrics_duration_seconds_sum",
+    `${UPLOAD},service_name="shop-api",span_kind="SPAN_KIND_SERVER"`,
+    "0+50x180",
+  ),
+  series(
+    "traces_span_metrics_duration_seconds_sum",
+    `${UPLOAD},service_name="3d-storage",span_kind="SPAN_KIND_SERVER"`,
+    "0+10x90 1000+100x89",
+  ),
 ];
-const storageHop = { order_flow: "order-upload", hop: "3d-storage", hop_index: "3", severity: "warning", system: "shop3d" };
+const storageHop = {
+  order_flow: "order-upload",
+  hop: "3d-storage",
+  hop_index: "3",
+  severity: "warning",
+  system: "shop3d",
+};
 
 /** The browser's requests: 2 of every 10 take between 5 s and 10 s, so p95 is over the 5 s SLA from the start. */
 const slowUploads: Series[] = [

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { compileCollectorConfig } from "../src/compile/index.js";
 import { alertingRules } from "../src/health/alerts.js";
-import { dashboard, type PrometheusQuery } from "../src/health/dashboard.js";
+import { dashboardQueries } from "./helpers/dashboard-queries.js";
+import { dashboard } from "../src/health/dashboard.js";
 import { datasourceProvisioning } from "../src/health/datasource.js";
 import { flowHops } from "../src/health/hops.js";
 import { selector } from "../src/health/promql.js";
@@ -22,7 +23,9 @@ const withUi = withOverlay({ tier: "development", tls: "off", exporters: { jaege
 
 /** A hop as the rules select its spans: `service#index spans{…}`. */
 const hopsOf = (description: Description, env: string, flow: string) =>
-  flowHops(resolved(description, env).pipeline, flow).map((h) => `${h.service}#${h.index} ${selector("spans", h.matchers)}`);
+  flowHops(resolved(description, env).pipeline, flow).map(
+    (h) => `${h.service}#${h.index} ${selector("spans", h.matchers)}`,
+  );
 
 describe("a flow's hops are measured by the spans through which work enters them", () => {
   it("a service reached from RabbitMQ by its CONSUMER spans, from anything else by its SERVER spans", () => {
@@ -80,15 +83,19 @@ describe("recording rules", () => {
     const group = recordingRules(resolved(shop, "prod").pipeline);
     for (const rule of group.rules) {
       for (const [, labels] of rule.expr.matchAll(/by \(([^)]*)\)/g)) {
-        for (const label of (labels as string).split(", ")) expect(allowed, `${label} in ${rule.expr}`).toContain(label);
+        for (const label of (labels as string).split(", "))
+          expect(allowed, `${label} in ${rule.expr}`).toContain(label);
       }
     }
   });
 
   it("name every flow and every hop of it", () => {
     const group = recordingRules(resolved(shop, "dev").pipeline);
-    const hops = new Set(group.rules.flatMap((r) => (r.labels?.["hop"] ? [`${r.labels["order_flow"]}/${r.labels["hop"]}`] : [])));
-    for (const [name, flow] of Object.entries(shop.flows)) for (const hop of flow.path) expect(hops).toContain(`${name}/${hop}`);
+    const hops = new Set(
+      group.rules.flatMap((r) => (r.labels?.["hop"] ? [`${r.labels["order_flow"]}/${r.labels["hop"]}`] : [])),
+    );
+    for (const [name, flow] of Object.entries(shop.flows))
+      for (const hop of flow.path) expect(hops).toContain(`${name}/${hop}`);
   });
 });
 
@@ -130,7 +137,9 @@ describe("the scrape config", () => {
   });
 
   it("targets the description's scrape_targets when it lists them", () => {
-    const description = withOverlay({ exporters: { prometheus: { scrape_targets: ["otelcol-1:8889", "otelcol-2:8889"] } } });
+    const description = withOverlay({
+      exporters: { prometheus: { scrape_targets: ["otelcol-1:8889", "otelcol-2:8889"] } },
+    });
     expect(scrape(description, "test").scrape_configs[0]?.static_configs).toEqual([
       { targets: ["otelcol-1:8889", "otelcol-2:8889"] },
     ]);
@@ -173,14 +182,14 @@ describe("the Grafana dashboard", () => {
 
   it("draws each flow's SLA as a threshold line on its duration panel", () => {
     const durations = panels.filter((p) => p.title === "Duration against the SLA");
-    const slas = durations.map((p) => ("fieldConfig" in p ? p.fieldConfig?.defaults.thresholds?.steps.at(-1)?.value : undefined));
+    const slas = durations.map((p) =>
+      "fieldConfig" in p ? p.fieldConfig?.defaults.thresholds?.steps.at(-1)?.value : undefined,
+    );
     expect(slas).toEqual([5, 120, 30, 900]);
   });
 
   it("asks Prometheus for exemplars on the raw duration histogram of each flow", () => {
-    const exemplarQueries = panels.flatMap((p) =>
-      "targets" in p ? ((p.targets ?? []) as PrometheusQuery[]).filter((q) => q.exemplar) : [],
-    );
+    const exemplarQueries = dashboardQueries(panels).filter((q) => q.exemplar);
     expect(exemplarQueries.map((q) => q.expr)).toEqual(
       Object.keys(shop.flows).map(
         (flow) =>

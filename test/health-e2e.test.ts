@@ -9,7 +9,8 @@ import type { SpanMetricsConfig } from "../src/collector/components.js";
 import { compileCollectorConfig } from "../src/compile/index.js";
 import { ID } from "../src/compile/ids.js";
 import { renderCollectorYaml } from "../src/emit/render.js";
-import { dashboard, type PrometheusQuery } from "../src/health/dashboard.js";
+import { dashboard } from "../src/health/dashboard.js";
+import { dashboardQueries } from "./helpers/dashboard-queries.js";
 import { compileFlowHealth } from "../src/health/index.js";
 import { resolveEnvironment, type ResolvedEnvironment } from "../src/resolve/resolve.js";
 import type { Description } from "../src/schema/description.js";
@@ -72,7 +73,7 @@ const FLOWS: Record<
     failed: 0,
     p50: [2.5, 5],
     p95: [2.5, 5],
-    shape: () => [
+    shape: (): SentSpan[] => [
       { service: "3d-storage", kind: "server", name: "POST /files/{id}/costing", seconds: 0.05 },
       { service: "3d-storage", kind: "client", name: "POST /costings", seconds: 0.04 },
       { service: "crm-api", kind: "server", name: "POST /costings", seconds: 0.2 },
@@ -100,7 +101,7 @@ const FLOWS: Record<
     failed: 4,
     p50: [0.25, 0.5],
     p95: [0.25, 0.5],
-    shape: (_slow, failed) => [
+    shape: (_slow, failed): SentSpan[] => [
       { service: "mes-api", kind: "server", name: "POST /confirmations", seconds: 0.1 },
       {
         service: "mes-api",
@@ -125,7 +126,7 @@ const FLOWS: Record<
     failed: 0,
     p50: [30, 60],
     p95: [30, 60],
-    shape: () => [
+    shape: (): SentSpan[] => [
       { service: "mes", kind: "internal", name: "print order", seconds: 45 },
       {
         service: "mes",
@@ -406,9 +407,7 @@ describe("flow health against a real Prometheus scraping a real otelcol-shop", (
 
   it("answers every query of the dashboard with data", async () => {
     const board = dashboard(env);
-    const queries = (board.panels ?? []).flatMap((panel) =>
-      "targets" in panel ? ((panel.targets ?? []) as PrometheusQuery[]) : [],
-    );
+    const queries = dashboardQueries(board.panels);
     expect(queries.length).toBeGreaterThan(Object.keys(FLOWS).length * 6);
     for (const q of queries) {
       const result = await query(q.expr);
@@ -419,9 +418,7 @@ describe("flow health against a real Prometheus scraping a real otelcol-shop", (
 
   it("keeps exemplars behind the dashboard's exemplar queries whose trace ids are sent traces of that flow", async () => {
     const board = dashboard(env);
-    const exemplarQueries = (board.panels ?? []).flatMap((panel) =>
-      "targets" in panel ? ((panel.targets ?? []) as PrometheusQuery[]).filter((q) => q.exemplar) : [],
-    );
+    const exemplarQueries = dashboardQueries(board.panels).filter((q) => q.exemplar);
     expect(exemplarQueries).toHaveLength(Object.keys(FLOWS).length);
     for (const q of exemplarQueries) {
       const flow = /order_flow="([^"]+)"/.exec(q.expr)?.[1] ?? "";

@@ -6,10 +6,11 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fileTree } from "./helpers/tree.js";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const BIN = join(ROOT, "bin", "tracegen.js");
@@ -23,24 +24,14 @@ interface Run {
 
 function run(args: readonly string[]): Promise<Run> {
   return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, timeout: 60_000, env: { ...process.env, NO_COLOR: "1" } }, (error, stdout, stderr) =>
-      done({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: ROOT, timeout: 60_000, env: { ...process.env, NO_COLOR: "1" } },
+      (error, stdout, stderr) =>
+        done({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr }),
     );
   });
-}
-
-/** Every file under a directory, by relative path, with its bytes. */
-async function tree(dir: string): Promise<Map<string, Buffer>> {
-  const out = new Map<string, Buffer>();
-  const walk = async (d: string): Promise<void> => {
-    for (const entry of await readdir(d, { withFileTypes: true })) {
-      const p = join(d, entry.name);
-      if (entry.isDirectory()) await walk(p);
-      else out.set(relative(dir, p), await readFile(p));
-    }
-  };
-  await walk(dir);
-  return out;
 }
 
 /** Every object nested anywhere in a parsed config. */
@@ -107,7 +98,8 @@ afterAll(async () => {
 describe("examples/payments.tracing.yaml", () => {
   it("validates with zero errors for every environment", () => {
     expect(validate.code, validate.stderr).toBe(0);
-    const diagnostics = validate.stderr.trim() === "" ? [] : (JSON.parse(validate.stderr) as Array<{ severity: string }>);
+    const diagnostics =
+      validate.stderr.trim() === "" ? [] : (JSON.parse(validate.stderr) as Array<{ severity: string }>);
     expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
     expect(validate.stdout.trim().split("\n").sort()).toEqual(["dev: ok", "prod: ok", "sandbox: ok"]);
   });
@@ -123,8 +115,8 @@ describe("examples/payments.tracing.yaml", () => {
 
   it("is byte-identical across two builds (every file written)", async () => {
     expect(second.code, second.stderr).toBe(0);
-    const a = await tree(join(scratch, "a"));
-    const b = await tree(join(scratch, "b"));
+    const a = await fileTree(join(scratch, "a"));
+    const b = await fileTree(join(scratch, "b"));
     expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
     expect(a.size).toBeGreaterThanOrEqual(ENVIRONMENTS.length);
     for (const [path, bytes] of a) {
@@ -155,7 +147,10 @@ describe("examples/payments.tracing.yaml", () => {
         .map((n) => (n["probabilistic"] as { sampling_percentage?: number } | undefined)?.sampling_percentage)
         .filter((p) => p !== undefined);
       for (const [flow, { slaMs, keep }] of Object.entries(FLOWS)) {
-        expect(matchers.some((m) => !m.invert_match && m.values?.includes(flow)), `no policy selects ${flow}`).toBe(true);
+        expect(
+          matchers.some((m) => !m.invert_match && m.values?.includes(flow)),
+          `no policy selects ${flow}`,
+        ).toBe(true);
         expect(thresholds, `${flow}'s SLA`).toContain(slaMs);
         const share = keep[env];
         if (share < 100) expect(shares, `${flow} keeps ${share}% in ${env}`).toContain(share);
@@ -168,7 +163,8 @@ describe("examples/payments.tracing.yaml", () => {
 
     it("masks card numbers, IBANs and emails with the payments key", () => {
       const text = configs[env] ?? "";
-      for (const key of ["payment.card.number", "customer.iban", "customer.email", "customer.id"]) expect(text).toContain(key);
+      for (const key of ["payment.card.number", "customer.iban", "customer.email", "customer.id"])
+        expect(text).toContain(key);
       expect(text).toContain("${env:PAYMENTS_PSEUDONYM_KEY}");
       const patterns = nodes(parse(text))
         .filter((n) => typeof n["pattern"] === "string")
@@ -191,7 +187,7 @@ describe("examples/payments.tracing.yaml", () => {
   });
 
   it("writes none of the shop's names into any generated file", async () => {
-    const written = await tree(join(scratch, "a"));
+    const written = await fileTree(join(scratch, "a"));
     expect(written.size).toBeGreaterThanOrEqual(ENVIRONMENTS.length);
     for (const [path, bytes] of written) {
       const text = bytes.toString("utf8");
