@@ -19,6 +19,7 @@ WORKDIR /src
 # Only what the build needs, so edits to the TypeScript side do not invalidate this stage.
 COPY collector-builder.yaml ./
 COPY scripts/build-collector.sh scripts/
+COPY scripts/lib/go-build.sh scripts/lib/
 COPY collector/ collector/
 # The SAME script as `npm run collector:build` (one source of truth): pinned builder, CGO_ENABLED=0,
 # -trimpath, stripped. The cache mounts keep GOMODCACHE and GOCACHE across image builds.

@@ -7,7 +7,7 @@
 #
 # Result: build/otelcol-shop (static, CGO_ENABLED=0, -trimpath, stripped) and build/otelcol-shop.stamp.
 # The build is skipped when the binary exists and the stamp matches: sha256 of the manifest, of the
-# in-house module sources and of this script, plus `go version` and the builder version.
+# in-house module sources and of the build scripts, plus `go version` and the builder version.
 #
 # Caching: the normal Go module cache (GOMODCACHE) and build cache (GOCACHE) are used, so CI can cache
 # `go env GOMODCACHE` and `go env GOCACHE` keyed by the manifest hash. The builder is installed into
@@ -32,49 +32,21 @@ readonly TOOLS_DIR="$BUILD_DIR/tools"
 readonly DIST_NAME="otelcol-shop"
 readonly BINARY="$BUILD_DIR/$DIST_NAME"
 readonly STAMP="$BUILD_DIR/$DIST_NAME.stamp"
-GO="${GO:-go}"
-FORCE="${FORCE:-0}"
-
-for arg in "$@"; do
-  case "$arg" in
-    --force) FORCE=1 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "build-collector: unknown argument '$arg' (use --force or --help)" >&2; exit 2 ;;
-  esac
-done
-
-START=$SECONDS
-phase() { printf '[build-collector %4ds] %s\n' "$((SECONDS - START))" "$*"; }
-die() { printf '[build-collector %4ds] ERROR: %s\n' "$((SECONDS - START))" "$*" >&2; exit 1; }
+readonly NAME="build-collector"
+# shellcheck source=lib/go-build.sh
+source scripts/lib/go-build.sh
+go_build_args "$@"
 
 # --- 1. Go present and new enough ---------------------------------------------------------------
 phase "checking Go"
-GO_PATH="$(command -v "$GO" 2>/dev/null)" \
-  || die "Go not found (looked for '$GO' on PATH). Install Go >= ${GO_MIN_MAJOR}.${GO_MIN_MINOR} from https://go.dev/dl/ or set GO=/path/to/go."
-GO="$GO_PATH"
-# The builder runs the first `go` on PATH: make that the one checked here.
-export PATH="$(dirname "$GO_PATH"):$PATH"
-# GOTOOLCHAIN=local: use the Go that is installed, never download another toolchain behind our back.
-export GOTOOLCHAIN=local
-GO_VERSION_LINE="$("$GO" version)" || die "'$GO version' failed"
-GOVERSION="$("$GO" env GOVERSION)"            # e.g. go1.26.8
-if [[ ! "$GOVERSION" =~ ^go([0-9]+)\.([0-9]+) ]]; then
-  die "cannot parse the Go version '$GOVERSION'; need Go >= ${GO_MIN_MAJOR}.${GO_MIN_MINOR}"
-fi
-go_major=${BASH_REMATCH[1]} go_minor=${BASH_REMATCH[2]}
-if (( go_major < GO_MIN_MAJOR || (go_major == GO_MIN_MAJOR && go_minor < GO_MIN_MINOR) )); then
-  die "found $GOVERSION, but the collector modules pinned in $MANIFEST need Go >= ${GO_MIN_MAJOR}.${GO_MIN_MINOR}. Upgrade Go (https://go.dev/dl/)."
-fi
+require_go "$GO_MIN_MAJOR" "$GO_MIN_MINOR" "the collector modules pinned in $MANIFEST"
 phase "using $GO_VERSION_LINE"
 
 # --- 2. Up to date? -------------------------------------------------------------------------------
-hash_files() { # prints "sha256  path" for each file, sorted by path, so the stamp is readable
-  LC_ALL=C sort | while IFS= read -r f; do sha256sum "$f"; done
-}
 stamp_content() {
   echo "builder $BUILDER_MODULE@$BUILDER_VERSION"
   echo "go $GO_VERSION_LINE"
-  printf '%s\n' "$MANIFEST" "scripts/build-collector.sh" | hash_files
+  printf '%s\n' "$MANIFEST" scripts/build-collector.sh scripts/lib/go-build.sh | hash_files
   for d in "${INHOUSE_DIRS[@]}"; do
     # Sources that end up in the binary; tests and docs do not.
     find "$d" -type f \( -name '*.go' ! -name '*_test.go' -o -name go.mod -o -name go.sum \) | hash_files
@@ -82,7 +54,7 @@ stamp_content() {
 }
 [[ -f "$MANIFEST" ]] || die "$MANIFEST not found in $ROOT"
 WANT_STAMP="$(stamp_content)"
-if [[ "$FORCE" != 1 && -x "$BINARY" && -f "$STAMP" ]] && [[ "$(cat "$STAMP")" == "$WANT_STAMP" ]]; then
+if up_to_date "$BINARY" "$STAMP" "$WANT_STAMP"; then
   phase "up to date: $BINARY matches $STAMP (use --force to rebuild); nothing to do"
   exit 0
 fi
@@ -109,9 +81,7 @@ export CGO_ENABLED=0
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false"
 
 # A heartbeat, so CI logs show the (long, silent) compile is alive.
-( while sleep 30; do phase "still building..."; done ) &
-HEARTBEAT=$!
-trap 'kill "$HEARTBEAT" 2>/dev/null || true' EXIT
+start_heartbeat
 
 BUILD_START=$SECONDS
 # The builder logs with zap to stderr; keep the message, prefix it with the elapsed time.
