@@ -11,53 +11,13 @@ import { resolveEnvironment } from "../src/resolve/resolve.js";
 import { loadRepoDescription, requireCollector } from "./helpers/repo.js";
 import { eventually } from "./helpers/eventually.js";
 import { collectorArgs } from "../src/collector/run-args.js";
+import { makeTlsMaterial } from "../src/replay/tls-material.js";
 
 /*
  * Staging serves its flow metrics over TLS and asks for client certificates. The generated scrape
  * config must get through: a real Prometheus scrapes a real otelcol-shop running the staging
  * config, both with certificates of a throwaway CA at the paths the description names (moved here).
  */
-
-function openssl(args: string[], cwd: string): void {
-  const run = spawnSync("openssl", args, { cwd, encoding: "utf8" });
-  if (run.error) throw new Error(`openssl is missing: ${run.error.message}`);
-  if (run.status !== 0) throw new Error(`openssl ${args.join(" ")}: ${run.stderr}`);
-}
-
-/** A CA, and one certificate it signs for localhost, good for serving and for presenting as a client. */
-async function throwawayPki(dir: string): Promise<{ ca: string; cert: string; key: string }> {
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  openssl(
-    ["req", "-x509", ...ec, "-keyout", "ca-key.pem", "-out", "ca.pem", "-days", "1", "-subj", "/CN=health test CA"],
-    dir,
-  );
-  openssl(["req", ...ec, "-keyout", "collector-key.pem", "-out", "collector.csr", "-subj", "/CN=localhost"], dir);
-  await writeFile(
-    join(dir, "ext.cnf"),
-    "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n",
-  );
-  openssl(
-    [
-      "x509",
-      "-req",
-      "-in",
-      "collector.csr",
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca-key.pem",
-      "-CAcreateserial",
-      "-out",
-      "collector.pem",
-      "-days",
-      "1",
-      "-extfile",
-      "ext.cnf",
-    ],
-    dir,
-  );
-  return { ca: join(dir, "ca.pem"), cert: join(dir, "collector.pem"), key: join(dir, "collector-key.pem") };
-}
 
 describe("the staging scrape config against the staging collector", () => {
   it("scrapes the flow metrics over TLS, presenting the description's certificate to the collector that requires one", async () => {
@@ -69,7 +29,8 @@ describe("the staging scrape config against the staging collector", () => {
     const children: ChildProcess[] = [];
     const log = { collector: "", prometheus: "" };
     try {
-      const pki = await throwawayPki(dir);
+      const material = await makeTlsMaterial(dir);
+      const pki = { ca: material.caFile, cert: material.collector.certFile, key: material.collector.keyFile };
       const loaded = await loadRepoDescription("tracing.yaml");
       const env = resolveEnvironment(loaded.description, "staging");
       const p = env.pipeline;

@@ -18,17 +18,19 @@ describe("the OTLP sink standing where Jaeger would", () => {
     tls = await makeTlsMaterial(dir);
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
+  const startMtlsSink = (protocol: "grpc" | "http") =>
+    startSink(protocol, {
+      ca: tls.ca,
+      cert: tls.sink.cert,
+      key: tls.sink.key,
+      requireClientCert: true,
+      minVersion: "TLSv1.3",
+    });
 
   it.each(["grpc", "http"] as const)(
     "receives OTLP over %s with mutual TLS and records it as sent",
     async (protocol) => {
-      const sink = await startSink(protocol, {
-        ca: tls.ca,
-        cert: tls.sink.cert,
-        key: tls.sink.key,
-        requireClientCert: true,
-        minVersion: "TLSv1.3",
-      });
+      const sink = await startMtlsSink(protocol);
       try {
         const sender = createSender({
           protocol,
@@ -50,13 +52,7 @@ describe("the OTLP sink standing where Jaeger would", () => {
   it.each(["grpc", "http"] as const)(
     "refuses a %s client that presents no certificate when mTLS is required",
     async (protocol) => {
-      const sink = await startSink(protocol, {
-        ca: tls.ca,
-        cert: tls.sink.cert,
-        key: tls.sink.key,
-        requireClientCert: true,
-        minVersion: "TLSv1.3",
-      });
+      const sink = await startMtlsSink(protocol);
       try {
         // The client trusts the CA but has no certificate of its own.
         const sender = createSender({ protocol, endpoint: sink.endpoint, tls: { ca: tls.ca } });
