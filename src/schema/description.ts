@@ -270,10 +270,12 @@ export const Receivers = Type.Object(
 
 export const TlsSettings = Type.Object(
   {
-    ca_file: FilePath,
-    cert_file: FilePath,
-    key_file: FilePath,
-    min_version: Type.Optional(Type.Union([Type.Literal("1.2"), Type.Literal("1.3")], { default: "1.3" })),
+    ca_file: refine(FilePath, { description: "CA that signs the certificates of Jaeger and, under mTLS, of senders." }),
+    cert_file: refine(FilePath, { description: "The collector's certificate, served and presented to Jaeger." }),
+    key_file: refine(FilePath, { description: "The collector's private key." }),
+    min_version: Type.Optional(
+      Type.Union([Type.Literal("1.2"), Type.Literal("1.3")], { default: "1.3", description: "Lowest TLS version accepted or offered." }),
+    ),
     client_auth: Type.Optional(
       Type.Union([Type.Literal("none"), Type.Literal("required")], {
         default: "none",

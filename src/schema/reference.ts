@@ -43,13 +43,18 @@ function walk(schema: TSchema, path: string, rows: Row[]): void {
       description: String(s["description"] ?? "").replace(/\|/g, "\\|"),
     });
   }
+  walkChildren(s, path, rows);
+}
+
+/** A union's mapping branch (`tls`: settings or `off`) documents its keys under the union's own row. */
+function walkChildren(s: Record<string, unknown>, path: string, rows: Row[]): void {
   const properties = s["properties"] as Record<string, TSchema> | undefined;
   if (properties)
     for (const [key, child] of Object.entries(properties)) walk(child, path ? `${path}.${key}` : key, rows);
   const patterns = s["patternProperties"] as Record<string, TSchema> | undefined;
   if (patterns) for (const child of Object.values(patterns)) walk(child, `${path}.<name>`, rows);
-  const anyOf = s["anyOf"] as TSchema[] | undefined;
-  if (anyOf) for (const branch of anyOf) if ((branch as { type?: string }).type === "object") walk(branch, path, rows);
+  const anyOf = s["anyOf"] as Array<Record<string, unknown>> | undefined;
+  if (anyOf) for (const branch of anyOf) if (branch["type"] === "object") walkChildren(branch, path, rows);
 }
 
 function typeName(s: Record<string, unknown>): string {
