@@ -7,7 +7,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // The collector tests start real processes on two cores: running every file at once starves them.
     maxWorkers: 2,
-    reporters: ["default", "json"],
+    // counts.ts writes the pass/fail counts CI prints, with tests stopped by a failed set-up counted as failed.
+    reporters: ["default", "json", "./test/reporters/counts.ts"],
     outputFile: { json: "build/vitest-report.json" },
   },
 });
