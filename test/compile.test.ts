@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { compileCollectorConfig } from "../src/compile/index.js";
 import { resolveEnvironment } from "../src/resolve/resolve.js";
 import type { Description } from "../src/schema/description.js";
-import type { Policy } from "../src/collector/components.js";
+import type { MaskingConfig, Policy, TransformConfig } from "../src/collector/components.js";
 import { loadRepoDescription } from "./helpers/repo.js";
 
 const shop = (await loadRepoDescription("tracing.yaml")).description;
@@ -170,5 +170,152 @@ describe("a flow's span budget", () => {
       "latency",
     ]);
     expect(list[0]?.name).toBe("errors");
+  });
+});
+
+describe("masking", () => {
+  const maskingOf = (d: Description, env: string) => configOf(d, env).processors["masking"] as MaskingConfig;
+
+  it("turns on the detectors the description names, scrubs names, and sees numbers unless told otherwise", () => {
+    const dev = maskingOf(shop, "dev");
+    expect(dev.detectors).toEqual(shop.masking?.detect);
+    expect(dev.scrub_names).toBe(true);
+    expect(dev.numbers).toBe(true);
+    expect(maskingOf(withOverlay({ masking: { numbers: false } }), "test").numbers).toBe(false);
+  });
+
+  it("states every scrubbed key's kind: well-known keys by the semantic conventions, others auto, a written kind as written", () => {
+    const d = withOverlay({
+      masking: {
+        scrub_queries: [
+          "http.url",
+          "url.original",
+          "HTTP_TARGET",
+          "url.path",
+          "url.query",
+          "db.statement",
+          "db.query.text",
+          "app.search",
+          { key: "app.report_sql", kind: "sql" },
+          { key: "url.full", kind: "auto" },
+        ],
+      },
+    });
+    expect(maskingOf(d, "test").scrub_queries).toEqual([
+      { key: "http.url", kind: "url" },
+      { key: "url.original", kind: "url" },
+      { key: "HTTP_TARGET", kind: "url" },
+      { key: "url.path", kind: "url" },
+      { key: "url.query", kind: "query" },
+      { key: "db.statement", kind: "sql" },
+      { key: "db.query.text", kind: "sql" },
+      { key: "app.search", kind: "auto" },
+      { key: "app.report_sql", kind: "sql" },
+      { key: "url.full", kind: "auto" },
+    ]);
+  });
+
+  it("asks for a pseudonym key of at least 32 bytes in production only", () => {
+    expect(maskingOf(shop, "prod").pseudonymize.min_key_bytes).toBe(32);
+    expect(maskingOf(withOverlay({ tier: "production" }), "test").pseudonymize.min_key_bytes).toBe(32);
+    for (const env of ["dev", "staging"]) expect(maskingOf(shop, env).pseudonymize).not.toHaveProperty("min_key_bytes");
+  });
+
+  it("has no allow list in the listed mode", () => {
+    expect(maskingOf(shop, "prod")).not.toHaveProperty("allow");
+  });
+
+  it("in allow-list mode, allows what the description names and the semantic-conventions attributes without free text", () => {
+    const allow = maskingOf(
+      withOverlay({ masking: { mode: "allow_list", allow: ["order.id", "http.route"], otherwise: "pseudonymize" } }),
+      "test",
+    ).allow;
+    expect(allow?.otherwise).toBe("pseudonymize");
+    const keys = allow?.keys ?? [];
+    // The description's own first, in its order: allow, pseudonymize, scrub_queries, the flow attribute,
+    // the metric dimensions, the resource attributes that reach metrics.
+    expect(keys.slice(0, 6)).toEqual([
+      "order.id",
+      "http.route",
+      "user.id",
+      "enduser.id",
+      "client.address",
+      "network.peer.address",
+    ]);
+    for (const key of [
+      "db.statement",
+      "url.full",
+      "order.flow",
+      "messaging.destination.name",
+      "db.collection.name",
+      "service.name",
+      "service.instance.id",
+      "http.response.status_code",
+      "http.request.method",
+      "server.port",
+      "error.type",
+    ])
+      expect(keys).toContain(key);
+    for (const key of [
+      "user.email",
+      "url.path",
+      "server.address",
+      "geo.location.lat",
+      "process.user.id",
+      "user_agent.original",
+    ])
+      expect(keys).not.toContain(key);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it("never allows a key that masking.remove names, in whatever spelling", () => {
+    const keys =
+      maskingOf(
+        withOverlay({ masking: { mode: "allow_list", allow: ["order.id"], remove: ["HTTP_RESPONSE_STATUS_CODE"] } }),
+        "test",
+      ).allow?.keys ?? [];
+    expect(keys).toContain("order.id");
+    expect(keys).not.toContain("http.response.status_code");
+  });
+
+  it("is on with detectors alone, or with the allow list alone", () => {
+    const only = (masking: Record<string, unknown>) =>
+      configOf(withOverlay({ masking }), "test").service.pipelines["traces/ingest"]?.processors;
+    const none = { remove: [], pseudonymize: [], scrub_queries: [], detect: [] };
+    expect(only({ ...none, detect: ["email"] })).toContain("masking");
+    expect(only({ ...none, mode: "allow_list", allow: ["order.id"] })).toContain("masking");
+    expect(only(none)).not.toContain("masking");
+  });
+});
+
+describe("flow metrics keep only the listed resource attributes", () => {
+  it("drop every other resource attribute between the span metrics and the Prometheus exporter", () => {
+    const config = configOf(shop, "prod");
+    expect(config.service.pipelines["metrics/flows"]?.processors).toEqual([
+      "memory_limiter",
+      "transform/metrics_resource",
+      "batch",
+    ]);
+    expect(config.processors["transform/metrics_resource"]).toEqual({
+      error_mode: "propagate",
+      metric_statements: [
+        {
+          context: "resource",
+          statements: [
+            'keep_keys(attributes, ["service.name", "service.namespace", "service.instance.id", "service.version", "deployment.environment.name"])',
+          ],
+        },
+      ],
+    });
+  });
+
+  it("keep what the description lists instead", () => {
+    const d = withOverlay({
+      exporters: { prometheus: { resource_attributes: ["service.name", "service.instance.id", "k8s.pod.name"] } },
+    });
+    expect(
+      (configOf(d, "test").processors["transform/metrics_resource"] as TransformConfig).metric_statements[0]
+        ?.statements,
+    ).toEqual(['keep_keys(attributes, ["service.name", "service.instance.id", "k8s.pod.name"])']);
   });
 });

@@ -52,6 +52,7 @@ const ORIGIN: Array<[RegExp, readonly string[]]> = [
   [/^receivers\./, ["receivers", "otlp"]],
   [/^processors\.masking/, ["masking"]],
   [/^processors\.tail_sampling/, ["sampling"]],
+  [/^processors\.transform/, ["exporters", "prometheus", "resource_attributes"]],
   [/^(connectors\.spanmetrics|exporters\.prometheus)/, ["exporters", "prometheus"]],
   [/^exporters\.debug/, ["exporters", "debug"]],
   [/^exporters\./, ["exporters", "jaeger"]],

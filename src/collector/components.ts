@@ -1,4 +1,6 @@
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { DETECTOR_NAMES } from "../masking/detectors.js";
+import { SCRUB_KINDS } from "../masking/scrub-kinds.js";
 
 /*
  * The keys tracegen writes for each collector component, as schemas. Compilers return
@@ -85,12 +87,48 @@ export const BatchConfig = Type.Object(
   closed,
 );
 
+/** The in-house processor's keys (collector/maskingprocessor, its Config's mapstructure tags). */
 export const MaskingConfig = Type.Object(
   {
     remove: Type.Array(Type.String()),
-    pseudonymize: Type.Object({ keys: Type.Array(Type.String()), key: Type.String() }, closed),
+    pseudonymize: Type.Object(
+      {
+        keys: Type.Array(Type.String()),
+        key: Type.String(),
+        min_key_bytes: Type.Optional(Type.Integer({ minimum: 0 })),
+      },
+      closed,
+    ),
+    detectors: Type.Array(Type.Union(DETECTOR_NAMES.map((name) => Type.Literal(name)))),
     redact_values: Type.Array(Type.Object({ name: Type.String(), pattern: Type.String() }, closed)),
-    scrub_queries: Type.Array(Type.String()),
+    scrub_queries: Type.Array(
+      Type.Object({ key: Type.String(), kind: Type.Union(SCRUB_KINDS.map((kind) => Type.Literal(kind))) }, closed),
+    ),
+    scrub_names: Type.Boolean(),
+    numbers: Type.Boolean(),
+    allow: Type.Optional(
+      Type.Object(
+        {
+          keys: Type.Array(Type.String()),
+          otherwise: Type.Union([Type.Literal("remove"), Type.Literal("pseudonymize")]),
+        },
+        closed,
+      ),
+    ),
+  },
+  closed,
+);
+
+/** The contrib transform processor, as tracegen uses it: OTTL statements on the metrics' resource. */
+export const TransformConfig = Type.Object(
+  {
+    error_mode: Type.Union([Type.Literal("ignore"), Type.Literal("silent"), Type.Literal("propagate")]),
+    metric_statements: Type.Array(
+      Type.Object(
+        { context: Type.Literal("resource"), statements: Type.Array(Type.String(), { minItems: 1 }) },
+        closed,
+      ),
+    ),
   },
   closed,
 );
@@ -190,6 +228,7 @@ export const COMPONENT_SCHEMAS = {
     batch: BatchConfig,
     masking: MaskingConfig,
     tail_sampling: TailSamplingConfig,
+    transform: TransformConfig,
   },
   connectors: { forward: ForwardConfig, span_metrics: SpanMetricsConfig },
   exporters: {
@@ -231,6 +270,7 @@ export type OtlpReceiverConfig = Static<typeof OtlpReceiverConfig>;
 export type ServerTls = Static<typeof ServerTls>;
 export type ClientTls = Static<typeof ClientTls>;
 export type MaskingConfig = Static<typeof MaskingConfig>;
+export type TransformConfig = Static<typeof TransformConfig>;
 export type TailSamplingConfig = Static<typeof TailSamplingConfig>;
 export type Policy = Static<typeof Policy>;
 export type SubPolicy = Static<typeof SubPolicy>;

@@ -8,6 +8,7 @@ const TYPE_OF_MODULE: Record<string, string> = {
   batchprocessor: "batch",
   tailsamplingprocessor: "tail_sampling",
   maskingprocessor: "masking",
+  transformprocessor: "transform",
   forwardconnector: "forward",
   spanmetricsconnector: "span_metrics",
   otlpexporter: "otlp_grpc",

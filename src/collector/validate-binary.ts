@@ -10,11 +10,15 @@ export interface BinaryVerdict {
   message: string;
 }
 
-/** Values that let `${env:...}` references resolve to something of the right shape. */
+/**
+ * Values that let `${env:...}` references resolve to something of the right shape. Anything else may be
+ * a secret: the placeholder is long enough for the strictest length check (a production pseudonym key
+ * needs 32 bytes).
+ */
 export function placeholderFor(name: string): string {
   if (/ENDPOINT$/.test(name)) return "127.0.0.1:4317";
   if (/(URL|URI)$/.test(name)) return "https://127.0.0.1:4318";
-  return "tracegen-validate-placeholder";
+  return "tracegen-validate-placeholder-secret-40b";
 }
 
 /** Runs `<binary> validate --config=...` on a config, the authoritative check of what the collector accepts. */

@@ -1,4 +1,4 @@
-import type { PrometheusExporterConfig, SpanMetricsConfig } from "../collector/components.js";
+import type { PrometheusExporterConfig, SpanMetricsConfig, TransformConfig } from "../collector/components.js";
 import type { ResolvedPipeline } from "../resolve/resolve.js";
 import { durationMs } from "../schema/units.js";
 import { ID, type Fragment } from "./ids.js";
@@ -53,5 +53,26 @@ export function compileFlowMetrics(pipeline: ResolvedPipeline): Fragment {
     // Exemplars (the trace id behind a slow bucket) are only exposed in the OpenMetrics format.
     enable_open_metrics: true,
   };
-  return { connectors: { [ID.spanMetrics]: spanmetrics }, exporters: { [ID.prometheus]: exporter } };
+  return {
+    connectors: { [ID.spanMetrics]: spanmetrics },
+    processors: { [ID.metricsResource]: metricsResource(prometheus.resource_attributes) },
+    exporters: { [ID.prometheus]: exporter },
+  };
+}
+
+/**
+ * Span metrics carry their spans' resource, and the Prometheus exporter makes every resource attribute
+ * a `target_info` label: a value masking missed on the resource would become a label. Only the listed
+ * attributes stay. On a failing statement the batch is dropped rather than passed unfiltered.
+ */
+function metricsResource(keep: readonly string[]): TransformConfig {
+  return {
+    error_mode: "propagate",
+    metric_statements: [
+      {
+        context: "resource",
+        statements: [`keep_keys(attributes, [${keep.map((k) => JSON.stringify(k)).join(", ")}])`],
+      },
+    ],
+  };
 }

@@ -10,6 +10,7 @@ export const ID = {
   batch: "batch",
   toSampling: "forward/sampling",
   spanMetrics: "span_metrics",
+  metricsResource: "transform/metrics_resource",
   prometheus: "prometheus",
   debug: "debug",
   jaeger: (protocol: "grpc" | "http") => (protocol === "grpc" ? "otlp_grpc/jaeger" : "otlp_http/jaeger"),

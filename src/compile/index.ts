@@ -16,7 +16,7 @@ export function compileCollectorConfig(env: ResolvedEnvironment): CollectorConfi
   const { pipelines, fragment: plumbing } = compilePipelines(pipeline);
   const fragments: Fragment[] = [
     compileReceivers(pipeline),
-    compileMasking(pipeline),
+    compileMasking(env),
     compileFlowMetrics(pipeline),
     compileSampling(pipeline),
     compileExporters(pipeline),

@@ -8,9 +8,10 @@ import { hasMasking } from "./masking.js";
  * The shape every generated config shares:
  *   traces/ingest   otlp → memory_limiter → masking → (spanmetrics, forward/sampling)
  *   traces/sampled  forward/sampling → memory_limiter → tail_sampling → batch → jaeger
- *   metrics/flows   spanmetrics → memory_limiter → batch → prometheus
+ *   metrics/flows   spanmetrics → memory_limiter → transform/metrics_resource → batch → prometheus
  * Masking happens once, before the first fan-out, so neither metrics labels nor any
  * exporter can see a raw value; span metrics branch off before sampling drops anything.
+ * The metrics keep only the resource attributes the description lets through.
  */
 export function compilePipelines(pipeline: ResolvedPipeline): {
   fragment: Fragment;
@@ -42,7 +43,7 @@ export function compilePipelines(pipeline: ResolvedPipeline): {
       },
       "metrics/flows": {
         receivers: [ID.spanMetrics],
-        processors: [ID.memoryLimiter, ID.batch],
+        processors: [ID.memoryLimiter, ID.metricsResource, ID.batch],
         exporters: [ID.prometheus],
       },
     },

@@ -5,9 +5,12 @@ import { percent } from "../schema/units.js";
 import { KEPT_BY_ATTRIBUTE } from "../collector/run-args.js";
 import { POLICY } from "../compile/sampling.js";
 import { endpointsOf } from "../lint/endpoints.js";
+import { allowList } from "../masking/allow-list.js";
+import { scrubRules } from "../masking/scrub-kinds.js";
+import { SEMCONV_VERSION } from "../masking/semconv-allowlist.js";
 
 const MASKED_PLACES =
-  "resource, scope, span, event and link attributes (nested values too), span names, status messages and event names";
+  "resource, scope, span, event and link attributes and their keys (nested values too), span names, status messages, event names, trace state, scope names and schema URLs";
 
 /** A human account of one environment's generated config: how data moves, what is masked, what is kept. */
 export function explain(env: ResolvedEnvironment, config: CollectorConfig): string {
@@ -34,8 +37,19 @@ export function explain(env: ResolvedEnvironment, config: CollectorConfig): stri
   const list = (items: readonly string[]) => (items.length ? items.join(", ") : "(none)");
   lines.push(`  removed:       ${list(masking.remove)}`);
   lines.push(`  pseudonymized: ${list(masking.pseudonymize)}  (HMAC-SHA256 keyed by ${masking.pseudonymize_key})`);
+  lines.push(`  detected:      ${list(masking.detect)}${masking.numbers ? "  (numbers too, in decimal form)" : ""}`);
   lines.push(`  redacted:      ${list(Object.entries(masking.redact_values).map(([n, p]) => `${n} /${p}/`))}`);
-  lines.push(`  scrubbed:      ${list(masking.scrub_queries)}  (literal values become ?)`);
+  lines.push(
+    `  scrubbed:      ${list(scrubRules(masking.scrub_queries).map((r) => `${r.key} (${r.kind})`))}  (literal values become ?, in names too)`,
+  );
+  if (masking.mode === "allow_list") {
+    const allowed = allowList(pipeline);
+    const own = allowed.filter((a) => a.source !== "semantic conventions").map((a) => a.key);
+    lines.push(
+      `  allow list:    only ${list(own)} and ${allowed.length - own.length} semantic-conventions attributes (${SEMCONV_VERSION}) pass; every other attribute is ${masking.otherwise === "remove" ? "removed" : "pseudonymized"}`,
+    );
+  }
+  lines.push(`  to metrics:    resource attributes ${list(pipeline.exporters.prometheus.resource_attributes)} only`);
   const { sampling } = pipeline;
   lines.push(
     "",

@@ -1,3 +1,4 @@
+import { hasMasking } from "../compile/masking.js";
 import type { LintContext } from "./context.js";
 
 /** Attributes whose values are unbounded by nature: as metric labels they explode the series count. */
@@ -43,19 +44,12 @@ export function lintGuardrails({ env, report }: LintContext): void {
       "the OTLP receiver accepts spans without authentication",
       "set auth: bearer_token with token_file, or auth: oidc",
     );
-  const { masking } = pipeline;
-  if (
-    masking.remove.length +
-      masking.pseudonymize.length +
-      Object.keys(masking.redact_values).length +
-      masking.scrub_queries.length ===
-    0
-  ) {
+  if (!hasMasking(pipeline)) {
     guard(
       ["masking"],
       "masking",
       "masking is empty, so personal data would reach the tracing store",
-      "list what to remove, pseudonymize, redact or scrub",
+      "turn on detectors (masking.detect) and list what to remove, pseudonymize, redact or scrub",
     );
   }
   if (pipeline.sampling.errors !== "keep")

@@ -1,4 +1,14 @@
-import { Type, type Static, type TOptional, type TSchema, type TUnsafe } from "@sinclair/typebox";
+import {
+  Type,
+  type SchemaOptions,
+  type Static,
+  type TOptional,
+  type TSchema,
+  type TUnsafe,
+} from "@sinclair/typebox";
+import { DETECTOR_NAMES, DETECTORS } from "../masking/detectors.js";
+import { SCRUB_KINDS } from "../masking/scrub-kinds.js";
+import { SEMCONV_VERSION } from "../masking/semconv-allowlist.js";
 import {
   refine,
   AttributeKey,
@@ -19,6 +29,15 @@ import {
  */
 
 const strict = { additionalProperties: false } as const;
+
+/** Resource attributes that name a process (the Prometheus exporter's job and instance) and nothing personal. */
+const METRICS_RESOURCE_ATTRIBUTES = [
+  "service.name",
+  "service.namespace",
+  "service.instance.id",
+  "service.version",
+  "deployment.environment.name",
+] as const;
 
 export const ServiceKind = Type.Union(
   ["browser", "http", "grpc", "worker", "rabbitmq", "postgresql"].map((k) => Type.Literal(k)),
@@ -122,16 +141,41 @@ export const Sampling = Type.Object(
   { ...strict, default: {}, description: "Tail sampling, shared by all flows." },
 );
 
+const literals = <T extends string>(values: readonly T[], options: SchemaOptions = {}) =>
+  Type.Union(
+    values.map((v) => Type.Literal(v)),
+    options,
+  );
+
+export const Detector = literals(DETECTOR_NAMES, {
+  description: "A built-in detector of the masking processor.",
+});
+
+export const ScrubRule = Type.Object(
+  {
+    key: refine(AttributeKey, { description: "The attribute, matched regardless of case, `.`, `_` and `-`." }),
+    kind: literals(SCRUB_KINDS, {
+      description:
+        "`sql`: a statement, its string and number literals become `?`. `url`: a full URL, a path with a query, or a request target (`/p?q`), its query values become `?`. `query`: a bare query string (`a=1&b=2`), its values become `?`. `auto`: decided per value by its shape (URL, query or path shapes as `url`, anything else as `sql`).",
+    }),
+  },
+  { ...strict, "x-expect": "a mapping { key, kind }", description: "An attribute to scrub, with what it holds." },
+);
+
 export const Masking = Type.Object(
   {
     remove: Type.Optional(
-      Type.Array(AttributeKey, { default: [], description: "Attribute keys dropped wherever they appear." }),
+      Type.Array(AttributeKey, {
+        default: [],
+        description:
+          "Attribute keys dropped wherever they appear. Keys match regardless of case and of `.`, `_` or `-` (`USER_ID` is `user.id`).",
+      }),
     ),
     pseudonymize: Type.Optional(
       Type.Array(AttributeKey, {
         default: [],
         description:
-          "Attribute keys whose values are replaced by a keyed hash (HMAC-SHA256): joinable, not reversible.",
+          "Attribute keys whose values are replaced by a keyed hash (HMAC-SHA256): joinable, not reversible. The key must be at least 32 bytes in production.",
       }),
     ),
     pseudonymize_key: Type.Optional(
@@ -140,17 +184,51 @@ export const Masking = Type.Object(
         description: "The HMAC secret, as an ${env:VAR} reference.",
       }),
     ),
+    detect: Type.Optional(
+      Type.Array(Detector, {
+        default: [],
+        description: `Built-in detectors run on every string a span carries, after Unicode NFKC, removal of zero-width characters and percent-decoding: ${DETECTOR_NAMES.map((name) => `\`${name}\`: ${DETECTORS[name]}`).join("; ")}. An attribute whose key holds a match is dropped.`,
+      }),
+    ),
     redact_values: Type.Optional(
       Type.Record(RuleName, Pattern, {
         additionalProperties: false,
         default: {},
-        description: "Named RE2 patterns; matching text is masked in every string a span carries.",
+        description:
+          "Named RE2 patterns for what is specific to this system (detectors cover the common kinds); matching text is masked as `[REDACTED:<name>]` in every string a span carries.",
+      }),
+    ),
+    numbers: Type.Optional(
+      Type.Boolean({
+        default: true,
+        description:
+          "Whether detectors and redact_values also see integer and floating-point values, in decimal form; a match turns the value into the masked string. On by default because forms parse card and phone numbers into numbers, and a number is as personal as its text.",
       }),
     ),
     scrub_queries: Type.Optional(
+      Type.Array(Type.Union([AttributeKey, ScrubRule]), {
+        default: [],
+        description:
+          "Attributes holding SQL or URLs whose literal values become `?`: a key, or `{ key, kind }`. A key alone takes its kind from the semantic conventions (url.full, url.original, http.url, url.path, http.target: `url`; url.query: `query`; db.statement, db.query.text: `sql`), otherwise `auto`. SQL and URLs inside span names, status messages, event names and scope names are scrubbed too.",
+      }),
+    ),
+    mode: Type.Optional(
+      literals(["listed", "allow_list"], {
+        default: "listed",
+        description:
+          "`listed`: attributes not named in a rule pass (after detectors and patterns). `allow_list`: deny by default, only allowed attributes pass; every other one is removed or pseudonymized (`otherwise`).",
+      }),
+    ),
+    allow: Type.Optional(
       Type.Array(AttributeKey, {
         default: [],
-        description: "Attributes holding SQL or URLs whose literal values become `?`.",
+        description: `Under \`mode: allow_list\`, the attributes that may leave the collector. Also allowed: the OpenTelemetry semantic-conventions attributes (registry ${SEMCONV_VERSION}) whose type cannot hold free text (booleans, numbers, enums, without geo.* and user ids), the keys of pseudonymize and scrub_queries, the flow attribute, the metric dimensions and exporters.prometheus.resource_attributes. Allowed values still pass detectors and patterns.`,
+      }),
+    ),
+    otherwise: Type.Optional(
+      literals(["remove", "pseudonymize"], {
+        default: "remove",
+        description: "Under `mode: allow_list`, what happens to an attribute that is not allowed.",
       }),
     ),
   },
@@ -194,6 +272,13 @@ export const PrometheusExporter = Type.Object(
     ),
     max_series: Type.Optional(
       Type.Integer({ minimum: 1, default: 5000, description: "Cap on distinct label sets per metric." }),
+    ),
+    resource_attributes: Type.Optional(
+      Type.Array(AttributeKey, {
+        default: [...METRICS_RESOURCE_ATTRIBUTES],
+        description:
+          "The only resource attributes that reach the flow metrics (as `job`, `instance` and `target_info` labels); every other one is dropped before the exporter, so a value masking missed on the resource does not become a label. service.name and service.instance.id tell series apart.",
+      }),
     ),
     scrape_targets: Type.Optional(
       Type.Array(HostPort, {
@@ -370,6 +455,7 @@ export const Description = Type.Object(
 export type Description = Static<typeof Description>;
 export type Sampling = Static<typeof Sampling>;
 export type Masking = Static<typeof Masking>;
+export type ScrubRule = Static<typeof ScrubRule>;
 export type Telemetry = Static<typeof Telemetry>;
 export type JaegerExporter = Static<typeof JaegerExporter>;
 export type PrometheusExporter = Static<typeof PrometheusExporter>;

@@ -55,6 +55,9 @@ function walkChildren(s: Record<string, unknown>, path: string, rows: Row[]): vo
   if (patterns) for (const child of Object.values(patterns)) walk(child, `${path}.<name>`, rows);
   const anyOf = s["anyOf"] as Array<Record<string, unknown>> | undefined;
   if (anyOf) for (const branch of anyOf) if (branch["type"] === "object") walkChildren(branch, path, rows);
+  // A list whose items may be mappings (`scrub_queries`: a key or `{ key, kind }`) documents their keys as `list[]`.
+  const items = s["items"] as Record<string, unknown> | undefined;
+  if (s["type"] === "array" && items) walkChildren(items, `${path}[]`, rows);
 }
 
 function typeName(s: Record<string, unknown>): string {

@@ -202,7 +202,11 @@ function literalOptions(schema: unknown): string[] {
 function unionPhrase(schema: unknown): string {
   if (!Array.isArray(schema)) return "a valid value";
   return (schema as Array<Record<string, unknown>>)
-    .map((b) => ("const" in b ? `\`${String(b["const"])}\`` : article(String(b["type"] ?? "value"))))
+    .map((b) =>
+      "const" in b
+        ? `\`${String(b["const"])}\``
+        : ((b["x-expect"] as string | undefined) ?? article(String(b["type"] ?? "value"))),
+    )
     .join(" or ");
 }
 
