@@ -33,16 +33,3 @@ describe("the shipped description's generated configs", async () => {
     expect(again.outputs.map((o) => o.content)).toEqual(result.outputs.map((o) => o.content));
   });
 });
-
-describe("the reference description in shared/spec", () => {
-  it("builds unchanged, to the same configs as the shipped copy", async () => {
-    const { loadDescriptionFile } = await import("../src/build/load.js");
-    const spec = await loadDescriptionFile(repoPath("../shared/spec/shop.tracing.yaml"), "tracing.yaml");
-    const shipped = await loadRepoDescription("tracing.yaml");
-    if (!spec.ok) throw new Error(JSON.stringify(spec.diagnostics));
-    const strip = (s: string) => s.split("\n").slice(2).join("\n");
-    expect(generate(spec.loaded).outputs.map((o) => strip(o.content))).toEqual(
-      generate(shipped).outputs.map((o) => strip(o.content)),
-    );
-  });
-});

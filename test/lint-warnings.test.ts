@@ -55,16 +55,69 @@ describe("warnings", () => {
     expect(codes).toContain("plaintext-listener");
   });
 
-  it("catch the address the shipped description leaves in the clear: network.peer.address beside client.address", () => {
-    const twin = warningsOf(shopText).filter((w) => w.code === "masking-twin-unmasked");
+  it("catch an address left in the clear: network.peer.address beside client.address, in any spelling", () => {
+    expect(warningsOf(shopText).map((w) => w.code)).not.toContain("masking-twin-unmasked");
+    const unmasked = shopText.replace(/^    - network\.peer\.address .*\n/m, "");
+    const twin = warningsOf(unmasked).filter((w) => w.code === "masking-twin-unmasked");
     expect(twin).toHaveLength(1);
     expect(twin[0]).toMatchObject({ line: 64, col: 7, hint: "add network.peer.address to masking.pseudonymize" });
-    const fixed = shopText.replace("    - client.address\n", "    - client.address\n    - network.peer.address\n");
-    expect(warningsOf(fixed).map((w) => w.code)).not.toContain("masking-twin-unmasked");
+    const respelt = shopText.replace("    - network.peer.address ", "    - NETWORK_PEER_ADDRESS ");
+    expect(warningsOf(respelt).map((w) => w.code)).not.toContain("masking-twin-unmasked");
+  });
+
+  it("say how to state the kind of a scrubbed key that is not a well-known one, and only then", () => {
+    const text = shopText.replace("    - url.query\n", "    - url.query\n    - app.search\n");
+    const ambiguous = warningsOf(text).filter((w) => w.code === "scrub-kind-ambiguous");
+    expect(ambiguous).toHaveLength(1);
+    expect(ambiguous[0]).toMatchObject({
+      line: 83,
+      col: 7,
+      hint: "state the kind: `- { key: app.search, kind: sql }` (or url, query; auto to keep the guess)",
+    });
+    expect(ambiguous[0]?.message).toContain("`app.search`");
+    const stated = shopText.replace("    - url.query\n", "    - url.query\n    - { key: app.search, kind: auto }\n");
+    expect(warningsOf(stated).map((w) => w.code)).not.toContain("scrub-kind-ambiguous");
+  });
+
+  it("point at an allow list that masking.mode leaves off", () => {
+    const text = shopText.replace("  numbers: true ", "  allow: [order.id]\n  numbers: true ");
+    expect(warningsOf(text).find((w) => w.code === "allow-list-off")).toMatchObject({ line: 77, col: 3 });
+    const on = text.replace("  allow: [order.id]\n", "  allow: [order.id]\n  mode: allow_list\n");
+    expect(warningsOf(on).map((w) => w.code)).not.toContain("allow-list-off");
+  });
+
+  it("allow outside production an empty allow list, which production refuses", () => {
+    const text = shopText.replace("  numbers: true ", "  mode: allow_list\n  numbers: true ");
+    const loaded = loadDescriptionBytes("tracing.yaml", Buffer.from(text));
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics));
+    const empty = generate(loaded.loaded).diagnostics.filter((d) => d.code === "allow-list-empty");
+    expect(empty.map((d) => [d.severity, d.message.split(" ")[4]])).toEqual([
+      ["warning", "dev"],
+      ["warning", "staging"],
+      ["error", "prod"],
+    ]);
+  });
+
+  it("in production, say that numbers pass unseen with masking.numbers off", () => {
+    const text = shopText.replace("  numbers: true ", "  numbers: false");
+    const off = warningsOf(text).filter((w) => w.code === "numbers-unmasked");
+    expect(off).toHaveLength(1);
+    expect(off[0]).toMatchObject({ line: 77, col: 12 });
+    expect(off[0]?.message).toContain("in prod");
+  });
+
+  it("say that flow metrics without service.name or service.instance.id merge series", () => {
+    const text = shopText.replace(
+      "    dimensions: [order.flow,",
+      "    resource_attributes: [service.name, service.version]\n    dimensions: [order.flow,",
+    );
+    const identity = warningsOf(text).filter((w) => w.code === "metrics-identity-dropped");
+    expect(identity).toHaveLength(1);
+    expect(identity[0]).toMatchObject({ line: 89, col: 26, hint: "add service.instance.id" });
   });
 
   it("stay silent about everything else the shipped description gets right", () => {
     const codes = warningsOf(shopText).map((w) => w.code);
-    expect(codes.filter((c) => c !== "sla-outlives-decision-wait" && c !== "masking-twin-unmasked")).toEqual([]);
+    expect(codes.filter((c) => c !== "sla-outlives-decision-wait")).toEqual([]);
   });
 });
