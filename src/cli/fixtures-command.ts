@@ -1,4 +1,5 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
+import type { DroppedOptions } from "./fixtures-dropped.js";
 
 export interface SynthOptions {
   seed: string;
@@ -47,6 +48,33 @@ Example:
     .argument("<files...>", "OTLP/JSON lines or OTLP protobuf files")
     .action(async (files: string[]) => {
       process.exitCode = await (await import("./fixtures-run.js")).runCheck(files);
+    });
+  fixtures
+    .command("dropped")
+    .description("list the attribute keys of recorded traces that masking's allow-list mode would not let through")
+    .argument("<fixtures...>", "OTLP/JSON lines or OTLP protobuf files, or quoted glob patterns")
+    .option("-f, --file <path>", "pipeline description (YAML, or tracegen.config.ts)")
+    .option(
+      "-e, --env <name>",
+      "only this environment; repeat for more (default: all)",
+      (name: string, names: string[] = []) => [...names, name],
+    )
+    .addOption(new Option("--format <format>", "report as text or json").choices(["text", "json"]).default("text"))
+    .addHelpText(
+      "after",
+      `
+For each environment: every attribute key (resource, scope, span, event and link
+attributes) that is neither on the allow list (masking.allow, the keys the
+description names elsewhere, the semantic-conventions attributes without free
+text) nor removed by masking.remove, with where it occurs and where it first
+appears. Values are never printed. An environment still in masking.mode listed
+gets the same list as a preview of switching it to allow_list.
+
+Example:
+  $ tracegen fixtures dropped --env prod test/fixtures/recorded/shop-scenario.jsonl`,
+    )
+    .action(async (files: string[], o: DroppedOptions) => {
+      process.exitCode = await (await import("./fixtures-dropped.js")).runDropped(files, o);
     });
   fixtures
     .command("convert")
