@@ -2,24 +2,113 @@ package maskingprocessor // import "github.com/shop3d/tracegen/collector/masking
 
 import "strings"
 
-// scrubQuery replaces the literals of a URL or SQL value by "?". Keys that
-// start with "url." are URLs ("url.query" holds a bare query string); every
-// other key holds SQL.
-func scrubQuery(key, s string) string {
-	switch {
-	case key == "url.query":
-		return scrubParams(s)
-	case strings.HasPrefix(key, "url."):
+// scrubKind says how a scrub_queries key's values are scrubbed.
+type scrubKind uint8
+
+const (
+	kindNone  scrubKind = iota
+	kindSQL             // a SQL statement
+	kindURL             // a full URL, a path with ?query, or a target /p?q
+	kindQuery           // a bare query string a=1&b=2
+	kindAuto            // decided per value by autoKind
+)
+
+var scrubKindNames = []string{"sql", "url", "query", "auto"}
+
+var scrubKindByName = map[string]scrubKind{
+	"sql": kindSQL, "url": kindURL, "query": kindQuery, "auto": kindAuto,
+}
+
+// scrubValue scrubs s as kind.
+func scrubValue(kind scrubKind, s string) string {
+	if kind == kindAuto {
+		kind = autoKind(s)
+	}
+	switch kind {
+	case kindSQL:
+		return scrubSQL(s)
+	case kindURL:
 		return scrubURL(s)
-	default:
+	case kindQuery:
+		return scrubParams(s)
+	}
+	return s
+}
+
+// autoKind: a value with "://" or starting with "/" is a URL, one without
+// blanks that holds "=" is a query string, anything else is SQL.
+func autoKind(s string) scrubKind {
+	t := strings.TrimSpace(s)
+	switch {
+	case strings.Contains(t, "://") || strings.HasPrefix(t, "/"):
+		return kindURL
+	case strings.Contains(t, "=") && !strings.ContainsAny(t, " \t\n"):
+		return kindQuery
+	}
+	return kindSQL
+}
+
+// sqlVerbs start a SQL statement; a name that starts with one of them and
+// goes on is scrubbed as SQL.
+var sqlVerbs = []string{
+	"select", "insert", "update", "delete", "with", "merge", "upsert", "replace", "call", "exec",
+	"execute", "values", "create", "alter", "drop", "truncate",
+}
+
+func looksLikeSQL(s string) bool {
+	t := strings.TrimLeft(s, " \t\n(")
+	for _, v := range sqlVerbs {
+		if len(t) > len(v) && strings.EqualFold(t[:len(v)], v) && (t[len(v)] == ' ' || t[len(v)] == '\t' || t[len(v)] == '\n') {
+			return true
+		}
+	}
+	return false
+}
+
+// scrubName scrubs the SQL statement or the URLs a name carries: a name
+// that starts like a SQL statement is scrubbed as SQL; otherwise every
+// blank-separated word with a query, a fragment of name=value pairs or a
+// userinfo is scrubbed as a URL.
+func scrubName(s string) string {
+	if looksLikeSQL(s) {
 		return scrubSQL(s)
 	}
+	if !strings.ContainsAny(s, "?#@") {
+		return s
+	}
+	var b strings.Builder
+	changed := false
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] != ' ' && s[i] != '\t' && s[i] != '\n' {
+			continue
+		}
+		word := s[start:i]
+		if scrubbed := scrubURL(word); scrubbed != word {
+			if !changed {
+				b.Grow(len(s))
+				b.WriteString(s[:start])
+				changed = true
+			}
+			b.WriteString(scrubbed)
+		} else if changed {
+			b.WriteString(word)
+		}
+		if changed && i < len(s) {
+			b.WriteByte(s[i])
+		}
+		start = i + 1
+	}
+	if !changed {
+		return s
+	}
+	return b.String()
 }
 
 // scrubParams turns "a=1&b=x;c" into "a=?&b=?;c": every value becomes "?",
 // names stay. A part without "=" is a bare name and is kept as is.
 func scrubParams(q string) string {
-	if q == "" {
+	if strings.IndexByte(q, '=') < 0 {
 		return q
 	}
 	var b strings.Builder
@@ -49,6 +138,10 @@ func scrubParams(q string) string {
 // on the text rather than through net/url so that malformed URLs are still
 // scrubbed and nothing else in the URL is re-encoded.
 func scrubURL(u string) string {
+	if !strings.ContainsAny(u, "?#@") {
+		return u
+	}
+	orig := u
 	fragment, hasFragment := "", false
 	if i := strings.IndexByte(u, '#'); i >= 0 {
 		u, fragment, hasFragment = u[:i], u[i+1:], true
@@ -83,12 +176,11 @@ func scrubURL(u string) string {
 	}
 	if hasFragment {
 		b.WriteByte('#')
-		if strings.IndexByte(fragment, '=') >= 0 {
-			// OAuth implicit flows put tokens here: access_token=...
-			b.WriteString(scrubParams(fragment))
-		} else {
-			b.WriteString(fragment)
-		}
+		// OAuth implicit flows put tokens here: access_token=...
+		b.WriteString(scrubParams(fragment))
+	}
+	if b.Len() == len(orig) && b.String() == orig {
+		return orig
 	}
 	return b.String()
 }
@@ -113,6 +205,9 @@ func isIdentPart(c byte) bool { return isIdentStart(c) || isDigit(c) || c == '$'
 // identifiers) and positional parameters ($1) are kept. An unterminated
 // literal swallows the rest of the statement: better too much than too little.
 func scrubSQL(s string) string {
+	if !strings.ContainsAny(s, "'$0123456789") {
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	n := len(s)

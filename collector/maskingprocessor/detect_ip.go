@@ -1,0 +1,97 @@
+package maskingprocessor // import "github.com/shop3d/tracegen/collector/maskingprocessor"
+
+import "net/netip"
+
+// IPv4 addresses: four dot-separated decimal octets of 1 to 3 digits, each
+// at most 255, not glued to a letter, digit or dot on either side ("v1.2.3.4",
+// "1.2.3.4.5" and three-part versions are not addresses). A port after ":"
+// is kept.
+var ipv4Finder = finder{
+	may:  func(c *textClass) bool { return c.digits >= 4 && c.has('.') },
+	next: nextIPv4,
+}
+
+func nextIPv4(s string, from int) (int, int) {
+	for i := from; i < len(s); i++ {
+		if !isDigit(s[i]) || (i > 0 && (isAlnum(s[i-1]) || s[i-1] == '.' || s[i-1] == '_')) {
+			continue
+		}
+		if end := ipv4At(s, i); end > 0 {
+			return i, end
+		}
+	}
+	return -1, -1
+}
+
+func ipv4At(s string, i int) int {
+	j := i
+	for octet := 0; octet < 4; octet++ {
+		if octet > 0 {
+			if j >= len(s) || s[j] != '.' {
+				return -1
+			}
+			j++
+		}
+		k := j
+		v := 0
+		for k < len(s) && isDigit(s[k]) && k-j < 4 {
+			v = v*10 + int(s[k]-'0')
+			k++
+		}
+		if k == j || k-j > 3 || v > 255 {
+			return -1
+		}
+		j = k
+	}
+	if j < len(s) && (isAlnum(s[j]) || s[j] == '_' || (s[j] == '.' && j+1 < len(s) && isAlnum(s[j+1]))) {
+		return -1
+	}
+	return j
+}
+
+// IPv6 addresses: a run of hex digits, ":" and "." (for an embedded IPv4
+// tail) with at least two colons and one hex digit that net/netip parses as
+// an IPv6 address, not glued to a letter or digit on either side. Times
+// ("10:30:00"), MAC addresses and "Package::Name" are not addresses.
+var ipv6Finder = finder{
+	may:  func(c *textClass) bool { return c.has(':') },
+	next: nextIPv6,
+}
+
+func isIPv6Char(c byte) bool { return isHexDigit(c) || c == ':' || c == '.' }
+
+func nextIPv6(s string, from int) (int, int) {
+	for i := from; i < len(s); i++ {
+		if !isIPv6Char(s[i]) || s[i] == '.' || (i > 0 && (isAlnum(s[i-1]) || s[i-1] == ':' || s[i-1] == '.' || s[i-1] == '_')) {
+			continue
+		}
+		j := i
+		colons, hex := 0, false
+		for j < len(s) && isIPv6Char(s[j]) {
+			if s[j] == ':' {
+				colons++
+			} else if s[j] != '.' {
+				hex = true
+			}
+			j++
+		}
+		if colons < 2 || !hex {
+			i = j
+			continue
+		}
+		if j < len(s) && (isAlnum(s[j]) || s[j] == '_') {
+			i = j
+			continue
+		}
+		// A trailing ":" or "." is punctuation ("at fe80::1.").
+		end := j
+		for end > i && (s[end-1] == '.' || (s[end-1] == ':' && (end-i < 2 || s[end-2] != ':'))) {
+			end--
+		}
+		if addr, err := netip.ParseAddr(s[i:end]); err == nil && addr.Is6() {
+			return i, end
+		}
+		i = j
+	}
+	return -1, -1
+}

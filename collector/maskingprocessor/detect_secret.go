@@ -1,0 +1,130 @@
+package maskingprocessor // import "github.com/shop3d/tracegen/collector/maskingprocessor"
+
+import "bytes"
+
+// Names that name a secret (the secret_keys detector). A name is judged by
+// its last dot-separated segment in canonical form (lower case, "_" and "-"
+// removed): "http.request.header.x-api-key" by "xapikey".
+var (
+	// secretWords anywhere in the segment: "proxyauthorization",
+	// "setcookie", "clientsecret", "dbpassword".
+	secretWords = [][]byte{
+		[]byte("authorization"), []byte("cookie"), []byte("apikey"), []byte("secret"),
+		[]byte("password"), []byte("passwd"), []byte("credential"), []byte("privatekey"),
+	}
+	// secretEndings at the end of the segment: "accesstoken", "xauthtoken",
+	// "jsessionid"; "inputtokens" (a count) and "tokenizer" do not end so.
+	secretEndings = [][]byte{
+		[]byte("token"), []byte("sessionid"), []byte("sessid"), []byte("pwd"),
+		[]byte("signature"), []byte("accesskey"), []byte("secretkey"),
+	}
+)
+
+// isSecretSegment judges a canonical last segment.
+func isSecretSegment(seg []byte) bool {
+	for _, w := range secretEndings {
+		if bytes.HasSuffix(seg, w) {
+			return true
+		}
+	}
+	for _, w := range secretWords {
+		if bytes.Contains(seg, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// isSecretName judges a raw name (a query parameter or a header name).
+func isSecretName(name string) bool {
+	var buf [64]byte
+	seg := buf[:0]
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '.':
+			seg = seg[:0]
+		case c == '_' || c == '-':
+		default:
+			if len(seg) == len(buf) {
+				return false // longer than any secret name
+			}
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			seg = append(seg, c)
+		}
+	}
+	return isSecretSegment(seg)
+}
+
+// Secret parameters in text: "name=value" (query strings, fragments,
+// key=value logs) and "name: value" (headers written as text) where the name
+// names a secret. The value is replaced: up to "&", ";", "#", ",", a quote or
+// a blank after "="; up to ",", ";", "&", a quote or the end of the line
+// after ":"; a quoted value ("password": "x") up to its closing quote.
+var secretParamFinder = finder{
+	may:  func(c *textClass) bool { return c.has('=') || c.has(':') },
+	next: nextSecretParam,
+}
+
+func isParamName(c byte) bool { return isAlnum(c) || c == '_' || c == '-' || c == '.' }
+
+func nextSecretParam(s string, from int) (int, int) {
+	for i := from; i < len(s); i++ {
+		c := s[i]
+		if c != '=' && c != ':' {
+			continue
+		}
+		// JSON writes the name and the value in quotes: "password":"x".
+		nameEnd := i
+		quoted := nameEnd > from && s[nameEnd-1] == '"'
+		if quoted {
+			nameEnd--
+		}
+		n := nameEnd
+		for n > from && isParamName(s[n-1]) {
+			n--
+		}
+		if n == nameEnd || (quoted && (n == from || s[n-1] != '"')) || !isSecretName(s[n:nameEnd]) {
+			continue
+		}
+		start := i + 1
+		if c == ':' && start < len(s) && s[start] == '/' {
+			continue // a URL scheme, not a header
+		}
+		for start < len(s) && (s[start] == ' ' || s[start] == '\t') {
+			start++
+		}
+		end := start
+		if start < len(s) && s[start] == '"' {
+			start++
+			end = start
+			for end < len(s) && s[end] != '"' {
+				end++
+			}
+		} else {
+			for end < len(s) && !endsSecretValue(s[end], c) {
+				end++
+			}
+		}
+		if end > start && !alreadyRedacted(s[start:end]) {
+			return start, end
+		}
+	}
+	return -1, -1
+}
+
+func endsSecretValue(c, sign byte) bool {
+	switch c {
+	case '&', ';', ',', '"', '\'', '\n', '\r':
+		return true
+	case '#', ' ', '\t':
+		return sign == '='
+	}
+	return false
+}
+
+func alreadyRedacted(v string) bool {
+	return len(v) > len("[REDACTED:") && v[:len("[REDACTED:")] == "[REDACTED:"
+}
