@@ -36,7 +36,9 @@ export function explain(env: ResolvedEnvironment, config: CollectorConfig): stri
   lines.push("", `Masking, once, in traces/ingest before anything fans out; covers ${MASKED_PLACES}`);
   const list = (items: readonly string[]) => (items.length ? items.join(", ") : "(none)");
   lines.push(`  removed:       ${list(masking.remove)}`);
-  lines.push(`  pseudonymized: ${list(masking.pseudonymize)}  (HMAC-SHA256 keyed by ${masking.pseudonymize_key})`);
+  lines.push(
+    `  pseudonymized: ${list(masking.pseudonymize)}  (HMAC-SHA256 keyed by ${masking.pseudonymize_key}${env.tier === "production" ? ", at least 32 bytes" : ""})`,
+  );
   lines.push(`  detected:      ${list(masking.detect)}${masking.numbers ? "  (numbers too, in decimal form)" : ""}`);
   lines.push(`  redacted:      ${list(Object.entries(masking.redact_values).map(([n, p]) => `${n} /${p}/`))}`);
   lines.push(
