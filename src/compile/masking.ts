@@ -22,7 +22,7 @@ export function compileMasking({ tier, pipeline }: ResolvedEnvironment): Fragmen
       key: masking.pseudonymize_key,
       ...(tier === "production" ? { min_key_bytes: PRODUCTION_MIN_KEY_BYTES } : {}),
     },
-    detectors: masking.detect,
+    detectors: [...new Set(masking.detect)],
     redact_values: Object.entries(masking.redact_values).map(([name, pattern]) => ({ name, pattern })),
     scrub_queries: scrubRules(masking.scrub_queries).map(({ key, kind }) => ({ key, kind })),
     // Span names, status messages and scope names carry statements and URLs too (ORMs name spans by their SQL).
