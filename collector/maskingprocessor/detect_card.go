@@ -9,7 +9,7 @@ package maskingprocessor // import "github.com/shop3d/tracegen/collector/masking
 //   - the digits start with an issuer prefix (IIN) that issues that length
 //     (cardIssued), and pass the Luhn check.
 var cardFinder = finder{
-	may:  func(c *textClass) bool { return c.digits >= 13 },
+	need: prefilter{minDigits: cardMinDigits},
 	next: nextCard,
 }
 

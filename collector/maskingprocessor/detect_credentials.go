@@ -10,9 +10,7 @@ import (
 // (letters, digits, -._~+/) with optional "=" padding. The whole
 // "Bearer <token>" is replaced.
 var bearerFinder = finder{
-	may: func(c *textClass) bool {
-		return c.hasFold('b') && c.hasFold('r') && (c.has(' ') || c.has('\t'))
-	},
+	need: prefilter{sets: anyOf("bB", "rR", " \t")},
 	next: nextBearer,
 }
 
@@ -62,9 +60,8 @@ func tokenAfterScheme(s string, j int, class func(byte) bool, minLen int) int {
 // "user:password@" of a URL ("scheme://user:password@host"), of which
 // "user:password" is replaced.
 var basicAuthFinder = finder{
-	may: func(c *textClass) bool {
-		return (c.hasFold('b') && c.hasFold('c') && (c.has(' ') || c.has('\t'))) || (c.has(':') && c.has('@'))
-	},
+	// "Basic <token>" has a b and a c, "user:password@" a ":" and an "@".
+	need: prefilter{sets: anyOf("bB@", "cC:")},
 	next: nextBasicAuth,
 }
 
@@ -145,7 +142,7 @@ func userinfoPassword(s string, j int) (int, int) {
 // a signature segment (possibly empty for unsigned tokens). Not glued to a
 // base64url character on the left.
 var jwtFinder = finder{
-	may:  func(c *textClass) bool { return c.has('J') && c.has('y') && c.has('.') },
+	need: prefilter{sets: anyOf("J", "y", ".")},
 	next: nextJWT,
 }
 

@@ -7,7 +7,7 @@ import "strings"
 // one has two or more letters. Full-width ＠, zero-width characters and %40
 // reach this finder already normalized to a plain "@".
 var emailFinder = finder{
-	may:  func(c *textClass) bool { return c.has('@') },
+	need: prefilter{sets: anyOf("@")},
 	next: nextEmail,
 }
 

@@ -5,7 +5,8 @@ package maskingprocessor // import "github.com/shop3d/tracegen/collector/masking
 // separated by single spaces; the mod-97 check must give 1. Not glued to a
 // letter or digit on the left.
 var ibanFinder = finder{
-	may:  func(c *textClass) bool { return c.digits >= 6 },
+	// Every country's IBAN holds at least 12 digits (NL: 2 + 10).
+	need: prefilter{minDigits: 12},
 	next: nextIBAN,
 }
 

@@ -7,13 +7,19 @@ import "net/netip"
 // "1.2.3.4.5" and three-part versions are not addresses). A port after ":"
 // is kept.
 var ipv4Finder = finder{
-	may:  func(c *textClass) bool { return c.digits >= 4 && c.has('.') },
+	need: prefilter{minDigits: 4, sets: anyOf(".")},
 	next: nextIPv4,
 }
 
+// nextIPv4 jumps from dot to dot: the first octet ends at a dot, so its
+// start is at most three digits before one.
 func nextIPv4(s string, from int) (int, int) {
-	for i := from; i < len(s); i++ {
-		if !isDigit(s[i]) || (i > 0 && (isAlnum(s[i-1]) || s[i-1] == '.' || s[i-1] == '_')) {
+	for dot := indexByteFrom(s, '.', from); dot >= 0; dot = indexByteFrom(s, '.', dot+1) {
+		i := dot
+		for i > from && dot-i < 3 && isDigit(s[i-1]) {
+			i--
+		}
+		if i == dot || (i > 0 && (isAlnum(s[i-1]) || s[i-1] == '.' || s[i-1] == '_')) {
 			continue
 		}
 		if end := ipv4At(s, i); end > 0 {
@@ -54,18 +60,27 @@ func ipv4At(s string, i int) int {
 // an IPv6 address, not glued to a letter or digit on either side. Times
 // ("10:30:00"), MAC addresses and "Package::Name" are not addresses.
 var ipv6Finder = finder{
-	may:  func(c *textClass) bool { return c.has(':') },
+	need: prefilter{sets: anyOf(":")},
 	next: nextIPv6,
 }
 
 func isIPv6Char(c byte) bool { return isHexDigit(c) || c == ':' || c == '.' }
 
+// nextIPv6 jumps from colon to colon and takes the run of address
+// characters around each.
 func nextIPv6(s string, from int) (int, int) {
-	for i := from; i < len(s); i++ {
-		if !isIPv6Char(s[i]) || s[i] == '.' || (i > 0 && (isAlnum(s[i-1]) || s[i-1] == ':' || s[i-1] == '.' || s[i-1] == '_')) {
+	for colon := indexByteFrom(s, ':', from); colon >= 0; colon = indexByteFrom(s, ':', colon+1) {
+		i := colon
+		for i > from && isIPv6Char(s[i-1]) {
+			i--
+		}
+		for i < colon && s[i] == '.' {
+			i++
+		}
+		if i > 0 && (isAlnum(s[i-1]) || s[i-1] == '_') {
 			continue
 		}
-		j := i
+		j := colon
 		colons, hex := 0, false
 		for j < len(s) && isIPv6Char(s[j]) {
 			if s[j] == ':' {
@@ -75,12 +90,11 @@ func nextIPv6(s string, from int) (int, int) {
 			}
 			j++
 		}
-		if colons < 2 || !hex {
-			i = j
-			continue
+		for k := i; k < colon; k++ {
+			hex = hex || s[k] != '.'
 		}
-		if j < len(s) && (isAlnum(s[j]) || s[j] == '_') {
-			i = j
+		if colons < 2 || !hex || (j < len(s) && (isAlnum(s[j]) || s[j] == '_')) {
+			colon = j - 1
 			continue
 		}
 		// A trailing ":" or "." is punctuation ("at fe80::1.").
@@ -91,7 +105,7 @@ func nextIPv6(s string, from int) (int, int) {
 		if addr, err := netip.ParseAddr(s[i:end]); err == nil && addr.Is6() {
 			return i, end
 		}
-		i = j
+		colon = j - 1
 	}
 	return -1, -1
 }

@@ -19,7 +19,7 @@ package maskingprocessor // import "github.com/shop3d/tracegen/collector/masking
 // Bare digit runs in text ("1712345678", "100234") are never phones.
 // Numbers (int and double values) follow phoneNumeric instead.
 var phoneFinder = finder{
-	may:  func(c *textClass) bool { return c.digits >= 8 },
+	need: prefilter{minDigits: phoneMinIntl},
 	next: nextPhone,
 }
 
@@ -124,17 +124,28 @@ func gluedAfter(s string, end int) bool {
 	return end < len(s) && (isAlnum(s[end]) || s[end] == '_')
 }
 
+// phoneStart marks the bytes a phone number can start with.
+var phoneStart = func() (t [256]bool) {
+	for _, c := range "+(0123456789" {
+		t[c] = true
+	}
+	return t
+}()
+
 func nextPhone(s string, from int) (int, int) {
 	for i := from; i < len(s); i++ {
 		c := s[i]
-		if c != '+' && c != '(' && !isDigit(c) {
+		if !phoneStart[c] {
 			continue
 		}
-		if gluedBefore(s, i) {
-			continue
+		if !gluedBefore(s, i) {
+			if end := phoneAt(s, i); end > 0 {
+				return i, end
+			}
 		}
-		if end := phoneAt(s, i); end > 0 {
-			return i, end
+		// The digits glued to this one cannot start a number either.
+		for isDigit(c) && i+1 < len(s) && isDigit(s[i+1]) {
+			i++
 		}
 	}
 	return -1, -1
@@ -200,6 +211,18 @@ func nanpAt(s string, i int) int {
 		if end := nanpAt(s, i+2); end > 0 {
 			return end
 		}
+	}
+	// Quick reject: an area code of three digits starting 2-9, then ")"
+	// or the dash or dot.
+	j := i
+	if s[j] == '(' {
+		j++
+	}
+	if j+3 >= len(s) || s[j] < '2' || s[j] > '9' || !isDigit(s[j+1]) || !isDigit(s[j+2]) {
+		return -1
+	}
+	if after := s[j+3]; (j > i && after != ')') || (j == i && after != '-' && after != '.') {
+		return -1
 	}
 	p := parseGroups(s, i, false)
 	if p.tooLong || p.groups != 3 || p.n != 10 || gluedAfter(s, p.end) {

@@ -20,16 +20,26 @@ var (
 	}
 )
 
-// isSecretSegment judges a canonical last segment.
+// isSecretSegment judges a canonical last segment: one pass that tries the
+// words only where their first letter is.
 func isSecretSegment(seg []byte) bool {
+	if len(seg) < 3 {
+		return false
+	}
+	last := seg[len(seg)-1]
 	for _, w := range secretEndings {
-		if bytes.HasSuffix(seg, w) {
+		if w[len(w)-1] == last && bytes.HasSuffix(seg, w) {
 			return true
 		}
 	}
-	for _, w := range secretWords {
-		if bytes.Contains(seg, w) {
-			return true
+	for i, c := range seg {
+		switch c {
+		case 'a', 'c', 'p', 's':
+			for _, w := range secretWords {
+				if w[0] == c && bytes.HasPrefix(seg[i:], w) {
+					return true
+				}
+			}
 		}
 	}
 	return false
@@ -64,18 +74,22 @@ func isSecretName(name string) bool {
 // a blank after "="; up to ",", ";", "&", a quote or the end of the line
 // after ":"; a quoted value ("password": "x") up to its closing quote.
 var secretParamFinder = finder{
-	may:  func(c *textClass) bool { return c.has('=') || c.has(':') },
+	need: prefilter{sets: anyOf("=:")},
 	next: nextSecretParam,
 }
 
 func isParamName(c byte) bool { return isAlnum(c) || c == '_' || c == '-' || c == '.' }
 
 func nextSecretParam(s string, from int) (int, int) {
-	for i := from; i < len(s); i++ {
-		c := s[i]
-		if c != '=' && c != ':' {
-			continue
+	eq, colon := indexByteFrom(s, '=', from), indexByteFrom(s, ':', from)
+	for eq >= 0 || colon >= 0 {
+		var i int
+		if colon < 0 || (eq >= 0 && eq < colon) {
+			i, eq = eq, indexByteFrom(s, '=', eq+1)
+		} else {
+			i, colon = colon, indexByteFrom(s, ':', colon+1)
 		}
+		c := s[i]
 		// JSON writes the name and the value in quotes: "password":"x".
 		nameEnd := i
 		quoted := nameEnd > from && s[nameEnd-1] == '"'
@@ -86,12 +100,12 @@ func nextSecretParam(s string, from int) (int, int) {
 		for n > from && isParamName(s[n-1]) {
 			n--
 		}
-		if n == nameEnd || (quoted && (n == from || s[n-1] != '"')) || !isSecretName(s[n:nameEnd]) {
-			continue
-		}
 		start := i + 1
 		if c == ':' && start < len(s) && s[start] == '/' {
 			continue // a URL scheme, not a header
+		}
+		if nameEnd-n < 3 || (quoted && (n == from || s[n-1] != '"')) || !isSecretName(s[n:nameEnd]) {
+			continue
 		}
 		for start < len(s) && (s[start] == ' ' || s[start] == '\t') {
 			start++

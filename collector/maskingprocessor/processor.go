@@ -28,6 +28,8 @@ const (
 // masker serves concurrent ConsumeTraces calls.
 type masker struct {
 	keys keyIndex
+	// class summarises strings for the rules' prefilters.
+	class *classTable
 	// allowList: keys of top-level attribute maps not flagged allowed get
 	// removed, or pseudonymized when otherwisePseudonymize.
 	allowList             bool
@@ -38,8 +40,9 @@ type masker struct {
 	// numberRules over the decimal form of numbers (nil unless numbers).
 	textRules   []textRule
 	numberRules []textRule
-	// macs pools HMAC states keyed with the secret; hash.Hash is not safe
-	// for concurrent use, and building one per value would rehash the key.
+	// macs pools macState values keyed with the secret; hash.Hash is not
+	// safe for concurrent use, and building one per value would rehash the
+	// key.
 	macs *sync.Pool
 }
 
@@ -49,7 +52,7 @@ func newMasker(cfg *Config) (*masker, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	m := &masker{keys: keyIndex{}, scrubNames: cfg.ScrubNames}
+	m := &masker{keys: keyIndex{}, class: newClassTable(), scrubNames: cfg.ScrubNames}
 	for _, k := range cfg.Remove {
 		m.keys.set(k, func(r *keyRule) { r.flags |= flagRemove })
 	}
@@ -77,9 +80,9 @@ func newMasker(cfg *Config) (*masker, error) {
 			continue
 		}
 		d := detectorByName[name]
-		m.textRules = append(m.textRules, finderRule(name, d.text))
+		m.textRules = append(m.textRules, finderRule(name, d.text, m.class))
 		if cfg.Numbers && d.numbers != nil {
-			m.numberRules = append(m.numberRules, finderRule(name, d.numbers))
+			m.numberRules = append(m.numberRules, finderRule(name, d.numbers, m.class))
 		}
 		m.secretKeys = m.secretKeys || d.keys
 	}
@@ -88,7 +91,7 @@ func newMasker(cfg *Config) (*masker, error) {
 		if err != nil { // unreachable after Validate, kept for safety
 			return nil, fmt.Errorf("redact_values %q: %w", r.Name, err)
 		}
-		rule := regexRule(r.Name, re)
+		rule := regexRule(r.Name, re, m.class)
 		m.textRules = append(m.textRules, rule)
 		if cfg.Numbers {
 			m.numberRules = append(m.numberRules, rule)
@@ -96,63 +99,127 @@ func newMasker(cfg *Config) (*masker, error) {
 	}
 
 	secret := []byte(string(cfg.Pseudonymize.Key))
-	m.macs = &sync.Pool{New: func() any { return hmac.New(sha256.New, secret) }}
+	m.macs = &sync.Pool{New: func() any { return &macState{mac: hmac.New(sha256.New, secret)} }}
 	return m, nil
 }
 
+// walk is one processTraces call. keys remembers what the masker decided
+// for each attribute key of the batch: a batch repeats a few dozen keys
+// thousands of times, and the decision (canonical lookup, secret name,
+// detectors over the key) is the same every time. It lives for one batch,
+// so a client sending ever new keys cannot grow it across requests.
+type walk struct {
+	*masker
+	keys map[string]keyVerdict
+	// names and traceStates remember masked names and trace states the
+	// same way: a batch repeats a handful of them on every span.
+	names       map[string]string
+	traceStates map[string]string
+}
+
+// keyVerdict is everything decided from an attribute key alone.
+type keyVerdict struct {
+	rule   keyRule
+	secret bool // the key names a secret (and secret_keys is on)
+	match  bool // the key itself holds a detector or pattern match
+}
+
+func (w *walk) verdict(key string) keyVerdict {
+	if v, ok := w.keys[key]; ok {
+		return v
+	}
+	rule, secret := w.masker.keys.lookup(key)
+	v := keyVerdict{rule: rule, secret: secret && w.secretKeys, match: w.keyHasMatch(key)}
+	w.keys[key] = v
+	return v
+}
+
 func (m *masker) processTraces(_ context.Context, td ptrace.Traces) (ptrace.Traces, error) {
+	w := &walk{
+		masker: m, keys: make(map[string]keyVerdict),
+		names: make(map[string]string), traceStates: make(map[string]string),
+	}
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		rs := rss.At(i)
-		if s, ok := m.maskName(rs.SchemaUrl()); ok {
+		if s, ok := w.name(rs.SchemaUrl()); ok {
 			rs.SetSchemaUrl(s)
 		}
-		m.maskAttrs(rs.Resource().Attributes(), true, inherited{})
+		w.maskAttrs(rs.Resource().Attributes(), true, inherited{})
 		sss := rs.ScopeSpans()
 		for j := 0; j < sss.Len(); j++ {
 			ss := sss.At(j)
-			if s, ok := m.maskName(ss.SchemaUrl()); ok {
+			if s, ok := w.name(ss.SchemaUrl()); ok {
 				ss.SetSchemaUrl(s)
 			}
 			scope := ss.Scope()
-			if s, ok := m.maskName(scope.Name()); ok {
+			if s, ok := w.name(scope.Name()); ok {
 				scope.SetName(s)
 			}
-			if s, ok := m.maskName(scope.Version()); ok {
+			if s, ok := w.name(scope.Version()); ok {
 				scope.SetVersion(s)
 			}
-			m.maskAttrs(scope.Attributes(), true, inherited{})
+			w.maskAttrs(scope.Attributes(), true, inherited{})
 			spans := ss.Spans()
 			for k := 0; k < spans.Len(); k++ {
-				m.maskSpan(spans.At(k))
+				w.maskSpan(spans.At(k))
 			}
 		}
 	}
 	return td, nil
 }
 
-func (m *masker) maskSpan(span ptrace.Span) {
-	if s, ok := m.maskName(span.Name()); ok {
+func (w *walk) maskSpan(span ptrace.Span) {
+	if s, ok := w.name(span.Name()); ok {
 		span.SetName(s)
 	}
-	if s, ok := m.maskName(span.Status().Message()); ok {
+	if s, ok := w.name(span.Status().Message()); ok {
 		span.Status().SetMessage(s)
 	}
-	m.maskTraceState(span.TraceState())
-	m.maskAttrs(span.Attributes(), true, inherited{})
+	w.traceState(span.TraceState())
+	w.maskAttrs(span.Attributes(), true, inherited{})
 	events := span.Events()
 	for i := 0; i < events.Len(); i++ {
 		ev := events.At(i)
-		if s, ok := m.maskName(ev.Name()); ok {
+		if s, ok := w.name(ev.Name()); ok {
 			ev.SetName(s)
 		}
-		m.maskAttrs(ev.Attributes(), true, inherited{})
+		w.maskAttrs(ev.Attributes(), true, inherited{})
 	}
 	links := span.Links()
 	for i := 0; i < links.Len(); i++ {
 		link := links.At(i)
-		m.maskTraceState(link.TraceState())
-		m.maskAttrs(link.Attributes(), true, inherited{})
+		w.traceState(link.TraceState())
+		w.maskAttrs(link.Attributes(), true, inherited{})
+	}
+}
+
+// name is maskName, remembered for the batch.
+func (w *walk) name(s string) (string, bool) {
+	if s == "" {
+		return s, false
+	}
+	if out, ok := w.names[s]; ok {
+		return out, out != s
+	}
+	out, _ := w.maskName(s)
+	w.names[s] = out
+	return out, out != s
+}
+
+// traceState is maskTraceState, remembered for the batch.
+func (w *walk) traceState(ts pcommon.TraceState) {
+	raw := ts.AsRaw()
+	if raw == "" {
+		return
+	}
+	out, ok := w.traceStates[raw]
+	if !ok {
+		out, _ = w.maskTraceState(raw)
+		w.traceStates[raw] = out
+	}
+	if out != raw {
+		ts.FromRaw(out)
 	}
 }
 
@@ -179,11 +246,11 @@ func (m *masker) maskText(s string) (string, bool) {
 	if s == "" || len(m.textRules) == 0 {
 		return s, false
 	}
-	c := classify(s)
+	c := m.class.classify(s)
 	t := s
 	if c.needsNormalizing() {
 		if n := normalize(s); n != s {
-			t, c = n, classify(n)
+			t, c = n, m.class.classify(n)
 		}
 	}
 	out, changed := applyRules(m.textRules, t, &c)
@@ -199,10 +266,10 @@ func (m *masker) keyHasMatch(key string) bool {
 	if len(m.textRules) == 0 {
 		return false
 	}
-	c := classify(key)
+	c := m.class.classify(key)
 	if c.needsNormalizing() {
 		key = normalize(key)
-		c = classify(key)
+		c = m.class.classify(key)
 	}
 	return hasMatch(m.textRules, key, &c)
 }
@@ -219,49 +286,50 @@ type inherited struct {
 // maskAttrs applies every rule to one attribute map and the values inside
 // it. top marks the attribute map of a resource, scope, span, event or link:
 // only there does the allow-list apply.
-func (m *masker) maskAttrs(attrs pcommon.Map, top bool, inh inherited) {
+func (w *walk) maskAttrs(attrs pcommon.Map, top bool, inh inherited) {
 	attrs.RemoveIf(func(key string, v pcommon.Value) bool {
-		return m.maskEntry(key, v, top, inh)
+		return w.maskEntry(key, v, top, inh)
 	})
 }
 
 // maskEntry masks one attribute and reports whether to drop it. Order:
 // remove, a key holding personal data (dropped, not renamed), allow-list,
 // pseudonymize, secret_keys, scrub_queries, then the text rules.
-func (m *masker) maskEntry(key string, v pcommon.Value, top bool, inh inherited) bool {
-	rule, secret := m.keys.lookup(key)
-	if rule.flags&flagRemove != 0 || m.keyHasMatch(key) {
+func (w *walk) maskEntry(key string, v pcommon.Value, top bool, inh inherited) bool {
+	kv := w.verdict(key)
+	if kv.rule.flags&flagRemove != 0 || kv.match {
 		return true
 	}
-	if top && m.allowList && rule.flags&flagAllowed == 0 {
-		if !m.otherwisePseudonymize {
+	if top && w.allowList && kv.rule.flags&flagAllowed == 0 {
+		if !w.otherwisePseudonymize {
 			return true
 		}
 		inh.pseudonymize = true
 	}
-	if rule.flags&flagPseudonymize != 0 {
+	if kv.rule.flags&flagPseudonymize != 0 {
 		inh.pseudonymize = true
 	}
-	if secret && m.secretKeys {
+	if kv.secret {
 		inh.secret = true
 	}
 	if inh.scrub == kindNone {
-		inh.scrub = rule.scrub
+		inh.scrub = kv.rule.scrub
 	}
-	m.maskValue(v, inh)
+	w.maskValue(v, inh)
 	return false
 }
 
-func (m *masker) maskValue(v pcommon.Value, inh inherited) {
+func (w *walk) maskValue(v pcommon.Value, inh inherited) {
+	m := w.masker
 	switch v.Type() {
 	case pcommon.ValueTypeMap:
-		m.maskAttrs(v.Map(), false, inh)
+		w.maskAttrs(v.Map(), false, inh)
 		return
 	case pcommon.ValueTypeSlice:
 		// Elements inherit the key that holds the array.
 		s := v.Slice()
 		for i := 0; i < s.Len(); i++ {
-			m.maskValue(s.At(i), inh)
+			w.maskValue(s.At(i), inh)
 		}
 		return
 	case pcommon.ValueTypeEmpty:
@@ -307,7 +375,7 @@ func (m *masker) maskBytes(v pcommon.Value, kind scrubKind) {
 		out, ok = m.maskString(string(raw), kind)
 	} else {
 		s := string(raw)
-		c := classify(s)
+		c := m.class.classify(s)
 		out, ok = applyRules(m.textRules, s, &c)
 	}
 	if ok {
@@ -333,12 +401,8 @@ func (m *masker) maskNumber(v pcommon.Value) {
 		}
 		d = strconv.AppendFloat(buf[:0], f, 'f', -1, 64)
 	}
-	c := classify(string(d))
-	may := false
-	for i := range m.numberRules {
-		may = may || m.numberRules[i].may(&c)
-	}
-	if !may {
+	c := m.class.classify(string(d))
+	if !anyMay(m.numberRules, &c, string(d)) {
 		return
 	}
 	if out, ok := applyRules(m.numberRules, string(d), &c); ok {
@@ -350,14 +414,23 @@ func (m *masker) maskNumber(v pcommon.Value) {
 // value). Every value is hashed, including one that already looks like a
 // pseudonym: a client must not be able to choose its pseudonym.
 func (m *masker) pseudonym(value string) string {
-	mac := m.macs.Get().(hash.Hash)
-	mac.Reset()
-	_, _ = mac.Write([]byte(value))
-	var sum [sha256.Size]byte
-	mac.Sum(sum[:0])
-	m.macs.Put(mac)
-	var out [len(pseudonymPrefix) + pseudonymHexLen]byte
-	copy(out[:], pseudonymPrefix)
-	hex.Encode(out[len(pseudonymPrefix):], sum[:pseudonymHexLen/2])
-	return string(out[:])
+	st := m.macs.Get().(*macState)
+	st.mac.Reset()
+	st.in = append(st.in[:0], value...)
+	_, _ = st.mac.Write(st.in)
+	sum := st.mac.Sum(st.sum[:0])
+	copy(st.out[:], pseudonymPrefix)
+	hex.Encode(st.out[len(pseudonymPrefix):], sum[:pseudonymHexLen/2])
+	out := string(st.out[:])
+	m.macs.Put(st)
+	return out
+}
+
+// macState is one pooled HMAC with the buffers it writes, so a pseudonym
+// costs one allocation: the string it returns.
+type macState struct {
+	mac hash.Hash
+	in  []byte
+	sum [sha256.Size]byte
+	out [len(pseudonymPrefix) + pseudonymHexLen]byte
 }

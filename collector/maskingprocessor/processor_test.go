@@ -315,10 +315,8 @@ func TestTraceStateMembers(t *testing.T) {
 		{"a=1,b=", "a=1,b="},
 	}
 	for _, tt := range tests {
-		ts := pcommon.NewTraceState()
-		ts.FromRaw(tt.in)
-		m.maskTraceState(ts)
-		assert.Equal(t, tt.want, ts.AsRaw(), "input %q", tt.in)
+		got, _ := m.maskTraceState(tt.in)
+		assert.Equal(t, tt.want, got, "input %q", tt.in)
 	}
 
 	// A redaction that is no valid tracestate value drops the member.
@@ -326,10 +324,8 @@ func TestTraceStateMembers(t *testing.T) {
 	cfg.RedactValues = []RedactRule{{Name: "bad=name", Pattern: `secret\d+`}}
 	m, err = newMasker(cfg)
 	require.NoError(t, err)
-	ts := pcommon.NewTraceState()
-	ts.FromRaw("a=1,b=x-secret42,c=3")
-	m.maskTraceState(ts)
-	assert.Equal(t, "a=1,c=3", ts.AsRaw())
+	got, _ := m.maskTraceState("a=1,b=x-secret42,c=3")
+	assert.Equal(t, "a=1,c=3", got)
 }
 
 func TestNothingChangesWithoutRules(t *testing.T) {

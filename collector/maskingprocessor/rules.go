@@ -5,11 +5,11 @@ import (
 	"strings"
 )
 
-// finder locates one kind of personal value. may is the cheap prefilter:
-// false means next cannot find anything in a string of that class. next
-// returns the first match that starts at or after from, or start < 0.
+// finder locates one kind of personal value. need is what a string must
+// contain for next to find anything. next returns the first match that
+// starts at or after from, or start < 0.
 type finder struct {
-	may  func(c *textClass) bool
+	need prefilter
 	next func(s string, from int) (start, end int)
 }
 
@@ -18,19 +18,19 @@ type finder struct {
 type textRule struct {
 	name        string
 	replacement string
-	may         func(c *textClass) bool
+	need        prefilter
 	// replace returns s with every match replaced and whether anything was.
 	replace func(s string) (string, bool)
 }
 
 func redaction(name string) string { return "[REDACTED:" + name + "]" }
 
-func finderRule(name string, f *finder) textRule {
+func finderRule(name string, f *finder, t *classTable) textRule {
 	repl := redaction(name)
 	return textRule{
 		name:        name,
 		replacement: repl,
-		may:         f.may,
+		need:        f.need.compile(t),
 		replace:     func(s string) (string, bool) { return replaceMatches(s, f.next, repl) },
 	}
 }
@@ -58,25 +58,42 @@ func replaceMatches(s string, next func(string, int) (int, int), repl string) (s
 	return b.String(), true
 }
 
-// regexRule runs a custom RE2 pattern behind the byte-set prefilter that
-// requiredBytes derives from it.
-func regexRule(name string, re *regexp.Regexp) textRule {
+// regexRule runs a custom RE2 pattern behind the filter that
+// newRegexFilter derives from it.
+func regexRule(name string, re *regexp.Regexp, t *classTable) textRule {
 	repl := redaction(name)
-	may := func(*textClass) bool { return true }
-	if set, ok := requiredBytes(re.String()); ok {
-		may = func(c *textClass) bool { return c.present.intersects(&set) }
-	}
 	return textRule{
 		name:        name,
 		replacement: repl,
-		may:         may,
-		replace: func(s string) (string, bool) {
-			if !re.MatchString(s) {
-				return s, false
-			}
-			return re.ReplaceAllLiteralString(s, repl), true
-		},
+		need:        patternFilter(re.String()).compile(t),
+		replace: func(s string) (string, bool) { return replaceRegexp(re, s, repl) },
 	}
+}
+
+// replaceRegexp replaces every match of re in s with one search (MatchString
+// and then ReplaceAllLiteralString would search twice). Empty matches are
+// ignored: a pattern that matches nothing must not insert redactions
+// everywhere.
+func replaceRegexp(re *regexp.Regexp, s, repl string) (string, bool) {
+	matches := re.FindAllStringIndex(s, -1)
+	var b strings.Builder
+	last := 0
+	for _, m := range matches {
+		if m[1] == m[0] {
+			continue
+		}
+		if b.Len() == 0 && last == 0 {
+			b.Grow(len(s) + len(repl))
+		}
+		b.WriteString(s[last:m[0]])
+		b.WriteString(repl)
+		last = m[1]
+	}
+	if last == 0 && b.Len() == 0 {
+		return s, false
+	}
+	b.WriteString(s[last:])
+	return b.String(), true
 }
 
 // hasMatch reports whether any rule finds something in s (already
@@ -84,7 +101,7 @@ func regexRule(name string, re *regexp.Regexp) textRule {
 func hasMatch(rules []textRule, s string, c *textClass) bool {
 	for i := range rules {
 		r := &rules[i]
-		if r.may(c) {
+		if r.need.may(c, s) {
 			if _, ok := r.replace(s); ok {
 				return true
 			}
@@ -99,7 +116,7 @@ func applyRules(rules []textRule, s string, c *textClass) (string, bool) {
 	changed := false
 	for i := range rules {
 		r := &rules[i]
-		if !r.may(c) {
+		if !r.need.may(c, s) {
 			continue
 		}
 		if out, ok := r.replace(s); ok {

@@ -113,6 +113,12 @@ func scrubParams(q string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(q))
+	writeScrubbedParams(&b, q)
+	return b.String()
+}
+
+// writeScrubbedParams writes q to b with every parameter value as "?".
+func writeScrubbedParams(b *strings.Builder, q string) {
 	start := 0
 	for i := 0; i <= len(q); i++ {
 		if i < len(q) && q[i] != '&' && q[i] != ';' {
@@ -130,7 +136,6 @@ func scrubParams(q string) string {
 		}
 		start = i + 1
 	}
-	return b.String()
 }
 
 // scrubURL scrubs the query and a fragment made of name=value pairs, and
@@ -172,12 +177,12 @@ func scrubURL(u string) string {
 	b.WriteString(u)
 	if hasQuery {
 		b.WriteByte('?')
-		b.WriteString(scrubParams(query))
+		writeScrubbedParams(&b, query)
 	}
 	if hasFragment {
 		b.WriteByte('#')
 		// OAuth implicit flows put tokens here: access_token=...
-		b.WriteString(scrubParams(fragment))
+		writeScrubbedParams(&b, fragment)
 	}
 	if b.Len() == len(orig) && b.String() == orig {
 		return orig

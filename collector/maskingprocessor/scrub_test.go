@@ -30,7 +30,7 @@ func TestScrubSQL(t *testing.T) {
 
 func TestScrubURL(t *testing.T) {
 	tests := []struct {
-		kind    scrubKind
+		kind     scrubKind
 		in, want string
 	}{
 		{kindURL, "https://shop.example/orders?id=42&email=a%40b.c", "https://shop.example/orders?id=?&email=?"},

@@ -3,8 +3,8 @@ package maskingprocessor // import "github.com/shop3d/tracegen/collector/masking
 // byteSet is a set of byte values, one bit each.
 type byteSet [4]uint64
 
-func (s *byteSet) add(c byte)      { s[c>>6] |= 1 << (c & 63) }
-func (s *byteSet) has(c byte) bool { return s[c>>6]&(1<<(c&63)) != 0 }
+func (s *byteSet) add(c byte)           { s[c>>6] |= 1 << (c & 63) }
+func (s *byteSet) has(c byte) bool      { return s[c>>6]&(1<<(c&63)) != 0 }
 func (s *byteSet) addRange(lo, hi byte) {
 	for c := int(lo); c <= int(hi); c++ {
 		s.add(byte(c))
@@ -14,9 +14,6 @@ func (s *byteSet) union(o *byteSet) {
 	for i := range s {
 		s[i] |= o[i]
 	}
-}
-func (s *byteSet) intersects(o *byteSet) bool {
-	return s[0]&o[0] != 0 || s[1]&o[1] != 0 || s[2]&o[2] != 0 || s[3]&o[3] != 0
 }
 func (s *byteSet) size() int {
 	n := 0
@@ -28,33 +25,74 @@ func (s *byteSet) size() int {
 	return n
 }
 
-// textClass summarises a string in one pass: which bytes occur and how many
-// decimal digits. Every rule first asks it whether it can match at all, so
-// the common string (a route, an enum, an id) costs one pass and no rule.
+// textClass summarises a string in one pass: which of the masker's byte
+// sets occur in it (one bit each) and how many decimal digits it has. Every
+// rule first asks it whether it can match at all, so the common string (a
+// route, an enum, an id) costs one pass and no rule.
 type textClass struct {
-	present byteSet
-	digits  int
+	features uint64
+	digits   int
 }
 
-func classify(s string) textClass {
-	var c textClass
-	for i := 0; i < len(s); i++ {
-		b := s[i]
-		c.present[b>>6] |= 1 << (b & 63)
-		if b-'0' < 10 {
-			c.digits++
+const (
+	featureDigit     uint64 = 1 << 0 // the byte is a decimal digit
+	featureNormalize uint64 = 1 << 1 // "%" or a non-ASCII byte: normalize may change the text
+	firstSetFeature         = 2
+)
+
+// classTable maps every byte to the features it has: the two fixed ones and
+// one bit per distinct byte set the rules' prefilters ask about.
+type classTable struct {
+	bits [256]uint64
+	sets []byteSet // sets[i] has feature bit firstSetFeature+i
+}
+
+func newClassTable() *classTable {
+	t := &classTable{}
+	for c := '0'; c <= '9'; c++ {
+		t.bits[c] |= featureDigit
+	}
+	t.bits['%'] |= featureNormalize
+	for c := 0x80; c <= 0xFF; c++ {
+		t.bits[c] |= featureNormalize
+	}
+	return t
+}
+
+// feature returns the bit for set, giving it one when it is new. When all
+// 64 bits are taken it returns 0, which asks for nothing: the prefilter is
+// then looser, never wrong.
+func (t *classTable) feature(set byteSet) uint64 {
+	for i, s := range t.sets {
+		if s == set {
+			return 1 << (firstSetFeature + i)
 		}
 	}
-	return c
+	if firstSetFeature+len(t.sets) >= 64 {
+		return 0
+	}
+	bit := uint64(1) << (firstSetFeature + len(t.sets))
+	t.sets = append(t.sets, set)
+	for c := 0; c < 256; c++ {
+		if set.has(byte(c)) {
+			t.bits[c] |= bit
+		}
+	}
+	return bit
 }
 
-func (c *textClass) has(b byte) bool { return c.present.has(b) }
-
-// hasFold reports whether the ASCII letter b occurs in either case.
-func (c *textClass) hasFold(b byte) bool { return c.present.has(b|0x20) || c.present.has(b&^0x20) }
-
-func (c *textClass) nonASCII() bool { return c.present[2] != 0 || c.present[3] != 0 }
+// classify is the one pass over s: a table load, an or and an add per byte.
+func (t *classTable) classify(s string) textClass {
+	var f uint64
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		v := t.bits[s[i]]
+		f |= v
+		digits += int(v & featureDigit)
+	}
+	return textClass{features: f, digits: digits}
+}
 
 // needsNormalizing: only non-ASCII text (NFKC, zero-width characters) and
 // percent signs (%XX) can change under normalize.
-func (c *textClass) needsNormalizing() bool { return c.nonASCII() || c.has('%') }
+func (c *textClass) needsNormalizing() bool { return c.features&featureNormalize != 0 }

@@ -1,10 +1,6 @@
 package maskingprocessor // import "github.com/shop3d/tracegen/collector/maskingprocessor"
 
-import (
-	"strings"
-
-	"go.opentelemetry.io/collector/pdata/pcommon"
-)
+import "strings"
 
 // maskTraceState masks each list member's value of a W3C trace state. A
 // changed member keeps its key with the masked value when that is still a
@@ -12,23 +8,20 @@ import (
 // a match, or that has no "=" and holds a match, is dropped. Keys (vendor
 // ids) are never rewritten: a rewritten key could collide with another
 // vendor's.
-func (m *masker) maskTraceState(ts pcommon.TraceState) {
-	raw := ts.AsRaw()
+func (m *masker) maskTraceState(raw string) (string, bool) {
 	if raw == "" || len(m.textRules) == 0 {
-		return
+		return raw, false
 	}
-	c := classify(raw)
-	if !c.needsNormalizing() && !anyMay(m.textRules, &c) {
-		return
+	c := m.class.classify(raw)
+	if !c.needsNormalizing() && !anyMay(m.textRules, &c, raw) {
+		return raw, false
 	}
-	if out, ok := m.maskTraceStateRaw(raw); ok {
-		ts.FromRaw(out)
-	}
+	return m.maskTraceStateRaw(raw)
 }
 
-func anyMay(rules []textRule, c *textClass) bool {
+func anyMay(rules []textRule, c *textClass, s string) bool {
 	for i := range rules {
-		if rules[i].may(c) {
+		if rules[i].need.may(c, s) {
 			return true
 		}
 	}
