@@ -21,7 +21,10 @@ export interface CollectorProcess {
   pid: number;
   /** Rejects with CollectorFailure as soon as the process exits on its own. */
   exited: Promise<never>;
+  /** The last lines the collector wrote (stdout and stderr), for error messages. */
   logTail(): string[];
+  /** Every line it wrote, up to LOG_LIMIT_BYTES: the leak oracle reads the collector's own logs too. */
+  log(): CollectorLog;
   waitHealthy(url: string, timeoutMs: number): Promise<void>;
   usage(): Promise<ProcessUsage>;
   stop(): Promise<void>;
@@ -32,21 +35,47 @@ export interface ProcessUsage {
   peakRssBytes: number;
 }
 
+export interface CollectorLog {
+  lines: string[];
+  /** Lines not kept once LOG_LIMIT_BYTES was reached. */
+  dropped: number;
+}
+
 const TAIL = 40;
+/** A debug exporter at detailed verbosity writes every span; past this much, lines are counted, not kept. */
+const LOG_LIMIT_BYTES = 256 * 1024 * 1024;
 
 export function startCollector(binary: string, configFile: string, env: Record<string, string>): CollectorProcess {
   let child: ChildProcess;
-  const lines: string[] = [];
+  const all: string[] = [];
+  let kept = 0;
+  let dropped = 0;
   let stopping = false;
   let ready = false;
   let exitedAlready = false;
-  const keep = (chunk: Buffer) => {
-    for (const line of chunk.toString("utf8").split("\n")) {
-      if (line.trim() === "") continue;
-      lines.push(line);
-      if (lines.length > TAIL) lines.shift();
-    }
+  // A chunk may end mid-line (or mid-character): each stream keeps its unfinished line.
+  const read = (stream: NodeJS.ReadableStream | null) => {
+    let pending = Buffer.alloc(0);
+    stream?.on("data", (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      let nl: number;
+      while ((nl = pending.indexOf(0x0a)) >= 0) {
+        keep(pending.subarray(0, nl).toString("utf8"));
+        pending = pending.subarray(nl + 1);
+      }
+    });
+    stream?.on("end", () => keep(pending.toString("utf8")));
   };
+  const keep = (line: string) => {
+    if (line.trim() === "") return;
+    if (kept + line.length > LOG_LIMIT_BYTES) {
+      dropped++;
+      return;
+    }
+    kept += line.length;
+    all.push(line);
+  };
+  const lines = () => all.slice(-TAIL);
   const exited = new Promise<never>((_, reject) => {
     try {
       child = spawn(binary, collectorArgs(configFile), { env, stdio: ["ignore", "pipe", "pipe"] });
@@ -54,11 +83,11 @@ export function startCollector(binary: string, configFile: string, env: Record<s
       reject(new CollectorFailure(`the collector did not start: ${(error as Error).message}`, []));
       return;
     }
-    child.stdout?.on("data", keep);
-    child.stderr?.on("data", keep);
+    read(child.stdout);
+    read(child.stderr);
     child.on("error", (error) => {
       exitedAlready = true;
-      reject(new CollectorFailure(`the collector did not start: ${error.message}`, [...lines]));
+      reject(new CollectorFailure(`the collector did not start: ${error.message}`, lines()));
     });
     child.on("exit", (code, signal) => {
       exitedAlready = true;
@@ -69,7 +98,7 @@ export function startCollector(binary: string, configFile: string, env: Record<s
             ready
               ? `the collector exited (${how}) during the replay`
               : `the collector exited (${how}) before it was ready`,
-            [...lines],
+            lines(),
           ),
         );
     });
@@ -81,7 +110,8 @@ export function startCollector(binary: string, configFile: string, env: Record<s
       return child.pid ?? -1;
     },
     exited,
-    logTail: () => [...lines],
+    logTail: lines,
+    log: () => ({ lines: [...all], dropped }),
     async waitHealthy(url, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       const probe = async (): Promise<void> => {
@@ -98,7 +128,7 @@ export function startCollector(binary: string, configFile: string, env: Record<s
           }
           await sleep(100);
         }
-        throw new CollectorFailure(`the collector was not healthy within ${timeoutMs / 1000} s`, [...lines]);
+        throw new CollectorFailure(`the collector was not healthy within ${timeoutMs / 1000} s`, lines());
       };
       await Promise.race([probe(), exited]);
     },
@@ -106,7 +136,8 @@ export function startCollector(binary: string, configFile: string, env: Record<s
     async stop() {
       if (exitedAlready) return;
       stopping = true;
-      const done = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      // "close", not "exit": the last log lines are read only once its output streams have ended.
+      const done = new Promise<void>((resolve) => child.once("close", () => resolve()));
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
       await done;

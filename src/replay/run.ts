@@ -13,6 +13,7 @@ import {
   CollectorFailure,
   sleep,
   startCollector,
+  type CollectorLog,
   type CollectorProcess,
   type ProcessUsage,
 } from "./collector-process.js";
@@ -20,7 +21,7 @@ import { countedSpans, parsePrometheusText, scrape, type Sample } from "./promet
 import { runtimePipeline, type RuntimeAddresses } from "./runtime-pipeline.js";
 import type { Batch, SendPlan } from "./schedule.js";
 import { createSender, type SendOutcome, type Sender } from "./sender.js";
-import { startSink, type Received, type Sink } from "./sink.js";
+import { startSink, type Garbage, type Received, type Sink } from "./sink.js";
 import { makeTlsMaterial, type TlsMaterial } from "./tls-material.js";
 
 /*
@@ -78,10 +79,18 @@ export interface ReplayRecord {
   startedAt: number;
   sendMs: number;
   received: Received[];
-  garbage: string[];
-  metrics: { samples: Sample[]; error?: string };
+  garbage: Garbage[];
+  metrics: FlowMetrics;
   usage: { atReady: ProcessUsage; atEnd: ProcessUsage };
-  collectorLog: string[];
+  /** Everything the collector logged, from start to stop. */
+  collectorLog: CollectorLog;
+}
+
+export interface FlowMetrics {
+  samples: Sample[];
+  /** The last scrape as served, for the leak oracle: names, labels and exemplars as text. */
+  text: string;
+  error?: string;
 }
 
 export class ReplayFailure extends Error {}
@@ -128,29 +137,32 @@ export async function runReplay(setup: ReplaySetup): Promise<ReplayRecord> {
       const started = await startWithFreePorts(setup, dir, sink, tls, token ? tokenFile : undefined, pseudonymKey);
       const { collector, config, addresses, decisionWait } = started;
       setup.onProgress?.({ phase: "running", pid: collector.pid });
+      let driven: Driven;
       try {
-        return await Promise.race([
+        driven = await Promise.race([
           drive(setup, protocol, collector, config, addresses, sink, tls, token),
           collector.exited,
-        ]).then((partial) => ({
-          ...partial,
-          environment: setup.env.name,
-          protocol,
-          sinkProtocol,
-          tls: tls !== undefined,
-          auth: pipeline.receivers.otlp.auth,
-          decisionWait,
-          pseudonymKey,
-          config,
-          plan: setup.plan,
-          received: sink.received,
-          garbage: sink.garbage,
-          collectorLog: collector.logTail(),
-        }));
+        ]);
       } finally {
         setup.onProgress?.({ phase: "stopping" });
         await collector.stop();
       }
+      // Taken after the stop: what it logs and exports while shutting down is output too.
+      return {
+        ...driven,
+        environment: setup.env.name,
+        protocol,
+        sinkProtocol,
+        tls: tls !== undefined,
+        auth: pipeline.receivers.otlp.auth,
+        decisionWait,
+        pseudonymKey,
+        config,
+        plan: setup.plan,
+        received: sink.received,
+        garbage: sink.garbage,
+        collectorLog: collector.log(),
+      };
     } finally {
       await sink.close();
     }
@@ -347,18 +359,20 @@ async function collectFlowMetrics(
   tls: TlsMaterial | undefined,
   expectedSpans: number,
   sendEndedAt: number,
-): Promise<{ samples: Sample[]; error?: string }> {
+): Promise<FlowMetrics> {
   const connector = config.connectors[ID.spanMetrics] as { metrics_flush_interval?: string } | undefined;
-  // A config without flow metrics (the benchmark's plain pass-through) has nothing to wait for.
-  if (!connector) return { samples: [] };
-  const flushMs = connector.metrics_flush_interval ? durationMs(connector.metrics_flush_interval) : 60_000;
-  const deadline = sendEndedAt + flushMs + 2 * MARGIN_MS;
+  // Without the connector there is nothing to wait for; the endpoint is still asked, so a replay
+  // whose config lost its flow metrics says so instead of judging nothing.
+  const flushMs = connector?.metrics_flush_interval ? durationMs(connector.metrics_flush_interval) : 60_000;
+  const deadline = connector ? sendEndedAt + flushMs + 2 * MARGIN_MS : 0;
   const scrapeTls = tls ? { ca: tls.ca, cert: tls.sender.cert, key: tls.sender.key } : undefined;
   let samples: Sample[] = [];
+  let text = "";
   let error: string | undefined;
   for (;;) {
     try {
-      samples = parsePrometheusText(await scrape(endpoint, scrapeTls));
+      text = await scrape(endpoint, scrapeTls);
+      samples = parsePrometheusText(text);
       error = undefined;
     } catch (e) {
       error = `scraping ${endpoint}: ${(e as Error).message}`;
@@ -367,5 +381,5 @@ async function collectFlowMetrics(
     if (countedSpans(samples) >= expectedSpans || Date.now() >= deadline) break;
     await sleep(500);
   }
-  return { samples, ...(error ? { error } : {}) };
+  return { samples, text, ...(error ? { error } : {}) };
 }

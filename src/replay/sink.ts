@@ -11,6 +11,8 @@ import { decodeProtoRequest, EMPTY_EXPORT_RESPONSE } from "../otlp/protobuf.js";
  * The OTLP sink standing where Jaeger would: an OTLP/gRPC TraceService and an OTLP/HTTP
  * /v1/traces endpoint that accept everything, record it with its arrival time, and answer
  * success. With TLS it requires the client certificate the collector presents under mTLS.
+ * Every body is kept as it arrived (decompressed), decoded or not: the leak oracle searches
+ * those bytes, not what a decoder made of them.
  */
 
 export const TRACE_EXPORT_PATH = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
@@ -19,6 +21,17 @@ export interface Received {
   atMs: number;
   protocol: "grpc" | "http";
   request: TraceRequest;
+  /** The request's bytes as they arrived, after any content-encoding was undone. */
+  body: Uint8Array;
+  encoding: BodyEncoding;
+}
+
+export type BodyEncoding = "protobuf" | "json";
+
+/** A body that did not decode as OTLP, kept with why. */
+export interface Garbage {
+  problem: string;
+  body: Uint8Array;
 }
 
 export interface SinkTls {
@@ -33,7 +46,7 @@ export interface Sink {
   endpoint: string;
   received: Received[];
   /** Bodies that did not decode as OTLP: the collector sent something a real Jaeger would refuse. */
-  garbage: string[];
+  garbage: Garbage[];
   /** Milliseconds since the last export arrived (Infinity before the first). */
   quietFor(): number;
   close(): Promise<void>;
@@ -41,15 +54,22 @@ export interface Sink {
 
 export async function startSink(protocol: "grpc" | "http", tls: SinkTls | undefined): Promise<Sink> {
   const received: Received[] = [];
-  const garbage: string[] = [];
+  const garbage: Garbage[] = [];
   let last = -Infinity;
-  const record = (p: "grpc" | "http", decode: () => TraceRequest): boolean => {
+  const record: Record = (p, raw, unwrap) => {
+    last = Date.now();
+    let body = raw;
     try {
-      received.push({ atMs: Date.now(), protocol: p, request: decode() });
-      last = Date.now();
+      const unwrapped = unwrap();
+      body = unwrapped.body;
+      const request =
+        unwrapped.encoding === "json"
+          ? decodeJsonRequest(JSON.parse(Buffer.from(body).toString("utf8")))
+          : decodeProtoRequest(body);
+      received.push({ atMs: Date.now(), protocol: p, request, body, encoding: unwrapped.encoding });
       return true;
     } catch (error) {
-      garbage.push(`${p}: ${(error as Error).message}`);
+      garbage.push({ problem: `${p}: ${(error as Error).message}`, body });
       return false;
     }
   };
@@ -57,7 +77,12 @@ export async function startSink(protocol: "grpc" | "http", tls: SinkTls | undefi
   return protocol === "grpc" ? startGrpc(record, tls, base) : startHttp(record, tls, base);
 }
 
-type Record = (p: "grpc" | "http", decode: () => TraceRequest) => boolean;
+/** Records one body: `raw` as it came off the wire; `unwrap` undoes its content-encoding (or throws). */
+type Record = (
+  p: "grpc" | "http",
+  raw: Uint8Array,
+  unwrap: () => { body: Uint8Array; encoding: BodyEncoding },
+) => boolean;
 type Base = Pick<Sink, "received" | "garbage" | "quietFor">;
 
 async function startGrpc(record: Record, tls: SinkTls | undefined, base: Base): Promise<Sink> {
@@ -78,7 +103,9 @@ async function startGrpc(record: Record, tls: SinkTls | undefined, base: Base): 
     },
     {
       Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
-        if (record("grpc", () => decodeProtoRequest(call.request))) callback(null, Buffer.from(EMPTY_EXPORT_RESPONSE));
+        const body = new Uint8Array(call.request);
+        const ok = record("grpc", body, () => ({ body, encoding: "protobuf" }));
+        if (ok) callback(null, Buffer.from(EMPTY_EXPORT_RESPONSE));
         else callback({ code: grpc.status.INVALID_ARGUMENT, details: "not an ExportTraceServiceRequest" });
       },
     },
@@ -112,12 +139,11 @@ async function startHttp(record: Record, tls: SinkTls | undefined, base: Base): 
         res.writeHead(404).end();
         return;
       }
-      const ok = record("http", () => {
-        const body = decode(Buffer.concat(chunks), req.headers["content-encoding"]);
-        return /json/.test(req.headers["content-type"] ?? "")
-          ? decodeJsonRequest(JSON.parse(body.toString("utf8")))
-          : decodeProtoRequest(body);
-      });
+      const raw = new Uint8Array(Buffer.concat(chunks));
+      const ok = record("http", raw, () => ({
+        body: new Uint8Array(decode(Buffer.from(raw), req.headers["content-encoding"])),
+        encoding: /json/.test(req.headers["content-type"] ?? "") ? "json" : "protobuf",
+      }));
       if (!ok) {
         res.writeHead(400).end();
         return;
