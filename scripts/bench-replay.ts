@@ -41,7 +41,7 @@ const { description } = loaded.loaded;
 const prod = resolveEnvironment(description, "prod");
 const dev = resolveEnvironment(description, "dev");
 
-const model = synthModel([prod.pipeline]);
+const model = synthModel([prod]);
 const probe = synthesize(model, { seed: 1, traces: 1000, rate: 1000 });
 const traces = Math.round((TARGET_SPANS * 1000) / probe.spans);
 const synth = synthesize(model, { seed: 1, traces, rate: 1000 });
@@ -114,6 +114,7 @@ for (let run = 1; run <= RUNS; run++) {
     speed: Infinity,
     confidence: 0.999,
     decisionWait: DECISION_WAIT,
+    planted: synth.planted,
   });
   prodRuns.push(figures(prodRun.record));
   prodOk &&= prodRun.report.ok;

@@ -1,3 +1,4 @@
+import { plantedPath, writePlanted } from "../fixtures/planted.js";
 import { readFixtureFile } from "../fixtures/read.js";
 import { synthModel } from "../fixtures/synth/model.js";
 import { synthesize } from "../fixtures/synth/synth.js";
@@ -25,12 +26,14 @@ export async function runSynth(o: SynthOptions): Promise<number> {
     "; nothing written",
   );
   if (!generated) return 1;
-  const model = synthModel(generated.outputs.map((g) => g.env.pipeline));
+  const model = synthModel(generated.outputs.map((g) => g.env));
   const result = synthesize(model, { seed, traces, rate });
   await writeFixtureFile(o.out, result.requests);
+  await writePlanted(o.out, result.planted);
   const c = result.traces;
   process.stdout.write(
-    `wrote ${o.out}: ${traces} traces, ${result.spans} spans (${c.ordinary} ordinary, ${c.error} with errors, ${c["over-sla"]} over SLA, ${c.late} with late consumer spans, ${c.unmatched} in no flow)\n`,
+    `wrote ${o.out}: ${traces} traces, ${result.spans} spans (${c.ordinary} ordinary, ${c.error} with errors, ${c["over-sla"]} over SLA, ${c.late + c["late-error"]} with late consumer spans (${c["late-error"]} of them failed early), ${c.unmatched} in no flow)\n` +
+      `wrote ${plantedPath(o.out)}: ${result.planted.length} personal values planted, each with its place and the rules that must take it out\n`,
   );
   if (result.uncoveredRules.length > 0)
     process.stderr.write(

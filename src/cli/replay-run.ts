@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { expandGlob } from "../fixtures/glob.js";
+import { PLANTED_SUFFIX, readPlanted, type PlantedValue } from "../fixtures/planted.js";
 import { readFixtureFile, type FixtureRequest } from "../fixtures/read.js";
 import { toJsonLines } from "../fixtures/write.js";
 import { formatProblem } from "../otlp/problem.js";
@@ -31,11 +32,14 @@ export async function runReplayCommand(o: ReplayCliOptions): Promise<number> {
     throw new UsageError(`--protocol must be grpc or http; found \`${o.protocol}\``);
 
   const matches = await Promise.all(o.fixtures.map((g) => expandGlob(g)));
-  const files = [...new Set(matches.flat())];
+  // A glob over a directory of synthesized fixtures also matches their manifests, which are not fixtures.
+  const files = [...new Set(matches.flat())].filter((f) => !f.endsWith(PLANTED_SUFFIX));
   const unmatched = o.fixtures.filter((_, i) => matches[i]!.length === 0);
   if (unmatched.length > 0)
     throw new UsageError(`no fixture file matches ${unmatched.map((g) => `\`${g}\``).join(", ")}`);
   const fixtures: FixtureRequest[] = [];
+  // A synthesized fixture's manifest says what was planted in it: the leak oracle searches for each value.
+  const planted: PlantedValue[] = [];
   let bad = 0;
   for (const file of files) {
     const result = await readFixtureFile(file);
@@ -43,6 +47,12 @@ export async function runReplayCommand(o: ReplayCliOptions): Promise<number> {
     else {
       bad++;
       for (const p of result.problems) process.stderr.write(`${formatProblem(p)}\n`);
+    }
+    try {
+      planted.push(...((await readPlanted(file)) ?? []));
+    } catch (error) {
+      bad++;
+      process.stderr.write(`${(error as Error).message}\n`);
     }
   }
   if (bad > 0) {
@@ -72,6 +82,7 @@ export async function runReplayCommand(o: ReplayCliOptions): Promise<number> {
       collector: o.collector,
       speed,
       confidence,
+      planted,
       ...(o.decisionWait ? { decisionWait: o.decisionWait } : {}),
       ...(o.protocol ? { protocol: o.protocol as "grpc" | "http" } : {}),
       ...(progress ? { onProgress: progress.onProgress } : {}),
