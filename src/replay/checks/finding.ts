@@ -12,6 +12,8 @@ export interface Finding {
 export interface FindingLocation {
   /** 0-based index of the request the sink received (line index+1 of the --received file). */
   request?: number;
+  /** Byte offset in that request's body, as the sink received it. */
+  offset?: number;
   /** Path inside that request, e.g. resourceSpans[0].scopeSpans[1].spans[2].events[0].attributes["user.email"]. */
   path?: string;
   traceId?: string;
@@ -20,6 +22,10 @@ export interface FindingLocation {
   spanName?: string;
   /** For metrics findings: the series as Prometheus shows it. */
   series?: string;
+  /** 1-based line of the metrics scrape. */
+  line?: number;
+  /** 1-based line of the collector's log. */
+  logLine?: number;
   /** Where the span came from in the fixtures. */
   source?: { file: string; line?: number; offset?: number };
 }

@@ -1,12 +1,13 @@
-import { ID } from "../../compile/ids.js";
-import type { ResolvedPipeline } from "../../resolve/resolve.js";
+import type { PlantedValue } from "../../fixtures/planted.js";
+import type { ResolvedEnvironment } from "../../resolve/resolve.js";
 import { durationMs } from "../../schema/units.js";
+import { maskingContract } from "../masking-contract.js";
 import type { ReplayRecord } from "../run.js";
 import type { SpanRecord } from "../schedule.js";
 import { FindingList, type CheckFamily, type Finding } from "./finding.js";
 import { checkIntegrity } from "./integrity.js";
-import { checkLeaks, rawValues } from "./leaks.js";
-import { maskingRules } from "./masking-oracle.js";
+import { checkKeyRules, checkPatterns, sentCandidates } from "./leaks.js";
+import { PlantedOracle } from "./planted-oracle.js";
 import { receivedSpans, spanKey } from "./received.js";
 import { checkSampling, type SamplingResult, type SentSpan } from "./sampling.js";
 
@@ -20,6 +21,8 @@ export interface CheckReport {
   findingCounts: Record<CheckFamily, number>;
   sampling: SamplingResult;
   confidence: number;
+  /** Values the leak oracle searched for: planted by the fixture's synthesizer, and sent under removed or pseudonymized keys. */
+  searched: { planted: number; sent: number };
   counts: {
     spansSent: number;
     tracesSent: number;
@@ -30,28 +33,55 @@ export interface CheckReport {
 }
 
 /**
- * Judges a replay. `pipeline` is the environment as described (not the run-time copy with
- * swapped addresses): the expectations come from the description, whatever config ran.
+ * Judges a replay. `env` is the environment as described (not the run-time copy with
+ * swapped addresses, nor a config a test broke): the expectations come from the
+ * description. `planted` is what the fixtures' manifest says was planted in them.
  */
-export function checkReplay(record: ReplayRecord, pipeline: ResolvedPipeline, confidence: number): CheckReport {
-  const rules = maskingRules(pipeline, record.pseudonymKey);
+export function checkReplay(
+  record: ReplayRecord,
+  env: ResolvedEnvironment,
+  confidence: number,
+  planted: readonly PlantedValue[] = [],
+): CheckReport {
+  const { pipeline } = env;
+  const contract = maskingContract(env);
   const sent: SentSpan[] = record.sent.flatMap((b) => b.batch.spans.map((r) => ({ record: r, sentAtMs: b.sentAtMs })));
   const bySpan = new Map<string, SpanRecord>(
     sent.map((s) => [spanKey(s.record.span.traceId, s.record.span.spanId), s.record]),
   );
   const requests = record.received.map((r) => r.request);
   const received = receivedSpans(requests);
-  const hasFlowMetrics = record.config.connectors[ID.spanMetrics] !== undefined;
+
+  // Every planted value counts, whatever this description says: a fixture is made for the
+  // description it proves, and a rule missing here is exactly what the oracle must catch.
+  const plantedValues = new Set(planted.map((p) => p.value));
+  const fromSent = sentCandidates(
+    contract,
+    sent.map((s) => s.record),
+  ).filter((c) => !plantedValues.has(c.value));
+  const oracle = new PlantedOracle([...planted, ...fromSent]);
 
   const findings = new FindingList();
-  const raw = rawValues(
-    rules,
-    sent.map((s) => s.record),
+  oracle.check(
+    {
+      requests: [...record.received, ...record.garbage.map((g) => ({ body: g.body, encoding: "protobuf" as const }))],
+      metricsText: record.metrics.text,
+      logLines: record.collectorLog.lines,
+    },
+    findings,
   );
-  checkLeaks(rules, raw, requests, record.metrics.samples, findings);
+  checkKeyRules(contract, requests, record.metrics.samples, findings);
+  checkPatterns(contract, record.received, record.metrics.samples, findings);
   for (const g of record.garbage)
-    findings.add("integrity", "not-otlp", () => ({ message: `the sink received something that is not OTLP: ${g}` }));
-  checkIntegrity(rules, raw, bySpan, received, findings);
+    findings.add("integrity", "not-otlp", () => ({
+      message: `the sink received something that is not OTLP: ${g.problem}`,
+    }));
+  checkIntegrity(
+    { contract, hmacKey: record.pseudonymKey, holdsPersonal: (text) => oracle.holds(text) },
+    bySpan,
+    received,
+    findings,
+  );
   const sampling = checkSampling(
     {
       pipeline,
@@ -59,7 +89,7 @@ export function checkReplay(record: ReplayRecord, pipeline: ResolvedPipeline, co
       confidence,
       sent,
       received,
-      metrics: hasFlowMetrics ? record.metrics : undefined,
+      metrics: record.metrics,
     },
     findings,
   );
@@ -79,6 +109,7 @@ export function checkReplay(record: ReplayRecord, pipeline: ResolvedPipeline, co
     },
     sampling,
     confidence,
+    searched: { planted: planted.length, sent: fromSent.length },
     counts: {
       spansSent: sent.length,
       tracesSent: new Set(sent.map((s) => s.record.span.traceId)).size,

@@ -1,15 +1,29 @@
+import type { ScrubKind } from "../masking-contract.js";
+
 /*
  * Finds a literal that scrubbing should have replaced by "?". An independent reading of
  * what "scrubbed" means, not a second scrubber: after scrubbing, a URL's query and
  * name=value fragment hold only "?" values and its userinfo no password; SQL holds no
- * quoted string, no dollar-quoted string and no number that is not part of a name.
+ * quoted string, no dollar-quoted string and no number that is not part of a name. A key
+ * of kind `auto` is read by the value's shape: a URL, a path or a query string as a URL,
+ * anything else as SQL.
  */
 
-export function unscrubbedLiteral(key: string, value: string): string | undefined {
-  if (key === "url.query") return paramLiteral(value);
-  if (key.startsWith("url.")) return urlLiteral(value);
-  return sqlLiteral(value);
+export function unscrubbedLiteral(kind: ScrubKind, value: string): string | undefined {
+  switch (kind) {
+    case "query":
+      return paramLiteral(value);
+    case "url":
+      return urlLiteral(value);
+    case "sql":
+      return sqlLiteral(value);
+    case "auto":
+      return looksLikeUrl(value) ? urlLiteral(value) : isQueryString(value) ? paramLiteral(value) : sqlLiteral(value);
+  }
 }
+
+const looksLikeUrl = (v: string): boolean => /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(v) || v.startsWith("/");
+const isQueryString = (v: string): boolean => /^[^\s=&?]+=[^\s&]*(?:[&;][^\s=&]+=[^\s&]*)*$/.test(v);
 
 function paramLiteral(query: string): string | undefined {
   for (const part of query.split(/[&;]/)) {

@@ -11,6 +11,8 @@ export interface ReceivedSpan {
   path: string;
   resourcePath: string;
   scopePath: string;
+  resourceSchemaUrl: string;
+  scopeSchemaUrl: string;
 }
 
 export function receivedSpans(requests: readonly TraceRequest[]): ReceivedSpan[] {
@@ -27,6 +29,8 @@ export function receivedSpans(requests: readonly TraceRequest[]): ReceivedSpan[]
             path: `resourceSpans[${i}].scopeSpans[${j}].spans[${k}]`,
             resourcePath: `resourceSpans[${i}].resource`,
             scopePath: `resourceSpans[${i}].scopeSpans[${j}].scope`,
+            resourceSchemaUrl: rs.schemaUrl,
+            scopeSchemaUrl: ss.schemaUrl,
           }),
         ),
       ),

@@ -34,7 +34,8 @@ export interface SamplingInput {
   confidence: number;
   sent: readonly SentSpan[];
   received: readonly ReceivedSpan[];
-  metrics: { samples: readonly Sample[]; error?: string } | undefined;
+  /** The flow metrics scraped; the description always has them, so their absence is a finding, never a skip. */
+  metrics: { samples: readonly Sample[]; error?: string };
 }
 
 export interface ShareRow {
@@ -263,7 +264,6 @@ export function checkSampling(input: SamplingInput, out: FindingList): SamplingR
 
 /** Span metrics must count every span sent: computed after sampling they count only the kept ones. */
 function checkFlowMetrics(input: SamplingInput, key: string, flowNames: ReadonlySet<string>, out: FindingList): void {
-  if (!input.metrics) return;
   const { error } = input.metrics;
   if (error) {
     out.add("sampling", "flow-metrics-missing", () => ({ message: `the flow metrics could not be read: ${error}` }));

@@ -101,8 +101,10 @@ export function location(w: FindingLocation, receivedFile: string | undefined): 
   const parts: string[] = [];
   if (w.request !== undefined)
     parts.push(receivedFile ? `${receivedFile}:${w.request + 1}` : `received request ${w.request + 1}`);
+  if (w.offset !== undefined) parts.push(`byte ${w.offset}`);
   if (w.path) parts.push(w.path);
-  if (w.series) parts.push(`metric ${w.series}`);
+  if (w.series) parts.push(`metric ${w.series}${w.line !== undefined ? ` (line ${w.line} of the scrape)` : ""}`);
+  if (w.logLine !== undefined) parts.push(`collector log line ${w.logLine}`);
   if (w.traceId) parts.push(`trace ${w.traceId}${w.spanId ? ` span ${w.spanId}` : ""}`);
   if (w.service || w.spanName) parts.push(`(${[w.service, w.spanName].filter(Boolean).join(" › ")})`);
   if (w.source)

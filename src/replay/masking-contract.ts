@@ -1,0 +1,94 @@
+import { compileCollectorConfig } from "../compile/index.js";
+import { ID } from "../compile/ids.js";
+import type { ResolvedEnvironment } from "../resolve/resolve.js";
+
+/*
+ * What an environment's description promises about masking, as the replay and the
+ * synthesizer need it: which keys are removed or pseudonymized, which detectors and custom
+ * patterns run, which keys are scrubbed as what, whether numbers are read as text, and the
+ * allow-list. Read from the masking processor's config as `tracegen build` generates it for
+ * the description (the contract between description and processor), never from the config
+ * a replay ran, which tests break on purpose. It says nothing about how the processor walks
+ * spans: the checks that use it judge keys and values, the leak oracle uses none of it.
+ */
+
+export type ScrubKind = "sql" | "url" | "query" | "auto";
+
+export interface MaskingContract {
+  /** Keys as the description writes them. */
+  remove: string[];
+  pseudonymize: string[];
+  /** Built-in detectors by name. */
+  detectors: string[];
+  /** Custom RE2 patterns (redact_values) by name. */
+  custom: Array<{ name: string; pattern: string }>;
+  scrub: Array<{ key: string; kind: ScrubKind }>;
+  /** Whether ints and doubles are matched by their decimal text. */
+  numbers: boolean;
+  /** Whether SQL and URLs in span names, status messages, event names, scope names and schema URLs are scrubbed. */
+  scrubNames: boolean;
+  allow?: { keys: string[]; otherwise: "remove" | "pseudonymize" };
+}
+
+/** Keys match whatever their case or separators: `USER.ID`, `user_id` and `userId` are one key. */
+export const canonicalKey = (key: string): string => key.toLowerCase().replace(/[._-]/g, "");
+
+/** The generated masking config's keys this module reads; older configs wrote scrub_queries as plain keys. */
+interface GeneratedMasking {
+  remove?: string[];
+  pseudonymize?: { keys?: string[] };
+  detectors?: string[];
+  redact_values?: Array<{ name: string; pattern: string }>;
+  scrub_queries?: Array<string | { key: string; kind: ScrubKind }>;
+  numbers?: boolean;
+  scrub_names?: boolean;
+  allow?: { keys: string[]; otherwise: "remove" | "pseudonymize" };
+}
+
+export function maskingContract(env: ResolvedEnvironment): MaskingContract {
+  const masking = (compileCollectorConfig(env).processors[ID.masking] ?? {}) as GeneratedMasking;
+  return {
+    remove: masking.remove ?? [],
+    pseudonymize: masking.pseudonymize?.keys ?? [],
+    detectors: masking.detectors ?? [],
+    custom: masking.redact_values ?? [],
+    scrub: (masking.scrub_queries ?? []).map((item) =>
+      typeof item === "string" ? { key: item, kind: legacyKind(item) } : item,
+    ),
+    numbers: masking.numbers ?? false,
+    scrubNames: masking.scrub_names ?? false,
+    ...(masking.allow ? { allow: masking.allow } : {}),
+  };
+}
+
+/** What a config that listed bare keys meant: url.query a query, other url.* keys URLs, the rest SQL. */
+const legacyKind = (key: string): ScrubKind => (key === "url.query" ? "query" : key.startsWith("url.") ? "url" : "sql");
+
+/** The contracts of several environments as one: what any of them promises (for one fixture serving all). */
+export function unionContract(contracts: readonly MaskingContract[]): MaskingContract {
+  const unique = <T>(items: T[], key: (t: T) => string) => [...new Map(items.map((i) => [key(i), i])).values()];
+  return {
+    remove: unique(
+      contracts.flatMap((c) => c.remove),
+      (k) => k,
+    ),
+    pseudonymize: unique(
+      contracts.flatMap((c) => c.pseudonymize),
+      (k) => k,
+    ),
+    detectors: unique(
+      contracts.flatMap((c) => c.detectors),
+      (d) => d,
+    ),
+    custom: unique(
+      contracts.flatMap((c) => c.custom),
+      (r) => r.name,
+    ),
+    scrub: unique(
+      contracts.flatMap((c) => c.scrub),
+      (s) => canonicalKey(s.key),
+    ),
+    numbers: contracts.some((c) => c.numbers),
+    scrubNames: contracts.some((c) => c.scrubNames),
+  };
+}
