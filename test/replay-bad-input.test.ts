@@ -36,7 +36,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "replay-bad-"));
   const { description } = await loadRepoDescription("tracing.yaml");
   dev = resolveEnvironment(description, "dev");
-  const requests = synthesize(synthModel([dev.pipeline]), { seed: 3, traces: 40, rate: 20 }).requests;
+  const requests = synthesize(synthModel([dev]), { seed: 3, traces: 40, rate: 20 }).requests;
   good = {
     path: join(dir, "good.jsonl"),
     requests: requests.map((request) => ({ request, file: "good.jsonl", line: 1 })),

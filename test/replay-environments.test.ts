@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readPlanted } from "../src/fixtures/planted.js";
 import { readFixtureFile, type FixtureRequest } from "../src/fixtures/read.js";
 import { spanCount } from "../src/otlp/model.js";
 import { resolveEnvironment } from "../src/resolve/resolve.js";
@@ -36,6 +37,7 @@ describe.concurrent("replaying synthetic fixtures through the real collector", (
       { cwd: repoPath() },
     );
     expect(stdout).toMatch(/^wrote .*synth\.jsonl: 600 traces, \d+ spans/);
+    expect(stdout).toMatch(/\nwrote .*synth\.jsonl\.planted\.json: \d+ personal values planted/);
     const read = await readFixtureFile(fixture);
     if (!read.ok) throw new Error("the synthesized fixture does not read back");
     fixtures = read.requests;
@@ -47,6 +49,7 @@ describe.concurrent("replaying synthetic fixtures through the real collector", (
     const { description } = await loadRepoDescription("tracing.yaml");
     const received = join(dir, "received.jsonl");
     const junit = join(dir, "replay.xml");
+    const planted = (await readPlanted(fixture))!;
     const [prod, dev, staging] = await Promise.all([
       exec(
         "node",
@@ -69,7 +72,14 @@ describe.concurrent("replaying synthetic fixtures through the real collector", (
         ],
         { cwd: repoPath(), maxBuffer: 64 * 1024 * 1024 },
       ).catch((error: { code: number; stdout: string; stderr: string }) => error),
-      replay({ env: resolveEnvironment(description, "dev"), fixtures, collector, speed: 1, confidence: 0.999 }),
+      replay({
+        env: resolveEnvironment(description, "dev"),
+        fixtures,
+        collector,
+        speed: 1,
+        confidence: 0.999,
+        planted,
+      }),
       replay({
         env: resolveEnvironment(description, "staging"),
         fixtures,
@@ -78,11 +88,14 @@ describe.concurrent("replaying synthetic fixtures through the real collector", (
         confidence: 0.999,
         protocol: "http",
         decisionWait: "2s",
+        planted,
       }),
     ]);
 
     const summary = JSON.parse(prod.stdout) as ReplaySummary;
     expect(summary.report.findings).toEqual([]);
+    // The CLI found the fixture's manifest next to it: the oracle searched for what was planted.
+    expect(summary.report.searched.planted).toBeGreaterThan(1000);
     expect("code" in prod ? prod.code : 0, prod.stderr).toBe(0);
     expect(summary).toMatchObject({
       environment: "prod",
@@ -122,17 +135,19 @@ describe.concurrent("replaying synthetic fixtures through the real collector", (
     const collector = requireCollector();
     const { description } = await loadRepoDescription("examples/payments.tracing.yaml");
     const sandbox = resolveEnvironment(description, "sandbox");
-    const model = synthModel([sandbox.pipeline]);
-    const requests = synthesize(model, { seed: 2, traces: 500, rate: 150 }).requests;
+    const model = synthModel([sandbox]);
+    const synth = synthesize(model, { seed: 2, traces: 500, rate: 150 });
     const { record, report } = await replay({
       env: sandbox,
-      fixtures: requests.map((request) => ({ request, file: "payments", line: 1 })),
+      fixtures: synth.requests.map((request) => ({ request, file: "payments", line: 1 })),
+      planted: synth.planted,
       collector,
       speed: 1,
       confidence: 0.999,
       decisionWait: "2s",
     });
     expect(report.findings).toEqual([]);
+    expect(report.searched.planted).toBeGreaterThan(1000);
     expect(record).toMatchObject({ sinkProtocol: "http", tls: true, auth: "bearer_token" });
     expect(report.sampling.rows.map((r) => r.flow)).toEqual([
       "payment-authorization",

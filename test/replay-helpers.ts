@@ -9,6 +9,7 @@ import {
   type Span,
   type TraceRequest,
 } from "../src/otlp/model.js";
+import { encodeProtoRequest } from "../src/otlp/protobuf.js";
 import type { ResolvedEnvironment } from "../src/resolve/resolve.js";
 import type { Sample } from "../src/replay/prometheus.js";
 import type { ReplayRecord, SentBatch } from "../src/replay/run.js";
@@ -67,7 +68,13 @@ export function record(
   env: ResolvedEnvironment,
   sent: SentSpanSpec[],
   received: TraceRequest[],
-  o: { metrics?: Sample[]; decisionWait?: string; config?: ReplayRecord["config"] } = {},
+  o: {
+    metrics?: Sample[];
+    metricsError?: string;
+    log?: string[];
+    decisionWait?: string;
+    config?: ReplayRecord["config"];
+  } = {},
 ): ReplayRecord {
   const batches: SentBatch[] = sent.map((s) => {
     const rec: SpanRecord = {
@@ -99,12 +106,32 @@ export function record(
     sent: batches,
     startedAt: 0,
     sendMs: 1000,
-    received: received.map((request) => ({ atMs: 0, protocol: "grpc" as const, request })),
+    received: received.map((request) => ({
+      atMs: 0,
+      protocol: "grpc" as const,
+      request,
+      body: encodeProtoRequest(request),
+      encoding: "protobuf" as const,
+    })),
     garbage: [],
-    metrics: { samples: o.metrics ?? [] },
+    metrics: {
+      samples: o.metrics ?? [],
+      text: exposition(o.metrics ?? []),
+      ...(o.metricsError ? { error: o.metricsError } : {}),
+    },
     usage: { atReady: { cpuSeconds: 0, peakRssBytes: 0 }, atEnd: { cpuSeconds: 0, peakRssBytes: 0 } },
-    collectorLog: [],
+    collectorLog: { lines: o.log ?? [], dropped: 0 },
   };
+}
+
+/** Samples as the Prometheus text format shows them. */
+function exposition(samples: readonly Sample[]): string {
+  return samples
+    .map((s) => {
+      const labels = Object.entries(s.labels).map(([k, v]) => `${k}="${v.replace(/["\\]/g, "\\$&")}"`);
+      return `${s.name}${labels.length ? `{${labels.join(",")}}` : ""} ${s.value}\n`;
+    })
+    .join("");
 }
 
 /** The flow metrics a correct collector shows for these spans: one duration count per flow. */

@@ -34,7 +34,7 @@ describe("fixtures recorded by a collector's file exporter", () => {
     const collector = requireCollector();
     const { description } = await loadRepoDescription("tracing.yaml");
     const dev = resolveEnvironment(description, "dev");
-    const requests = synthesize(synthModel([dev.pipeline]), { seed: 8, traces: 150, rate: 100 }).requests;
+    const requests = synthesize(synthModel([dev]), { seed: 8, traces: 150, rate: 100 }).requests;
     const recorded = { json: join(dir, "recorded.jsonl"), proto: join(dir, "recorded.pb") };
     const first = await replay({
       env: dev,
