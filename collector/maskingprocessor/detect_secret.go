@@ -33,17 +33,22 @@ func isSecretSegment(seg []byte) bool {
 		}
 	}
 	for i, c := range seg {
-		switch c {
-		case 'a', 'c', 'p', 's':
-			for _, w := range secretWords {
-				if w[0] == c && bytes.HasPrefix(seg[i:], w) {
-					return true
-				}
+		for _, w := range secretWordsByFirst[c] {
+			if bytes.HasPrefix(seg[i:], w) {
+				return true
 			}
 		}
 	}
 	return false
 }
+
+// secretWordsByFirst indexes secretWords by their first letter.
+var secretWordsByFirst = func() (t [256][][]byte) {
+	for _, w := range secretWords {
+		t[w[0]] = append(t[w[0]], w)
+	}
+	return t
+}()
 
 // isSecretName judges a raw name (a query parameter or a header name).
 func isSecretName(name string) bool {
