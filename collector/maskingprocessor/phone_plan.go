@@ -85,7 +85,7 @@ func containsByte(s string, c byte) bool {
 //   - it starts with a calling code in phonePlans and the rest fits that
 //     country's plan (length and first digit).
 var phoneNumericFinder = finder{
-	may:  func(c *textClass) bool { return c.digits >= 11 && c.digits <= 15 },
+	need: prefilter{minDigits: 11, maxDigits: 15},
 	next: nextPhoneNumeric,
 }
 
