@@ -58,42 +58,13 @@ func replaceMatches(s string, next func(string, int) (int, int), repl string) (s
 	return b.String(), true
 }
 
-// regexRule runs a custom RE2 pattern behind the filter that
-// newRegexFilter derives from it.
+// regexRule runs a custom RE2 pattern behind the filter that patternFilter
+// derives from it, on the runs of the string that can hold a match.
 func regexRule(name string, re *regexp.Regexp, t *classTable) textRule {
 	repl := redaction(name)
-	return textRule{
-		name:        name,
-		replacement: repl,
-		need:        patternFilter(re.String()).compile(t),
-		replace: func(s string) (string, bool) { return replaceRegexp(re, s, repl) },
-	}
-}
-
-// replaceRegexp replaces every match of re in s with one search (MatchString
-// and then ReplaceAllLiteralString would search twice). Empty matches are
-// ignored: a pattern that matches nothing must not insert redactions
-// everywhere.
-func replaceRegexp(re *regexp.Regexp, s, repl string) (string, bool) {
-	matches := re.FindAllStringIndex(s, -1)
-	var b strings.Builder
-	last := 0
-	for _, m := range matches {
-		if m[1] == m[0] {
-			continue
-		}
-		if b.Len() == 0 && last == 0 {
-			b.Grow(len(s) + len(repl))
-		}
-		b.WriteString(s[last:m[0]])
-		b.WriteString(repl)
-		last = m[1]
-	}
-	if last == 0 && b.Len() == 0 {
-		return s, false
-	}
-	b.WriteString(s[last:])
-	return b.String(), true
+	need := patternFilter(re.String()).compile(t)
+	p := newPatternRule(re, repl, need, t)
+	return textRule{name: name, replacement: repl, need: need, replace: p.replace}
 }
 
 // hasMatch reports whether any rule finds something in s (already
