@@ -153,9 +153,10 @@
 // digits); a rule runs only on strings that have what it needs (an "@" for
 // email, 13 digits for cards, the literal "bearer" for a pattern that needs
 // it, ...). Custom patterns get such a filter derived from their syntax tree
-// (prefilter.go). A string without a match costs no allocation. Within a
-// batch, the decision about each attribute key, each name and each trace
-// state is remembered.
+// (prefilter.go), and search only the runs of the string made of bytes a
+// match can contain that pass the filter (regexp_runs.go). A string without
+// a match costs no allocation. Within a batch, the decision about each
+// attribute key, each name and each trace state is remembered.
 //
 // # Validation
 //
