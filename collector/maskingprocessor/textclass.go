@@ -3,8 +3,8 @@ package maskingprocessor // import "github.com/shop3d/tracegen/collector/masking
 // byteSet is a set of byte values, one bit each.
 type byteSet [4]uint64
 
-func (s *byteSet) add(c byte)           { s[c>>6] |= 1 << (c & 63) }
-func (s *byteSet) has(c byte) bool      { return s[c>>6]&(1<<(c&63)) != 0 }
+func (s *byteSet) add(c byte)      { s[c>>6] |= 1 << (c & 63) }
+func (s *byteSet) has(c byte) bool { return s[c>>6]&(1<<(c&63)) != 0 }
 func (s *byteSet) addRange(lo, hi byte) {
 	for c := int(lo); c <= int(hi); c++ {
 		s.add(byte(c))
