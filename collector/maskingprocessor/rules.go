@@ -13,12 +13,10 @@ type finder struct {
 	next func(s string, from int) (start, end int)
 }
 
-// textRule is one named rule as the masker runs it: a built-in detector's
-// finder or a custom RE2 pattern.
+// textRule is one rule as the masker runs it: a built-in detector's finder
+// or a custom RE2 pattern, with the replacement text of its name.
 type textRule struct {
-	name        string
-	replacement string
-	need        prefilter
+	need prefilter
 	// replace returns s with every match replaced and whether anything was.
 	replace func(s string) (string, bool)
 }
@@ -28,10 +26,8 @@ func redaction(name string) string { return "[REDACTED:" + name + "]" }
 func finderRule(name string, f *finder, t *classTable) textRule {
 	repl := redaction(name)
 	return textRule{
-		name:        name,
-		replacement: repl,
-		need:        f.need.compile(t),
-		replace:     func(s string) (string, bool) { return replaceMatches(s, f.next, repl) },
+		need:    f.need.compile(t),
+		replace: func(s string) (string, bool) { return replaceMatches(s, f.next, repl) },
 	}
 }
 
@@ -64,7 +60,7 @@ func regexRule(name string, re *regexp.Regexp, t *classTable) textRule {
 	repl := redaction(name)
 	need := patternFilter(re.String()).compile(t)
 	p := newPatternRule(re, repl, need, t)
-	return textRule{name: name, replacement: repl, need: need, replace: p.replace}
+	return textRule{need: need, replace: p.replace}
 }
 
 // hasMatch reports whether any rule finds something in s (already
