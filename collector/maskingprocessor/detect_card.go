@@ -21,12 +21,16 @@ const (
 func isCardSep(c byte) bool { return c == ' ' || c == '-' || c == '.' }
 
 func nextCard(s string, from int) (int, int) {
-	for i := from; i < len(s); i++ {
-		if !isDigit(s[i]) || (i > 0 && isDigit(s[i-1])) {
+	for i := nextDigit(s, from); i < len(s); i = nextDigit(s, i+1) {
+		if i > 0 && isDigit(s[i-1]) {
 			continue
 		}
 		if end := cardAt(s, i); end > 0 {
 			return i, end
+		}
+		// The digits glued to this one cannot start a card either.
+		for i+1 < len(s) && isDigit(s[i+1]) {
+			i++
 		}
 	}
 	return -1, -1

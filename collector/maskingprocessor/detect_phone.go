@@ -133,11 +133,8 @@ var phoneStart = func() (t [256]bool) {
 }()
 
 func nextPhone(s string, from int) (int, int) {
-	for i := from; i < len(s); i++ {
+	for i := nextPhoneStart(s, from); i < len(s); i = nextPhoneStart(s, i+1) {
 		c := s[i]
-		if !phoneStart[c] {
-			continue
-		}
 		if !gluedBefore(s, i) {
 			if end := phoneAt(s, i); end > 0 {
 				return i, end

@@ -1,6 +1,9 @@
 package maskingprocessor // import "github.com/shop3d/tracegen/collector/maskingprocessor"
 
-import "bytes"
+import (
+	"bytes"
+	"strings"
+)
 
 // Names that name a secret (the secret_keys detector). A name is judged by
 // its last dot-separated segment in canonical form (lower case, "_" and "-"
@@ -50,27 +53,27 @@ var secretWordsByFirst = func() (t [256][][]byte) {
 	return t
 }()
 
-// isSecretName judges a raw name (a query parameter or a header name).
+// isSecretName judges a raw name (a query parameter or a header name) by
+// its last dot-separated segment, canonicalized from the end.
 func isSecretName(name string) bool {
 	var buf [64]byte
-	seg := buf[:0]
-	for i := 0; i < len(name); i++ {
+	n := len(buf)
+	dot := strings.LastIndexByte(name, '.')
+	for i := len(name) - 1; i > dot; i-- {
 		c := name[i]
 		switch {
-		case c == '.':
-			seg = seg[:0]
 		case c == '_' || c == '-':
-		default:
-			if len(seg) == len(buf) {
-				return false // longer than any secret name
-			}
-			if c >= 'A' && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			seg = append(seg, c)
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
 		}
+		if n == 0 {
+			return false // longer than any secret name
+		}
+		n--
+		buf[n] = c
 	}
-	return isSecretSegment(seg)
+	return isSecretSegment(buf[n:])
 }
 
 // Secret parameters in text: "name=value" (query strings, fragments,

@@ -68,10 +68,11 @@ func regexRule(name string, re *regexp.Regexp, t *classTable) textRule {
 func hasMatch(rules []textRule, s string, c *textClass) bool {
 	for i := range rules {
 		r := &rules[i]
-		if r.need.may(c, s) {
-			if _, ok := r.replace(s); ok {
-				return true
-			}
+		if n := &r.need; c.digits < n.minDigits || c.features&n.mask != n.mask || (n.slow && !n.mayMore(c, s)) {
+			continue
+		}
+		if _, ok := r.replace(s); ok {
+			return true
 		}
 	}
 	return false
@@ -83,7 +84,8 @@ func applyRules(rules []textRule, s string, c *textClass) (string, bool) {
 	changed := false
 	for i := range rules {
 		r := &rules[i]
-		if !r.need.may(c, s) {
+		// prefilter.may, written out: this loop runs for every string.
+		if n := &r.need; c.digits < n.minDigits || c.features&n.mask != n.mask || (n.slow && !n.mayMore(c, s)) {
 			continue
 		}
 		if out, ok := r.replace(s); ok {
