@@ -4,6 +4,7 @@ import { synthesize, type SynthResult } from "../src/fixtures/synth/synth.js";
 import { toJsonLines } from "../src/fixtures/write.js";
 import { encodeProtoRequest } from "../src/otlp/protobuf.js";
 import type { PlantedValue } from "../src/fixtures/planted.js";
+import { ByteSearch, GRAM } from "../src/replay/checks/byte-search.js";
 import { PlantedOracle } from "../src/replay/checks/planted-oracle.js";
 import {
   SpanKind,
@@ -264,6 +265,18 @@ describe("fixtures synth", () => {
     );
     expect(missing).toEqual([]);
     for (const p of result.planted) expect(p.rules.length, `${p.kind} in ${p.place}`).toBeGreaterThan(0);
+  });
+
+  it("plants values none of which is part of another, so a leak names the one place it came from", () => {
+    const search = new ByteSearch<string>();
+    const texts = [
+      ...new Set(result.planted.filter((p) => !p.binary && p.value.length >= GRAM).map((p) => p.value.toLowerCase())),
+    ];
+    for (const t of texts) if (!/^[0-9]{1,11}$/.test(t)) search.add(new TextEncoder().encode(t), t);
+    const inside: string[] = [];
+    for (const t of texts)
+      search.scan(new TextEncoder().encode(t), (other) => other !== t && inside.push(`${other} in ${t}`));
+    expect(inside).toEqual([]);
   });
 
   it("plants non-string values under pseudonymized keys, and literals under every scrubbed key", () => {

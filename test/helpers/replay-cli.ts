@@ -65,7 +65,7 @@ export function ruleName(rule: MaskingRule): string {
     case "detect":
       return `detect ${rule.entry}`;
     case "numbers":
-      return "in numbers";
+      return "numbers";
     default:
       return `${rule.section} ${rule.entry}`;
   }
