@@ -32,9 +32,14 @@ Every flow's path becomes spans the way instrumented services record them (HTTP
 client/server pairs, RabbitMQ producer/consumer with parent and link, PostgreSQL
 client spans) with semantic-convention attributes. Mixed in: error traces, traces
 over their flow's SLA, traces in no flow, and consumer spans that run long after
-the root ended. Removed and pseudonymized keys, redact_values matches and SQL/URL
-literals are planted in resource, scope, span, event and link attributes, span
-names, status messages, event names, arrays and maps, with non-string values too.
+the root ended. Personal data is planted in every field that can hold text:
+resource, scope, span, event and link attributes and their keys, values five levels
+deep, bytes, ints and doubles, span and link trace state, scope name and version,
+schema URLs, span names (SQL and URLs too), status messages and event names; each
+kind the description's detectors, keys, patterns and scrubbed keys promise to take
+out, in hard forms too. What was planted where, and which rule must take it out, is
+written next to the fixture as <out>.planted.json; \`tracegen replay\` reads it. Plant
+for the environments you will replay (--env): each is held to every planted value.
 
 Example:
   $ tracegen fixtures synth --seed 7 --traces 2000 --out build/synth.jsonl`,

@@ -44,11 +44,15 @@ secrets swapped: free ports on 127.0.0.1, a throwaway CA and certificates when t
 environment uses TLS, a random bearer token when it asks for one, and an OTLP sink
 where Jaeger would be. Fixture timestamps are moved to now, keeping their spacing.
 
-Checks: leaks (removed keys, raw pseudonymized values, redact_values matches and
-unscrubbed literals anywhere in the output, metric labels included), integrity (ids,
-parents, times, status, kinds and unmasked attributes arrive unchanged), sampling
-(errors and over-SLA traces kept, each flow's share within a binomial tolerance,
-complete traces with late spans, nothing twice, flow metrics counting every span).
+Checks: leaks (every value planted in the fixtures, as their .planted.json manifest
+lists, and every value sent under a removed or pseudonymized key, searched for in
+every byte the trace store received, every number in it, the metrics and the
+collector's log, in each form normalization gives it; removed keys, raw pseudonymized
+values, redact_values matches and unscrubbed literals), integrity (spans whole: ids,
+parents, times, kinds, status, events and links; text as sent or with parts masked;
+pseudonyms the keyed HMAC of what was sent), sampling (errors and over-SLA traces
+kept, each flow's share within a binomial tolerance, complete traces with late spans,
+nothing twice, flow metrics counting every span).
 
 Exit codes: 0 every check passed, 1 a check failed or the replay could not run,
 2 usage error.

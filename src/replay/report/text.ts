@@ -38,6 +38,9 @@ export function renderText(s: ReplaySummary, color: boolean): string {
   lines.push(
     `late spans (sent after their trace's decision): ${late.total}; ${late.ofKeptTraces} belong to kept traces, ${late.arrived} of those arrived`,
   );
+  lines.push(
+    `leak oracle: ${report.searched.planted} planted values and ${report.searched.sent} values sent under removed or pseudonymized keys, searched for in every request to the trace store, the metrics and the collector's log`,
+  );
   const keptBy = report.sampling.keptBy;
   lines.push(
     `kept traces naming the policy that kept them (${KEPT_BY_ATTRIBUTE}): ${keptBy.named}${keptBy.unnamed ? `; ${keptBy.unnamed} name none` : ""}`,
