@@ -77,9 +77,6 @@ func nextIPv6(s string, from int) (int, int) {
 		for i < colon && s[i] == '.' {
 			i++
 		}
-		if i > 0 && (isAlnum(s[i-1]) || s[i-1] == '_') {
-			continue
-		}
 		j := colon
 		colons, hex := 0, false
 		for j < len(s) && isIPv6Char(s[j]) {
@@ -93,8 +90,11 @@ func nextIPv6(s string, from int) (int, int) {
 		for k := i; k < colon; k++ {
 			hex = hex || s[k] != '.'
 		}
-		if colons < 2 || !hex || (j < len(s) && (isAlnum(s[j]) || s[j] == '_')) {
-			colon = j - 1
+		// Every colon of this run gives the same run: look at it once.
+		next := j - 1
+		glued := (i > 0 && (isAlnum(s[i-1]) || s[i-1] == '_')) || (j < len(s) && (isAlnum(s[j]) || s[j] == '_'))
+		if colons < 2 || !hex || glued {
+			colon = next
 			continue
 		}
 		// A trailing ":" or "." is punctuation ("at fe80::1.").
@@ -105,7 +105,7 @@ func nextIPv6(s string, from int) (int, int) {
 		if addr, err := netip.ParseAddr(s[i:end]); err == nil && addr.Is6() {
 			return i, end
 		}
-		colon = j - 1
+		colon = next
 	}
 	return -1, -1
 }

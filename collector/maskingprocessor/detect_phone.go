@@ -80,6 +80,9 @@ func parseGroups(s string, j int, skipTrunk bool) phoneScan {
 			p.allPairs = false
 		}
 		p.groups++
+		if p.tooLong {
+			break // no phone number is this long; stopping bounds the work per start
+		}
 		j = k
 		if paren {
 			j++ // ")"
