@@ -129,8 +129,8 @@ func cardIssued(d []byte) bool {
 		return lengths(13, 19)
 	case p2 == 82, p4 == 9792: // RuPay, Troy
 		return n == 16
-	case p1 == 1: // UATP
-		return n == 15
 	}
+	// Not UATP (1, 15 digits): airline-only cards, and 15-digit numbers
+	// starting with 1 are common ids (thread ids are 14x... as ints).
 	return false
 }

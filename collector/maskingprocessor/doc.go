@@ -85,7 +85,7 @@
 //     space, dash or dot (every group but the last 4 to 6 digits), not glued
 //     to other digits but possibly to letters, with an issuer prefix (IIN)
 //     that issues that length (Visa, Mastercard, Amex, Mir, Diners, JCB,
-//     Discover, UnionPay, Maestro, RuPay, Troy, UATP; see cardIssued) and a
+//     Discover, UnionPay, Maestro, RuPay, Troy; see cardIssued) and a
 //     valid Luhn check digit.
 //   - iban: two letters, two digits, 11 to 30 letters and digits (15 to 34
 //     in all), glued or in groups of four separated by single spaces, whose

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -272,6 +273,10 @@ func TestBytesStayBytes(t *testing.T) {
 }
 
 func TestNumbersOption(t *testing.T) {
+	// A 15-digit id starting with 1 that passes Luhn: no card issuer uses
+	// that shape (UATP airline cards are left out on purpose).
+	threadID, err := strconv.ParseInt(luhnComplete("14023456789123"), 10, 64)
+	require.NoError(t, err)
 	got := maskOne(t, testConfig(), map[string]any{
 		"form.card":   int64(4111111111111111),
 		"form.card2":  float64(5555555555554444),
@@ -284,6 +289,7 @@ func TestNumbersOption(t *testing.T) {
 		"form.ts_us":  int64(1712345678901234),
 		"form.ts_ns":  int64(1712345678901234567),
 		"form.amount": 4111.5,
+		"thread.id":   threadID,
 	})
 	assert.Equal(t, "[REDACTED:card_number]", got["form.card"])
 	assert.Equal(t, "[REDACTED:card_number]", got["form.card2"])
@@ -296,6 +302,7 @@ func TestNumbersOption(t *testing.T) {
 	assert.Equal(t, int64(1712345678901234), got["form.ts_us"])
 	assert.Equal(t, int64(1712345678901234567), got["form.ts_ns"])
 	assert.InDelta(t, 4111.5, got["form.amount"], 0)
+	assert.Equal(t, threadID, got["thread.id"])
 }
 
 func TestNumbersAreNumbersWhenTheOptionIsOff(t *testing.T) {
