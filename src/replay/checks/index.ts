@@ -59,17 +59,21 @@ export function checkReplay(
     contract,
     sent.map((s) => s.record),
   ).filter((c) => !plantedValues.has(c.value));
-  const oracle = new PlantedOracle([...planted, ...fromSent]);
+  const plantedOracle = new PlantedOracle(planted);
+  const sentOracle = new PlantedOracle(fromSent);
+  const exported = [
+    ...record.received,
+    ...record.garbage.map((g) => ({ body: g.body, encoding: "protobuf" as const })),
+  ];
 
   const findings = new FindingList();
-  oracle.check(
-    {
-      requests: [...record.received, ...record.garbage.map((g) => ({ body: g.body, encoding: "protobuf" as const }))],
-      metricsText: record.metrics.text,
-      logLines: record.collectorLog.lines,
-    },
+  plantedOracle.check(
+    { requests: exported, metricsText: record.metrics.text, logLines: record.collectorLog.lines },
     findings,
   );
+  // Values a fixture merely sent (a recorded one's 127.0.0.1, a service's own host name) may be
+  // the collector's own as well, in its log and metrics: those are searched for in the export only.
+  sentOracle.check({ requests: exported, metricsText: "", logLines: [] }, findings);
   checkKeyRules(contract, requests, record.metrics.samples, findings);
   checkPatterns(contract, record.received, record.metrics.samples, findings);
   for (const g of record.garbage)
@@ -77,7 +81,11 @@ export function checkReplay(
       message: `the sink received something that is not OTLP: ${g.problem}`,
     }));
   checkIntegrity(
-    { contract, hmacKey: record.pseudonymKey, holdsPersonal: (text) => oracle.holds(text) },
+    {
+      contract,
+      hmacKey: record.pseudonymKey,
+      holdsPersonal: (text) => plantedOracle.holds(text) || sentOracle.holds(text),
+    },
     bySpan,
     received,
     findings,
