@@ -397,3 +397,22 @@ func TestMaskedOutputIsStable(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, bytes.Equal(a, b))
 }
+
+// One processor serves concurrent batches (the collector calls it from every
+// receiver goroutine); run with -race.
+func TestConcurrentBatches(t *testing.T) {
+	m, err := newMasker(testConfig())
+	require.NoError(t, err)
+	want, err := m.processTraces(context.Background(), newSentinelTraces(t))
+	require.NoError(t, err)
+	done := make(chan ptrace.Traces, 4)
+	for range 4 {
+		go func() {
+			out, _ := m.processTraces(context.Background(), newSentinelTraces(t))
+			done <- out
+		}()
+	}
+	for range 4 {
+		assert.Equal(t, want, <-done)
+	}
+}
