@@ -321,7 +321,8 @@ func (w *walk) maskEntry(key string, v pcommon.Value, top bool, inh inherited) b
 
 func (w *walk) maskValue(v pcommon.Value, inh inherited) {
 	m := w.masker
-	switch v.Type() {
+	typ := v.Type()
+	switch typ {
 	case pcommon.ValueTypeMap:
 		w.maskAttrs(v.Map(), false, inh)
 		return
@@ -341,13 +342,13 @@ func (w *walk) maskValue(v pcommon.Value, inh inherited) {
 		v.SetStr(m.pseudonym(v.AsString()))
 	case inh.secret:
 		v.SetStr(secretRedaction)
-	case v.Type() == pcommon.ValueTypeStr:
+	case typ == pcommon.ValueTypeStr:
 		if s, ok := m.maskString(v.Str(), inh.scrub); ok {
 			v.SetStr(s)
 		}
-	case v.Type() == pcommon.ValueTypeBytes:
+	case typ == pcommon.ValueTypeBytes:
 		m.maskBytes(v, inh.scrub)
-	case v.Type() == pcommon.ValueTypeInt || v.Type() == pcommon.ValueTypeDouble:
+	case typ == pcommon.ValueTypeInt || typ == pcommon.ValueTypeDouble:
 		m.maskNumber(v)
 	}
 }
