@@ -103,14 +103,14 @@ func newMasker(cfg *Config) (*masker, error) {
 	return m, nil
 }
 
-// walk is one processTraces call. keys remembers what the masker decided
+// walk is one processTraces call. verdicts remembers what the masker decided
 // for each attribute key of the batch: a batch repeats a few dozen keys
 // thousands of times, and the decision (canonical lookup, secret name,
 // detectors over the key) is the same every time. It lives for one batch,
 // so a client sending ever new keys cannot grow it across requests.
 type walk struct {
 	*masker
-	keys map[string]keyVerdict
+	verdicts map[string]keyVerdict
 	// names and traceStates remember masked names and trace states the
 	// same way: a batch repeats a handful of them on every span.
 	names       map[string]string
@@ -125,18 +125,18 @@ type keyVerdict struct {
 }
 
 func (w *walk) verdict(key string) keyVerdict {
-	if v, ok := w.keys[key]; ok {
+	if v, ok := w.verdicts[key]; ok {
 		return v
 	}
-	rule, secret := w.masker.keys.lookup(key)
+	rule, secret := w.keys.lookup(key)
 	v := keyVerdict{rule: rule, secret: secret && w.secretKeys, match: w.keyHasMatch(key)}
-	w.keys[key] = v
+	w.verdicts[key] = v
 	return v
 }
 
 func (m *masker) processTraces(_ context.Context, td ptrace.Traces) (ptrace.Traces, error) {
 	w := &walk{
-		masker: m, keys: make(map[string]keyVerdict),
+		masker: m, verdicts: make(map[string]keyVerdict),
 		names: make(map[string]string), traceStates: make(map[string]string),
 	}
 	rss := td.ResourceSpans()
