@@ -16,7 +16,7 @@ export const DETECTORS = {
   ipv4: "IPv4 addresses",
   ipv6: "IPv6 addresses",
   secret_keys:
-    "values under keys that name a secret, such as authorization, cookie, set-cookie, x-api-key, api-key, *token*, secret, password or session id, and URL query parameters with such names",
+    "values under keys that name a secret, such as authorization, cookie, set-cookie, x-api-key, api-key, names ending in token (access_token, x-auth-token), secret, password or session id, and URL query parameters with such names",
 } as const;
 
 export type DetectorName = keyof typeof DETECTORS;
