@@ -46,10 +46,17 @@ export const OtlpReceiverConfig = Type.Object(
   {
     protocols: Type.Object(
       {
-        grpc: Type.Optional(Type.Object(OtlpServer, closed)),
+        // Request limits are required: the collector's defaults admit requests that can crash it.
+        grpc: Type.Optional(
+          Type.Object({ ...OtlpServer, max_recv_msg_size_mib: Type.Integer({ minimum: 1 }) }, closed),
+        ),
         http: Type.Optional(
           Type.Object(
-            { ...OtlpServer, cors: Type.Optional(Type.Object({ allowed_origins: Type.Array(Type.String()) }, closed)) },
+            {
+              ...OtlpServer,
+              max_request_body_size: Type.Integer({ minimum: 1 }),
+              cors: Type.Optional(Type.Object({ allowed_origins: Type.Array(Type.String()) }, closed)),
+            },
             closed,
           ),
         ),

@@ -1,7 +1,10 @@
 import type { OtlpReceiverConfig } from "../collector/components.js";
 import type { ResolvedPipeline } from "../resolve/resolve.js";
 import { ID, type Fragment } from "./ids.js";
+import { mebibytes } from "../schema/units.js";
 import { serverTls } from "./tls.js";
+
+const MIB = 1024 * 1024;
 
 export function compileReceivers(pipeline: ResolvedPipeline): Fragment {
   const { otlp } = pipeline.receivers;
@@ -12,13 +15,17 @@ export function compileReceivers(pipeline: ResolvedPipeline): Fragment {
     ...(tls ? { tls } : {}),
     ...(authenticator ? { auth: { authenticator } } : {}),
   });
+  // One limit for both protocols, counted after decompression on both: gRPC checks the decompressed
+  // message, and confighttp caps the decompressed body at the same size as the compressed one.
+  const mib = mebibytes(otlp.max_request_size);
   const receiver: OtlpReceiverConfig = {
     protocols: {
-      ...(otlp.grpc ? { grpc: server(otlp.grpc) } : {}),
+      ...(otlp.grpc ? { grpc: { ...server(otlp.grpc), max_recv_msg_size_mib: mib } } : {}),
       ...(otlp.http
         ? {
             http: {
               ...server(otlp.http),
+              max_request_body_size: mib * MIB,
               ...(otlp.cors_origins?.length ? { cors: { allowed_origins: otlp.cors_origins } } : {}),
             },
           }

@@ -1,5 +1,14 @@
 import { hasMasking } from "../compile/masking.js";
+import { mebibytes } from "../schema/units.js";
 import type { LintContext } from "./context.js";
+
+/**
+ * The largest OTLP request whose worst case the collector survives within its memory limiter's
+ * headroom. Measured on otelcol-shop (npm run measure:hostile, README "Hostile input"): one request
+ * of deeply nested attributes holds about 130 MiB of memory per MiB admitted, out of sight of the
+ * memory limiter, and about 11 MiB of it overflows the decoder's stack and kills the process.
+ */
+export const SAFE_REQUEST_MIB = 2;
 
 /** Attributes whose values are unbounded by nature: as metric labels they explode the series count. */
 const UNBOUNDED =
@@ -35,6 +44,19 @@ export function lintGuardrails({ env, report }: LintContext): void {
         `metric dimension \`${dimension}\` is unbounded (an id, a URL or a statement); production refuses it`,
       );
   });
+  const requestSize = pipeline.receivers.otlp.max_request_size;
+  if (mebibytes(requestSize) > SAFE_REQUEST_MIB) {
+    const path = ["receivers", "otlp", "max_request_size"];
+    const risk = `max_request_size ${requestSize} is above ${SAFE_REQUEST_MIB}MiB: one request of deeply nested attributes that size can hold about ${mebibytes(requestSize) * 130} MiB of collector memory, and from about 11MiB crashes it`;
+    if (production)
+      guard(
+        path,
+        "request-size",
+        risk,
+        `set max_request_size: ${SAFE_REQUEST_MIB}MiB or less and let senders batch fewer spans per request`,
+      );
+    else report(path, "warning", "large-request-size", `${risk}; production refuses it`);
+  }
   if (!production) return;
   if (pipeline.tls === "off") guard(["tls"], "tls", "TLS is off", "set tls with ca_file, cert_file and key_file");
   if (pipeline.receivers.otlp.auth === "none")

@@ -16,6 +16,7 @@ import {
   Endpoint,
   FilePath,
   HostPort,
+  Mebibytes,
   Name,
   Pattern,
   Percentage,
@@ -343,6 +344,13 @@ export const OtlpReceiver = Type.Object(
     oidc: Type.Optional(Oidc),
     cors_origins: Type.Optional(
       Type.Array(Type.String({ minLength: 1 }), { description: "Origins allowed to send OTLP/HTTP from a browser." }),
+    ),
+    max_request_size: Type.Optional(
+      refine(Mebibytes, {
+        default: "1MiB",
+        description:
+          "Largest OTLP request accepted, on gRPC and HTTP alike, counted after decompression; a larger one is refused. 1MiB holds a full batch of 512 spans of up to 2 KB each. Production refuses more than 2MiB: the decoder spends memory the memory limiter cannot see on deeply nested attributes, about 130 MiB per MiB admitted, and crashes from about 11MiB (README, Known issues).",
+      }),
     ),
   },
   { ...strict, description: "The OTLP endpoints services send spans to." },

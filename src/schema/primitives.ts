@@ -69,6 +69,12 @@ export const AttributeKey = Type.String({
   ...expect("an attribute key like user.email", "An OpenTelemetry attribute key."),
 });
 
+/** Whole mebibytes: gRPC counts its message limit in MiB, so one value serves both protocols exactly. */
+export const Mebibytes = Type.String({
+  pattern: "^[1-9][0-9]*MiB$",
+  ...expect("a size in whole mebibytes like 2MiB", "A size in whole mebibytes (MiB, 1048576 bytes)."),
+});
+
 export const Pattern = Type.String({
   minLength: 1,
   ...expect(

@@ -10,6 +10,8 @@ export function durationMs(duration: string): number {
 /** The number in a percentage such as "25%", which already passed the schema's pattern. */
 export const percent = (value: string): number => Number(value.slice(0, -1));
 
+/** The number of mebibytes in a size such as "2MiB", which already passed the schema's pattern. */
+export const mebibytes = (value: string): number => Number(value.slice(0, -"MiB".length));
 
 export const isEnvReference = (value: string): boolean => /^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/.test(value);
 
