@@ -5,7 +5,7 @@ import { generate } from "../src/build/generate.js";
 import { readRepoFile } from "./helpers/repo.js";
 
 /*
- * Request limits, from description to generated config. What they do to
+ * Request limits and the log's flood cap, from description to generated config. What they do to
  * the real collector is test/hostile-input.test.ts's job.
  */
 
@@ -76,5 +76,19 @@ describe("request limits", () => {
       const errors = build(withSize(PROD, size)).diagnostics.filter((d) => d.severity === "error");
       expect(errors.map((d) => d.message).join("\n"), size).toContain("a size in whole mebibytes like 2MiB");
     }
+  });
+});
+
+describe("the log's flood cap", () => {
+  it("lets each message through once a minute where machines read the log, and leaves development's default", () => {
+    const { configs } = build(shopText);
+    for (const env of ["staging", "prod"])
+      expect(configs[env]!.service.telemetry.logs["sampling"], env).toEqual({
+        enabled: true,
+        tick: "1m",
+        initial: 1,
+        thereafter: 0,
+      });
+    expect(configs["dev"]!.service.telemetry.logs).not.toHaveProperty("sampling");
   });
 });

@@ -266,7 +266,11 @@ export interface CollectorConfig {
 
 export interface Telemetry {
   resource: Record<string, string>;
-  logs: { level: string; encoding: "json" | "console" };
+  logs: {
+    level: string;
+    encoding: "json" | "console";
+    sampling?: { enabled: boolean; tick: string; initial: number; thereafter: number };
+  };
   metrics: {
     level: "basic" | "normal" | "detailed";
     readers: Array<{ pull: { exporter: { prometheus: { host: string; port: number } } } }>;

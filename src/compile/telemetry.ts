@@ -2,6 +2,16 @@ import type { Telemetry } from "../collector/components.js";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
 import { ID, type Fragment } from "./ids.js";
 
+/*
+ * Every failed TLS handshake on the OTLP/HTTP port is an error line naming the client's address and
+ * port, so anyone who can reach the port can write to the log as fast as they can connect. The log
+ * sampler is the only brake the collector offers: it counts lines per message text in 4096 slots per
+ * level, and since each of these lines is unique, only a cap on every slot bounds them. Here each slot
+ * logs its first line per minute and drops the rest: at most 4096 lines per minute per level, however
+ * fast the flood, and a message that repeats is still logged once a minute.
+ */
+const FLOOD_CAP = { enabled: true, tick: "1m", initial: 1, thereafter: 0 } as const;
+
 export function compileTelemetry({ name, tier, pipeline }: ResolvedEnvironment): {
   telemetry: Telemetry;
   fragment: Fragment;
@@ -16,7 +26,11 @@ export function compileTelemetry({ name, tier, pipeline }: ResolvedEnvironment):
         "deployment.environment.name": name,
       },
       // Machines read production logs; people read development ones.
-      logs: { level: telemetry.log_level, encoding: tier === "development" ? "console" : "json" },
+      logs: {
+        level: telemetry.log_level,
+        encoding: tier === "development" ? "console" : "json",
+        ...(tier === "development" ? {} : { sampling: FLOOD_CAP }),
+      },
       metrics: {
         level: "normal",
         readers: [
