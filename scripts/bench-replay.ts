@@ -22,7 +22,7 @@ import { loadDescriptionFile } from "../src/build/load.js";
 import { synthModel } from "../src/fixtures/synth/model.js";
 import { synthesize } from "../src/fixtures/synth/synth.js";
 import { resolveEnvironment } from "../src/resolve/resolve.js";
-import { replay } from "../src/replay/replay.js";
+import { replay, requestLimit } from "../src/replay/replay.js";
 import { runReplay } from "../src/replay/run.js";
 import { flattenFixtures, planSends } from "../src/replay/schedule.js";
 
@@ -104,7 +104,11 @@ const prodRuns: Figures[] = [];
 let prodOk = true;
 for (let run = 1; run <= RUNS; run++) {
   process.stderr.write(`run ${run}/${RUNS}: plain OTLP in/out...\n`);
-  const plan = planSends(flattenFixtures(fixtures), { speed: Infinity, nowNs: BigInt(Date.now()) * 1_000_000n });
+  const plan = planSends(flattenFixtures(fixtures), {
+    speed: Infinity,
+    nowNs: BigInt(Date.now()) * 1_000_000n,
+    maxRequestBytes: requestLimit(dev),
+  });
   plainRuns.push(figures(await runReplay({ env: dev, plan, collector: COLLECTOR, tamper: plain })));
   process.stderr.write(`run ${run}/${RUNS}: prod pipeline...\n`);
   const prodRun = await replay({

@@ -253,6 +253,20 @@ const BREAKS: Break[] = [
     also: (o) => expect(o.report.findings[0]!.message).toMatch(/changed beyond masking/),
   },
   {
+    name: "a transform processor in the trace pipeline rewrites span kinds",
+    codes: ["altered"],
+    run: () =>
+      broken(prod, (c) => {
+        c.processors["transform/kinds"] = {
+          trace_statements: [
+            { context: "span", statements: ["set(span.kind, SPAN_KIND_INTERNAL) where span.kind == SPAN_KIND_SERVER"] },
+          ],
+        };
+        c.service.pipelines["traces/ingest"]!.processors.push("transform/kinds");
+      }),
+    also: (o) => expect(o.report.findings[0]!.message).toBe("kind changed from 2 to 1"),
+  },
+  {
     name: "the collector's own traces exported into the trace store (dev): spans nobody sent, with client addresses",
     codes: ["unknown-span", "raw-pseudonymized"],
     run: () =>

@@ -88,7 +88,9 @@ describe("the forms a planted value may come out in", () => {
       expect.arrayContaining(["jane@example.com", "jane\u200B@example.com", "jane_example_com", "jane%40example.com"]),
     );
     expect(textForms("jane%40example.com")).toContain("jane@example.com");
-    expect(textForms("Jane Doe")).toEqual(expect.arrayContaining(["Jane%20Doe", "Jane+Doe", "jane doe", "Jane_Doe"]));
+    expect(textForms("Jane Doe")).toEqual(expect.arrayContaining(["Jane%20Doe", "Jane+Doe", "Jane_Doe"]));
+    // Outside ASCII, lower case is a form of its own; ASCII case the search ignores.
+    expect(textForms("ÖZGE Ünal")).toContain("özge ünal");
   });
 });
 

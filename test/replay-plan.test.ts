@@ -5,7 +5,8 @@ import { resolveEnvironment, type ResolvedEnvironment } from "../src/resolve/res
 import { parsePrometheusText } from "../src/replay/prometheus.js";
 import { runtimePipeline } from "../src/replay/runtime-pipeline.js";
 import { flattenFixtures, planSends } from "../src/replay/schedule.js";
-import { resource, span } from "./replay-helpers.js";
+import { encodeProtoRequest } from "../src/otlp/protobuf.js";
+import { resource, scope, span } from "./replay-helpers.js";
 import { loadRepoDescription } from "./helpers/repo.js";
 
 const MS = 1_000_000n;
@@ -64,6 +65,29 @@ describe("the send plan", () => {
       [0, 2],
       [0, 1],
     ]);
+  });
+
+  it("keeps each request under a size, however many spans are due together", () => {
+    const big = Array.from({ length: 40 }, (_, i) =>
+      span({ startTimeUnixNano: 0n, endTimeUnixNano: MS, attributes: [kv("app.blob", "x".repeat(10_000 + i))] }),
+    );
+    const plan = planSends(
+      flattenFixtures([
+        {
+          file: "big.jsonl",
+          line: 1,
+          request: {
+            resourceSpans: [
+              { resource: res, schemaUrl: "", scopeSpans: [{ scope: scope(), schemaUrl: "", spans: big }] },
+            ],
+          },
+        },
+      ]),
+      { speed: Infinity, nowNs: now, maxRequestBytes: 64 * 1024 },
+    );
+    expect(plan.batches.length).toBeGreaterThan(6);
+    for (const b of plan.batches) expect(encodeProtoRequest(b.request).length).toBeLessThanOrEqual(64 * 1024);
+    expect(plan.batches.reduce((n, b) => n + b.spans.length, 0)).toBe(40);
   });
 
   it("puts spans due together into one request, under one resource and scope", () => {

@@ -36,10 +36,11 @@ interface Field {
   wire: number;
   /** Where the value starts (after the tag). */
   at: number;
-  /** For LEN: the payload's bounds; for numbers: the raw value. */
+  /** For LEN: the payload's bounds. */
   start: number;
   end: number;
-  value: bigint;
+  /** For numbers: the raw value, as a number while it is exact, else as a bigint. */
+  value: number | bigint;
 }
 
 /** Walks `bytes` as a message; returns false when it is not one (then nothing was visited). */
@@ -65,40 +66,48 @@ function emit(bytes: Uint8Array, fields: readonly Field[], visit: WireVisitor, d
 /** The fields of bytes[start, end), or undefined when they do not parse to exactly that range. */
 function parseFields(bytes: Uint8Array, start: number, end: number): Field[] | undefined {
   const out: Field[] = [];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = start;
   while (pos < end) {
-    const tag = varint(bytes, pos, end);
-    if (!tag) return undefined;
-    const no = tag.value >> 3n;
-    const wire = Number(tag.value & 7n);
-    if (no === 0n || no > 0x1fffffffn) return undefined;
-    pos = tag.next;
+    if (!readVarint(bytes, pos, end)) return undefined;
+    const tag = varintValue;
+    pos = varintNext;
+    const wire = typeof tag === "number" ? tag % 8 : Number(tag & 7n);
+    const no = typeof tag === "number" ? Math.floor(tag / 8) : Number(tag >> 3n);
+    if (no === 0 || no > 0x1fffffff) return undefined;
     const at = pos;
     switch (wire) {
-      case VARINT: {
-        const v = varint(bytes, pos, end);
-        if (!v) return undefined;
-        out.push({ wire, at, start: at, end: v.next, value: v.value });
-        pos = v.next;
+      case VARINT:
+        if (!readVarint(bytes, pos, end)) return undefined;
+        out.push({ wire, at, start: at, end: varintNext, value: varintValue });
+        pos = varintNext;
         break;
-      }
-      case I64:
+      case I64: {
         if (pos + 8 > end) return undefined;
-        out.push({ wire, at, start: at, end: pos + 8, value: view(bytes).getBigUint64(pos, true) });
+        const low = view.getUint32(pos, true);
+        const high = view.getUint32(pos + 4, true);
+        out.push({
+          wire,
+          at,
+          start: at,
+          end: pos + 8,
+          value: high < 0x200000 ? high * 2 ** 32 + low : (BigInt(high) << 32n) | BigInt(low),
+        });
         pos += 8;
         break;
+      }
       case I32:
         if (pos + 4 > end) return undefined;
-        out.push({ wire, at, start: at, end: pos + 4, value: BigInt(view(bytes).getUint32(pos, true)) });
+        out.push({ wire, at, start: at, end: pos + 4, value: view.getUint32(pos, true) });
         pos += 4;
         break;
       case LEN: {
-        const len = varint(bytes, pos, end);
-        if (!len || len.value > BigInt(end - len.next)) return undefined;
-        const from = len.next;
-        const to = from + Number(len.value);
-        out.push({ wire, at, start: from, end: to, value: len.value });
-        pos = to;
+        if (!readVarint(bytes, pos, end)) return undefined;
+        const len = varintValue;
+        if (typeof len !== "number" || len > end - varintNext) return undefined;
+        const from = varintNext;
+        out.push({ wire, at, start: from, end: from + len, value: len });
+        pos = from + len;
         break;
       }
       default:
@@ -108,41 +117,66 @@ function parseFields(bytes: Uint8Array, start: number, end: number): Field[] | u
   return out;
 }
 
-function varint(bytes: Uint8Array, pos: number, end: number): { value: bigint; next: number } | undefined {
-  // Most varints are small: read up to 4 bytes as a plain number, fall back to bigint past that.
-  let small = 0;
-  for (let i = 0; i < 4; i++) {
-    if (pos + i >= end) return undefined;
+// The last varint read: a module-level pair spares an object per varint on large requests.
+let varintValue: number | bigint = 0;
+let varintNext = 0;
+
+function readVarint(bytes: Uint8Array, pos: number, end: number): boolean {
+  let value = 0;
+  let scale = 1;
+  for (let i = 0; i < 10; i++) {
+    if (pos + i >= end) return false;
     const b = bytes[pos + i]!;
-    small |= (b & 0x7f) << (7 * i);
-    if ((b & 0x80) === 0) return { value: BigInt(small >>> 0), next: pos + i + 1 };
+    if (i < 7) {
+      value += (b & 0x7f) * scale;
+      scale *= 128;
+      if ((b & 0x80) === 0) {
+        varintValue = value;
+        varintNext = pos + i + 1;
+        return true;
+      }
+    } else {
+      // Past 49 bits a number is no longer exact: continue as a bigint.
+      let big = BigInt(value);
+      for (let k = i; k < 10; k++) {
+        if (pos + k >= end) return false;
+        const c = bytes[pos + k]!;
+        big |= BigInt(c & 0x7f) << BigInt(7 * k);
+        if ((c & 0x80) === 0) {
+          varintValue = BigInt.asUintN(64, big);
+          varintNext = pos + k + 1;
+          return true;
+        }
+      }
+      return false;
+    }
   }
-  let value = BigInt(small >>> 0);
-  for (let i = 4; i < 10; i++) {
-    if (pos + i >= end) return undefined;
-    const b = bytes[pos + i]!;
-    value |= BigInt(b & 0x7f) << BigInt(7 * i);
-    if ((b & 0x80) === 0) return { value: BigInt.asUintN(64, value), next: pos + i + 1 };
-  }
-  return undefined;
+  return false;
 }
 
 function readings(f: Field): string[] {
-  const texts = new Set<string>();
-  if (f.wire === I32) {
-    texts.add(f.value.toString());
-    texts.add(BigInt.asIntN(32, f.value).toString());
-    const float = new DataView(new Uint32Array([Number(f.value)]).buffer).getFloat32(0, true);
-    if (Number.isFinite(float)) texts.add(decimal(float));
-  } else {
-    texts.add(f.value.toString());
-    texts.add(BigInt.asIntN(64, f.value).toString());
-    if (f.wire === I64) {
-      const double = new DataView(new BigUint64Array([f.value]).buffer).getFloat64(0, true);
-      if (Number.isFinite(double)) texts.add(decimal(double));
+  if (typeof f.value === "number") {
+    // Small values read the same signed and unsigned; a fixed64 or fixed32 may also be a float.
+    const texts = [String(f.value)];
+    if (f.wire === I64) addFloat(texts, new DataView(new BigUint64Array([BigInt(f.value)]).buffer).getFloat64(0, true));
+    if (f.wire === I32) {
+      const signed = f.value | 0;
+      if (signed !== f.value) texts.push(String(signed));
+      addFloat(texts, new DataView(new Uint32Array([f.value]).buffer).getFloat32(0, true));
     }
+    return texts;
   }
-  return [...texts];
+  const texts = [f.value.toString()];
+  const signed = BigInt.asIntN(64, f.value);
+  if (signed !== f.value) texts.push(signed.toString());
+  if (f.wire === I64) addFloat(texts, new DataView(new BigUint64Array([f.value]).buffer).getFloat64(0, true));
+  return texts;
+}
+
+function addFloat(texts: string[], x: number): void {
+  if (!Number.isFinite(x)) return;
+  const text = decimal(x);
+  if (!texts.includes(text)) texts.push(text);
 }
 
 /** A double as a person would write it: integral values without exponent up to 1e21, like the masking contract. */
@@ -181,14 +215,4 @@ export function isText(bytes: Uint8Array, start: number, end: number): boolean {
     i += n + 1;
   }
   return true;
-}
-
-const views = new WeakMap<Uint8Array, DataView>();
-function view(bytes: Uint8Array): DataView {
-  let v = views.get(bytes);
-  if (!v) {
-    v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    views.set(bytes, v);
-  }
-  return v;
 }

@@ -33,6 +33,16 @@ export interface MaskingContract {
 /** Keys match whatever their case or separators: `USER.ID`, `user_id` and `userId` are one key. */
 export const canonicalKey = (key: string): string => key.toLowerCase().replace(/[._-]/g, "");
 
+/** canonicalKey remembering its answers: a replay's spans repeat the same keys thousands of times. */
+export function canonicalKeys(): (key: string) => string {
+  const known = new Map<string, string>();
+  return (key) => {
+    let c = known.get(key);
+    if (c === undefined) known.set(key, (c = canonicalKey(key)));
+    return c;
+  };
+}
+
 /** The generated masking config's keys this module reads; older configs wrote scrub_queries as plain keys. */
 interface GeneratedMasking {
   remove?: string[];

@@ -4,6 +4,7 @@ import type { ResolvedEnvironment } from "../resolve/resolve.js";
 import { checkReplay, type CheckReport } from "./checks/index.js";
 import { runReplay, type ReplayRecord, type ReplaySetup } from "./run.js";
 import { flattenFixtures, planSends } from "./schedule.js";
+import { mebibytes } from "../schema/units.js";
 
 export interface ReplayOptions extends Omit<ReplaySetup, "plan"> {
   env: ResolvedEnvironment;
@@ -18,7 +19,17 @@ export interface ReplayOptions extends Omit<ReplaySetup, "plan"> {
 
 /** The library entry point: fixtures through the real collector, judged against the environment's description. */
 export async function replay(o: ReplayOptions): Promise<{ record: ReplayRecord; report: CheckReport }> {
-  const plan = planSends(flattenFixtures(o.fixtures), { speed: o.speed, nowNs: BigInt(Date.now()) * 1_000_000n });
+  const plan = planSends(flattenFixtures(o.fixtures), {
+    speed: o.speed,
+    nowNs: BigInt(Date.now()) * 1_000_000n,
+    maxRequestBytes: requestLimit(o.env),
+  });
   const record = await runReplay({ ...o, plan });
   return { record, report: checkReplay(record, o.env, o.confidence, o.planted) };
+}
+
+/** Half of what the environment's receiver accepts: the harness groups spans, and must not be refused for it. */
+export function requestLimit(env: ResolvedEnvironment): number {
+  const size = env.pipeline.receivers.otlp.max_request_size;
+  return ((size ? mebibytes(size) : 1) * 1024 * 1024) / 2;
 }

@@ -40,6 +40,11 @@ export interface PlanOptions {
   nowNs: bigint;
   tickMs?: number;
   maxSpansPerRequest?: number;
+  /**
+   * Requests stay below this many bytes (estimated, from above): a receiver refuses larger ones,
+   * and how spans are grouped into requests is the harness's doing, not the fixture's.
+   */
+  maxRequestBytes?: number;
 }
 
 export function flattenFixtures(requests: readonly FixtureRequest[]): SpanRecord[] {
@@ -62,6 +67,7 @@ export function flattenFixtures(requests: readonly FixtureRequest[]): SpanRecord
 export function planSends(records: readonly SpanRecord[], o: PlanOptions): SendPlan {
   const tick = o.tickMs ?? 25;
   const max = o.maxSpansPerRequest ?? 2000;
+  const maxBytes = o.maxRequestBytes ?? Infinity;
   if (records.length === 0) return { batches: [], spans: 0, shiftNs: 0n };
   const sorted = [...records].sort((a, b) =>
     a.span.endTimeUnixNano < b.span.endTimeUnixNano ? -1 : a.span.endTimeUnixNano > b.span.endTimeUnixNano ? 1 : 0,
@@ -72,19 +78,54 @@ export function planSends(records: readonly SpanRecord[], o: PlanOptions): SendP
   // The last span ends "now + replay duration": timestamps never lie in the future of their arrival.
   const shiftNs =
     o.nowNs - firstEnd + BigInt(Math.round((Number.isFinite(o.speed) ? durationMs / o.speed - durationMs : 0) * 1e6));
-  const groups: Array<{ atMs: number; records: SpanRecord[] }> = [];
+  const groups: Array<{ atMs: number; records: SpanRecord[]; bytes: number; owners: Set<object> }> = [];
   for (const r of sorted) {
     const at = Number.isFinite(o.speed) ? Number(r.span.endTimeUnixNano - firstEnd) / 1e6 / o.speed : 0;
     const slot = Math.floor(at / tick) * tick;
     const current = groups[groups.length - 1];
-    if (current && current.atMs === slot && current.records.length < max) current.records.push(shifted(r, shiftNs));
-    else groups.push({ atMs: slot, records: [shifted(r, shiftNs)] });
+    const bytes = (g: { owners: Set<object> } | undefined) =>
+      approxBytes(r.span) +
+      (g?.owners.has(r.resource) ? 0 : approxBytes(r.resource)) +
+      (g?.owners.has(r.scope) ? 0 : approxBytes(r.scope));
+    if (
+      current &&
+      current.atMs === slot &&
+      current.records.length < max &&
+      current.bytes + bytes(current) <= maxBytes
+    ) {
+      current.bytes += bytes(current);
+      current.owners.add(r.resource).add(r.scope);
+      current.records.push(shifted(r, shiftNs));
+    } else
+      groups.push({
+        atMs: slot,
+        records: [shifted(r, shiftNs)],
+        bytes: bytes(undefined),
+        owners: new Set<object>([r.resource, r.scope]),
+      });
   }
   return {
     batches: groups.map((g) => ({ atMs: g.atMs, request: toRequest(g.records), spans: g.records })),
     spans: sorted.length,
     shiftNs,
   };
+}
+
+/**
+ * An upper estimate of an object's protobuf size: every string and byte array at its length
+ * and every other field at 11 bytes (a tag and the longest varint), plus a 6-byte frame per
+ * object. Cheaper than encoding, and never below the real size.
+ */
+function approxBytes(value: unknown): number {
+  if (typeof value === "string") return 6 + Buffer.byteLength(value);
+  if (value instanceof Uint8Array) return 6 + value.length;
+  if (Array.isArray(value)) return value.reduce((n: number, v) => n + approxBytes(v), 6);
+  if (value !== null && typeof value === "object") {
+    let n = 6;
+    for (const v of Object.values(value)) n += approxBytes(v);
+    return n;
+  }
+  return 11;
 }
 
 function shifted(r: SpanRecord, by: bigint): SpanRecord {

@@ -17,6 +17,8 @@ const POW = (() => {
   return p >>> 0;
 })();
 const FILTER_BITS = 24;
+/** Patterns whose windows are counted to find the rare ones. */
+const SAMPLE = 20_000;
 
 interface Entry<T> {
   pattern: Uint8Array;
@@ -34,31 +36,46 @@ export class ByteSearch<T> {
   /** Patterns shorter than GRAM bytes cannot be indexed; the caller matches those whole. */
   add(pattern: Uint8Array, ref: T): void {
     if (pattern.length < GRAM) throw new Error(`a pattern needs at least ${GRAM} bytes`);
-    this.pending.push({ pattern: pattern.map((b) => LOWER[b]!), ref });
-  }
-
-  get size(): number {
-    return this.pending.length;
+    if (this.built) throw new Error("patterns are added before the first scan");
+    const lower = new Uint8Array(pattern.length);
+    for (let i = 0; i < pattern.length; i++) lower[i] = LOWER[pattern[i]!]!;
+    this.pending.push({ pattern: lower, ref });
   }
 
   private build(): void {
+    // How common each window is, judged on a sample of the patterns: common fragments are
+    // common in any sample, and counting all of a million patterns' windows takes seconds.
+    const every = Math.max(1, Math.floor(this.pending.length / SAMPLE));
     const frequency = new Map<number, number>();
-    const windows = this.pending.map(({ pattern }) => {
-      const hashes = windowHashes(pattern);
-      for (const h of new Set(hashes)) frequency.set(h, (frequency.get(h) ?? 0) + 1);
-      return hashes;
-    });
-    this.pending.forEach(({ pattern, ref }, i) => {
-      const hashes = windows[i]!;
-      let offset = 0;
-      for (let k = 1; k < hashes.length; k++)
-        if (frequency.get(hashes[k]!)! < frequency.get(hashes[offset]!)!) offset = k;
-      const h = hashes[offset]!;
-      const list = this.byHash.get(h) ?? [];
-      list.push({ pattern, offset, ref });
-      this.byHash.set(h, list);
-      this.filter[h >>> (32 - FILTER_BITS + 5)]! |= 1 << ((h >>> (32 - FILTER_BITS)) & 31);
-    });
+    for (let i = 0; i < this.pending.length; i += every) {
+      const pattern = this.pending[i]!.pattern;
+      let h = windowHash(pattern, 0);
+      for (let k = GRAM; ; k++) {
+        frequency.set(h, (frequency.get(h) ?? 0) + 1);
+        if (k >= pattern.length) break;
+        h = roll(h, pattern[k - GRAM]!, pattern[k]!);
+      }
+    }
+    for (const { pattern, ref } of this.pending) {
+      let h = windowHash(pattern, 0);
+      let best = 0;
+      let bestHash = h;
+      let bestCount = frequency.get(h) ?? 0;
+      for (let k = GRAM; k < pattern.length && bestCount > 0; k++) {
+        h = roll(h, pattern[k - GRAM]!, pattern[k]!);
+        const count = frequency.get(h) ?? 0;
+        if (count < bestCount) {
+          best = k - GRAM + 1;
+          bestHash = h;
+          bestCount = count;
+        }
+      }
+      const list = this.byHash.get(bestHash);
+      if (list) list.push({ pattern, offset: best, ref });
+      else this.byHash.set(bestHash, [{ pattern, offset: best, ref }]);
+      this.filter[bestHash >>> (32 - FILTER_BITS + 5)]! |= 1 << ((bestHash >>> (32 - FILTER_BITS)) & 31);
+    }
+    this.pending.length = 0;
     this.built = true;
   }
 
@@ -80,21 +97,19 @@ export class ByteSearch<T> {
           }
       }
       if (i + GRAM >= bytes.length) break;
-      h = (Math.imul((h - Math.imul(LOWER[bytes[i]!]!, POW)) >>> 0, BASE) + LOWER[bytes[i + GRAM]!]!) >>> 0;
+      h = roll(h, LOWER[bytes[i]!]!, LOWER[bytes[i + GRAM]!]!);
     }
   }
 }
 
-function windowHashes(pattern: Uint8Array): number[] {
-  const out: number[] = [];
+/** The hash of the window one byte further: `out` leaves it, `in` enters. */
+const roll = (h: number, out: number, enter: number): number =>
+  (Math.imul((h - Math.imul(out, POW)) >>> 0, BASE) + enter) >>> 0;
+
+function windowHash(pattern: Uint8Array, offset: number): number {
   let h = 0;
-  for (let i = 0; i < GRAM; i++) h = (Math.imul(h, BASE) + pattern[i]!) >>> 0;
-  out.push(h);
-  for (let i = GRAM; i < pattern.length; i++) {
-    h = (Math.imul((h - Math.imul(pattern[i - GRAM]!, POW)) >>> 0, BASE) + pattern[i]!) >>> 0;
-    out.push(h);
-  }
-  return out;
+  for (let i = offset; i < offset + GRAM; i++) h = (Math.imul(h, BASE) + pattern[i]!) >>> 0;
+  return h;
 }
 
 function equalsAt(bytes: Uint8Array, start: number, pattern: Uint8Array): boolean {

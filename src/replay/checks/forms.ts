@@ -14,9 +14,12 @@ const NORMALIZATIONS: ReadonlyArray<(s: string) => string> = [
   percentDecode,
 ];
 
+/** Printable ASCII without %: what normalization leaves as it is. */
+const PLAIN = /^[\x20-\x24\x26-\x7e]*$/;
+
 export function textForms(value: string): string[] {
   const normalized = new Set([value]);
-  for (let changed = true; changed;) {
+  for (let changed = !PLAIN.test(value); changed;) {
     changed = false;
     for (const form of [...normalized])
       for (const normalize of NORMALIZATIONS) {
@@ -30,7 +33,7 @@ export function textForms(value: string): string[] {
   const out = new Set<string>();
   for (const form of normalized) {
     out.add(form);
-    out.add(form.toLowerCase());
+    if (!PLAIN.test(form)) out.add(form.toLowerCase()); // ASCII case is the search's business
     const encoded = encodeURIComponent(form);
     out.add(encoded);
     out.add(encoded.replace(/%20/g, "+"));

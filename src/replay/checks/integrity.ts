@@ -1,7 +1,7 @@
 import RE2 from "re2";
 import { scalarAsString, type AnyValue, type KeyValue, type Span } from "../../otlp/model.js";
 import { SAMPLER_ANNOTATIONS } from "../../collector/run-args.js";
-import { canonicalKey, type MaskingContract } from "../masking-contract.js";
+import { canonicalKey, canonicalKeys, type MaskingContract } from "../masking-contract.js";
 import type { SpanRecord } from "../schedule.js";
 import type { FindingList, FindingLocation } from "./finding.js";
 import { maskedFrom, PSEUDONYM, pseudonym } from "./masked-text.js";
@@ -98,6 +98,7 @@ class Judge {
   private readonly pseudonymized: ReadonlySet<string>;
   private readonly allowed: ReadonlySet<string> | undefined;
   private readonly custom: RE2 | undefined;
+  private readonly canonical = canonicalKeys();
 
   constructor(private readonly ctx: IntegrityContext) {
     const c = ctx.contract;
@@ -212,7 +213,7 @@ class Judge {
           });
         return;
       }
-      const under = pseudo || this.pseudonymized.has(canonicalKey(a.key));
+      const under = pseudo || this.pseudonymized.has(this.canonical(a.key));
       this.value(a.value, g.value, `${path}[${g.index}].value`, under, problems);
     });
     got.forEach((a, index) => {
@@ -226,7 +227,7 @@ class Judge {
   }
 
   private mayDrop(key: string): boolean {
-    const k = canonicalKey(key);
+    const k = this.canonical(key);
     return (
       this.removed.has(k) ||
       (this.allowed !== undefined && !this.allowed.has(k)) ||

@@ -3,7 +3,7 @@ import type { PlantedValue } from "../../fixtures/planted.js";
 import { scalarAsString, type AnyValue, type KeyValue, type TraceRequest } from "../../otlp/model.js";
 import { otlpPlaceAt } from "../../otlp/wire-path.js";
 import { walkWire } from "../../otlp/wire-walk.js";
-import { canonicalKey, type MaskingContract, type ScrubKind } from "../masking-contract.js";
+import { canonicalKey, canonicalKeys, type MaskingContract, type ScrubKind } from "../masking-contract.js";
 import type { Sample } from "../prometheus.js";
 import type { SpanRecord } from "../schedule.js";
 import type { FindingList, FindingLocation } from "./finding.js";
@@ -26,11 +26,12 @@ export function sentCandidates(contract: MaskingContract, sent: readonly SpanRec
     ...contract.remove.map((k) => [canonicalKey(k), `remove ${k}`] as const),
     ...contract.pseudonymize.map((k) => [canonicalKey(k), `pseudonymize ${k}`] as const),
   ]);
+  const canonicalOf = canonicalKeys();
   const candidates = new Map<string, PlantedValue>();
   // A value that was also sent under an ordinary key may arrive there: that is no leak.
   const ordinary = new Set<string>();
   const visit = (attributes: readonly KeyValue[], place: string, owner: string | undefined) => {
-    for (const a of attributes) collect(a.value, place, owner ?? owners.get(canonicalKey(a.key)), a.key);
+    for (const a of attributes) collect(a.value, place, owner ?? owners.get(canonicalOf(a.key)), a.key);
   };
   const collect = (v: AnyValue, place: string, rule: string | undefined, key: string) => {
     if (v.type === "kvlist") return visit(v.values, place, rule);
@@ -70,6 +71,7 @@ export function checkKeyRules(
   const scrubbed = new Map(contract.scrub.map((s) => [canonicalKey(s.key), s]));
   const leak = (code: string, message: string, where: FindingLocation) =>
     out.add("leaks", code, () => ({ message, where }));
+  const canonicalOf = canonicalKeys();
 
   const attributes = (
     list: readonly KeyValue[],
@@ -80,7 +82,7 @@ export function checkKeyRules(
     list.forEach((a, i) => {
       const at = `${path}[${i}]`;
       const here = { ...where, path: at };
-      const key = canonicalKey(a.key);
+      const key = canonicalOf(a.key);
       const rule = removed.get(key);
       if (rule !== undefined) leak("removed-key", `removed key \`${rule}\` arrived`, here);
       const pseudo = inherited.pseudo ?? pseudonymized.get(key);

@@ -21,6 +21,8 @@ import { serviceOf } from "./received.js";
  * line), what was planted where, and which rule should have removed it; never the value.
  */
 
+const ENCODER = new TextEncoder();
+
 /** Shorter values are only matched whole, and shorter than this not at all: "42" is in everything. */
 export const MIN_WHOLE = 4;
 /**
@@ -38,6 +40,8 @@ export interface OracleStreams {
 interface Target {
   planted: PlantedValue;
   index: number;
+  /** Searched for in the export only (see the constructor). */
+  exportOnly: boolean;
 }
 
 export class PlantedOracle {
@@ -45,28 +49,45 @@ export class PlantedOracle {
   /** Every form, folded, for whole matches: numbers always, texts when too short to index. */
   private readonly whole = new Map<string, Target>();
 
-  constructor(readonly planted: readonly PlantedValue[]) {
-    const encoder = new TextEncoder();
-    planted.forEach((p, index) => {
-      const target = { planted: p, index };
-      const forms = p.binary ? binaryForms(p.value) : textForms(p.value).map((f) => encoder.encode(f));
-      const seen = new Set<string>();
-      for (const bytes of forms) {
-        const key = Buffer.from(bytes).toString("latin1");
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const digitsOnly = /^[+-]?[0-9]+$/.test(key);
-        if (bytes.length >= GRAM && !(digitsOnly && bytes.length < MIN_DIGITS_INSIDE)) this.search.add(bytes, target);
-        const text = new TextDecoder().decode(bytes);
-        if (bytes.length >= MIN_WHOLE && !this.whole.has(foldAscii(text))) this.whole.set(foldAscii(text), target);
+  /**
+   * `exportOnly`: values a fixture merely sent (a recorded one's 127.0.0.1, a service's own host
+   * name) may be the collector's own as well, in its log and metrics: those are searched for in
+   * the export to the trace store only.
+   */
+  constructor(planted: readonly PlantedValue[], exportOnly: readonly PlantedValue[] = []) {
+    // A value planted in many places (a removed key's name) is searched for once.
+    const distinct = new Map<string, { p: PlantedValue; exportOnly: boolean }>();
+    for (const [list, only] of [
+      [planted, false],
+      [exportOnly, true],
+    ] as const)
+      for (const p of list) {
+        const key = `${p.binary ? "b" : "t"}${p.value}`;
+        if (!distinct.has(key)) distinct.set(key, { p, exportOnly: only });
       }
+    [...distinct.values()].forEach(({ p, exportOnly: only }, index) => {
+      const target = { planted: p, index, exportOnly: only };
+      if (p.binary) {
+        // Binary data comes out as its bytes, or as base64 where something turned it into text.
+        const bytes = new Uint8Array(Buffer.from(p.value, "base64"));
+        if (bytes.length >= GRAM) this.search.add(bytes, target);
+        for (const text of [p.value, Buffer.from(bytes).toString("base64url")]) this.addText(text, target);
+      } else for (const form of textForms(p.value)) this.addText(form, target);
     });
+  }
+
+  private addText(form: string, target: Target): void {
+    const bytes = ENCODER.encode(form);
+    const digitsOnly = /^[+-]?[0-9]+$/.test(form);
+    if (bytes.length >= GRAM && !(digitsOnly && bytes.length < MIN_DIGITS_INSIDE)) this.search.add(bytes, target);
+    const folded = foldAscii(form);
+    if (bytes.length >= MIN_WHOLE && !this.whole.has(folded)) this.whole.set(folded, target);
   }
 
   /** Whether a text holds any planted value: reports show a span name only when it does not. */
   holds(text: string): boolean {
     let found = this.whole.has(foldAscii(text));
-    if (!found) this.search.scan(new TextEncoder().encode(text), () => (found = true));
+    if (!found) this.search.scan(ENCODER.encode(text), () => (found = true));
     return found;
   }
 
@@ -127,9 +148,9 @@ export class PlantedOracle {
       };
       this.scanRequest(r.body, r.encoding, (t, offset, asNumber) => {
         const stream = `${asNumber ? "as a number " : ""}in a request to the trace store`;
-        // Past the findings a report lists, the rest are only counted: resolving each one's OTLP
-        // path would cost more than a badly broken run's millions of hits are worth.
-        if (reported.size >= MAX_PER_CODE) return report(t, stream, { request: n }, `${n}/value ${t.index}`);
+        // Past the findings a report lists, the rest are only counted, once per value: resolving
+        // each one's OTLP path would cost more than a badly broken run's millions of hits are worth.
+        if (reported.size >= MAX_PER_CODE) return report(t, "", {}, `value ${t.index}`);
         const { where, dedupe } = at(offset);
         report(t, stream, where, dedupe);
       });
@@ -149,18 +170,21 @@ export class PlantedOracle {
       };
     };
     this.search.scan(metrics, (t, offset) => {
+      if (t.exportOnly) return;
       const where = series(offset);
       report(t, "in the metrics the collector serves", where, `${where.line}`);
     });
     for (const [i, line] of streams.metricsText.split("\n").entries())
       for (const token of line.split(/[\s{},="]+/)) {
         const t = token.length >= MIN_WHOLE ? this.whole.get(foldAscii(token)) : undefined;
+        if (t?.exportOnly) continue;
         if (t) report(t, "in the metrics the collector serves", series(lineStarts[i] ?? 0), `${i + 1}`);
       }
 
     const log = Buffer.from(streams.logLines.join("\n"), "utf8");
     const logStarts = starts(log);
     this.search.scan(log, (t, offset) => {
+      if (t.exportOnly) return;
       const line = lineAt(logStarts, offset) + 1;
       report(t, "in the collector's log", { logLine: line }, `${line}`);
     });
@@ -170,12 +194,6 @@ export class PlantedOracle {
 function describe(p: PlantedValue): string {
   const rules = p.rules.length ? `; ${p.rules.map((r) => `\`${r}\``).join(" or ")} should have removed it` : "";
   return `the ${p.kind} planted in ${p.place} (${p.binary ? "binary" : `${[...p.value].length} characters`}${rules})`;
-}
-
-/** Binary data comes out as its bytes, or as base64 where something turned it into text. */
-function binaryForms(base64: string): Uint8Array[] {
-  const bytes = new Uint8Array(Buffer.from(base64, "base64"));
-  return [bytes, new TextEncoder().encode(base64), new TextEncoder().encode(Buffer.from(bytes).toString("base64url"))];
 }
 
 function starts(bytes: Uint8Array): number[] {
