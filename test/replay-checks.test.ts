@@ -231,6 +231,24 @@ describe("replay checks on hand-made replays", () => {
       expect(report.findings.map((f) => [f.code, f.where])).toEqual([["planted-value", { logLine: 2 }]]);
     });
 
+    it("finds a removed key's name as a whole text only, never inside one: it may be a column in SQL", () => {
+      const key: PlantedValue = {
+        value: "user_email",
+        whole: true,
+        kind: "removed key",
+        place: "span.attributes (the key)",
+        rules: ["remove user.email"],
+      };
+      const sent = span({ attributes: [kv("db.query.text", "SELECT ? FROM t WHERE user_email = ?")] });
+      expect(judge(sent, sent, [key]).findings).toEqual([]);
+      const leaked = { ...sent, attributes: [...sent.attributes, kv("user_email", "1")] };
+      const found = judge({ ...sent, attributes: leaked.attributes }, leaked, [key]).findings;
+      expect(found.map((f) => [f.code, f.where?.path])).toEqual([
+        ["planted-value", "resourceSpans[0].scopeSpans[0].spans[0].attributes[1].key"],
+        ["removed-key", "resourceSpans[0].scopeSpans[0].spans[0].attributes[1]"],
+      ]);
+    });
+
     it("searches for values sent under removed and pseudonymized keys, planted or not", () => {
       const sent = span({
         attributes: [kv("customer.address", "Baker Street 221b"), kv("enduser.id", int(9_876_543))],

@@ -48,6 +48,9 @@ export class PlantedOracle {
   private readonly search = new ByteSearch<Target>();
   /** Every form, folded, for whole matches: numbers always, texts when too short to index. */
   private readonly whole = new Map<string, Target>();
+  /** Values found only as a whole text (see PlantedValue.whole), folded, and their lengths in bytes. */
+  private readonly wholeOnly = new Map<string, Target>();
+  private readonly wholeOnlyLengths = new Set<number>();
 
   /**
    * `exportOnly`: values a fixture merely sent (a recorded one's 127.0.0.1, a service's own host
@@ -72,7 +75,12 @@ export class PlantedOracle {
         const bytes = new Uint8Array(Buffer.from(p.value, "base64"));
         if (bytes.length >= GRAM) this.search.add(bytes, target);
         for (const text of [p.value, Buffer.from(bytes).toString("base64url")]) this.addText(text, target);
-      } else for (const form of textForms(p.value)) this.addText(form, target);
+      } else if (p.whole)
+        for (const form of textForms(p.value)) {
+          if (!this.wholeOnly.has(foldAscii(form))) this.wholeOnly.set(foldAscii(form), target);
+          this.wholeOnlyLengths.add(Buffer.byteLength(form));
+        }
+      else for (const form of textForms(p.value)) this.addText(form, target);
     });
   }
 
@@ -86,7 +94,7 @@ export class PlantedOracle {
 
   /** Whether a text holds any planted value: reports show a span name only when it does not. */
   holds(text: string): boolean {
-    let found = this.whole.has(foldAscii(text));
+    let found = this.whole.has(foldAscii(text)) || this.wholeOnly.has(foldAscii(text));
     if (!found) this.search.scan(ENCODER.encode(text), () => (found = true));
     return found;
   }
@@ -113,8 +121,10 @@ export class PlantedOracle {
         }
       },
       text: ({ start, end }) => {
-        if (end - start >= MIN_DIGITS_INSIDE) return; // longer texts were searched byte by byte
-        const t = this.whole.get(foldAscii(Buffer.from(body.subarray(start, end)).toString("utf8")));
+        const short = end - start < MIN_DIGITS_INSIDE; // longer texts were searched byte by byte
+        if (!short && !this.wholeOnlyLengths.has(end - start)) return;
+        const text = foldAscii(Buffer.from(body.subarray(start, end)).toString("utf8"));
+        const t = (short ? this.whole.get(text) : undefined) ?? this.wholeOnly.get(text);
         if (t) hit(t, start, false);
       },
     });
@@ -176,7 +186,10 @@ export class PlantedOracle {
     });
     for (const [i, line] of streams.metricsText.split("\n").entries())
       for (const token of line.split(/[\s{},="]+/)) {
-        const t = token.length >= MIN_WHOLE ? this.whole.get(foldAscii(token)) : undefined;
+        const t =
+          token.length >= MIN_WHOLE
+            ? (this.whole.get(foldAscii(token)) ?? this.wholeOnly.get(foldAscii(token)))
+            : undefined;
         if (t?.exportOnly) continue;
         if (t) report(t, "in the metrics the collector serves", series(lineStarts[i] ?? 0), `${i + 1}`);
       }
