@@ -185,7 +185,7 @@ function decimal(x: number): string {
 }
 
 /** Valid UTF-8 (no overlong forms, no surrogates) with no control characters but tab, newline and carriage return. */
-export function isText(bytes: Uint8Array, start: number, end: number): boolean {
+function isText(bytes: Uint8Array, start: number, end: number): boolean {
   if (end === start) return false;
   let i = start;
   while (i < end) {
