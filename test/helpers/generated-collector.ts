@@ -1,0 +1,116 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import getPort from "get-port";
+import type { CollectorConfig } from "../../src/collector/components.js";
+import { compileCollectorConfig } from "../../src/compile/index.js";
+import { renderCollectorYaml } from "../../src/emit/render.js";
+import { resolveEnvironment, type ResolvedPipeline } from "../../src/resolve/resolve.js";
+import { startCollector, type CollectorProcess } from "../../src/replay/collector-process.js";
+import { runtimePipeline, type RuntimeAddresses } from "../../src/replay/runtime-pipeline.js";
+import { startSink, type Sink } from "../../src/replay/sink.js";
+import { makeTlsMaterial, type TlsMaterial } from "../../src/replay/tls-material.js";
+import { loadRepoDescription, requireCollector } from "./repo.js";
+
+/*
+ * The real collector running one environment of tracing.yaml as `tracegen build` generates it,
+ * with only addresses and secrets swapped (as in a replay): every port a free one on 127.0.0.1,
+ * TLS from a throwaway CA, a random bearer token, and a sink standing where Jaeger would.
+ */
+
+export interface GeneratedCollector {
+  collector: CollectorProcess;
+  addresses: RuntimeAddresses;
+  yaml: string;
+  tls?: TlsMaterial;
+  token?: string;
+  /** Every line the collector wrote to stdout and stderr so far. */
+  log(): string[];
+  stop(): Promise<void>;
+}
+
+export async function startGeneratedCollector(
+  environment: string,
+  adjust: (pipeline: ResolvedPipeline) => void = () => undefined,
+  /** Changes the generated config itself, to measure what the generator's choices are worth. */
+  tamper: (config: CollectorConfig) => void = () => undefined,
+): Promise<GeneratedCollector> {
+  const binary = requireCollector();
+  const loaded = await loadRepoDescription("tracing.yaml");
+  const env = resolveEnvironment(loaded.description, environment);
+  adjust(env.pipeline);
+  const dir = await mkdtemp(join(tmpdir(), "tracegen-collector-"));
+  const tls = env.pipeline.tls === "off" ? undefined : await makeTlsMaterial(dir);
+  const token = env.pipeline.receivers.otlp.auth === "bearer_token" ? randomBytes(24).toString("hex") : undefined;
+  const tokenFile = join(dir, "ingest-token");
+  if (token) await writeFile(tokenFile, token, { mode: 0o600 });
+  const sink: Sink = await startSink(
+    env.pipeline.exporters.jaeger.protocol,
+    tls && env.pipeline.tls !== "off"
+      ? {
+          ca: tls.ca,
+          cert: tls.sink.cert,
+          key: tls.sink.key,
+          requireClientCert: env.pipeline.tls.client_auth === "required",
+          minVersion: "TLSv1.2",
+        }
+      : undefined,
+  );
+  const port = async () => `127.0.0.1:${await getPort({ host: "127.0.0.1" })}`;
+  const { otlp } = env.pipeline.receivers;
+  const addresses: RuntimeAddresses = {
+    ...(otlp.grpc !== undefined ? { grpc: await port() } : {}),
+    ...(otlp.http !== undefined ? { http: await port() } : {}),
+    prometheus: await port(),
+    health: await port(),
+    ownMetrics: await port(),
+    jaeger: sink.endpoint,
+    ...(tls ? { tls: { caFile: tls.caFile, certFile: tls.collector.certFile, keyFile: tls.collector.keyFile } } : {}),
+    ...(token ? { tokenFile } : {}),
+    pseudonymKey: randomBytes(32).toString("hex"),
+  };
+  const runtime = runtimePipeline(env.pipeline, addresses);
+  const config = compileCollectorConfig({ ...env, pipeline: runtime.pipeline });
+  tamper(config);
+  const yaml = renderCollectorYaml(config, {
+    source: "tracing.yaml",
+    sha256: loaded.sha256,
+    version: "test",
+    environment,
+  });
+  const configFile = join(dir, "collector.yaml");
+  await writeFile(configFile, yaml);
+  const collector = startCollector(binary, configFile, {
+    PATH: process.env["PATH"] ?? "/usr/bin:/bin",
+    ...runtime.env,
+  });
+  const stop = async () => {
+    await collector.stop();
+    await sink.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await collector.waitHealthy(`http://${addresses.health}/`, 30_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    collector,
+    addresses,
+    yaml,
+    ...(tls ? { tls } : {}),
+    ...(token ? { token } : {}),
+    log: () => collector.log().lines,
+    stop,
+  };
+}
+
+/** A live process's resident set now (VmRSS) and at its peak (VmHWM), in bytes; throws once it is gone. */
+export function memoryOf(pid: number): { resident: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) * 1024;
+  return { resident: kb("VmRSS"), peak: kb("VmHWM") };
+}
