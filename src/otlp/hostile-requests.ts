@@ -29,14 +29,14 @@ function levelSize(inner: number, nesting: Nesting): number {
 }
 
 /** Size in bytes of the nested AnyValue alone. */
-export function nestedValueSize(depth: number, nesting: Nesting): number {
+function nestedValueSize(depth: number, nesting: Nesting): number {
   let size = 0; // the innermost AnyValue is empty
   for (let level = 0; level < depth; level++) size = levelSize(size, nesting);
   return size;
 }
 
 /** The AnyValue nested `depth` levels deep around an empty value. */
-export function nestedValue(depth: number, nesting: Nesting): Uint8Array {
+function nestedValue(depth: number, nesting: Nesting): Uint8Array {
   const out = new Uint8Array(nestedValueSize(depth, nesting));
   let start = out.length;
   const prependField = (fieldTag: number, length: number) => {
@@ -81,7 +81,7 @@ export const deepestNestingWithin = (bytes: number, nesting: Nesting): number =>
 // An attribute with no key and no value: field 9 of the span, zero bytes long.
 const EMPTY_ATTRIBUTE = Uint8Array.from([tag(9), 0]);
 
-export const manyAttributesRequestSize = (count: number): number => requestSize(count * EMPTY_ATTRIBUTE.length);
+const manyAttributesRequestSize = (count: number): number => requestSize(count * EMPTY_ATTRIBUTE.length);
 
 /** One resource, one scope, one span with `count` empty attributes. */
 export function manyAttributesRequest(count: number, nowNanos: bigint): Uint8Array {
