@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import getPort from "get-port";
 import type { CollectorConfig } from "../collector/components.js";
 import { compileCollectorConfig } from "../compile/index.js";
 import { ID } from "../compile/ids.js";
@@ -18,7 +17,7 @@ import {
   type ProcessUsage,
 } from "./collector-process.js";
 import { countedSpans, parsePrometheusText, scrape, type Sample } from "./prometheus.js";
-import { runtimePipeline, type RuntimeAddresses } from "./runtime-pipeline.js";
+import { freeAddresses, runtimePipeline, type RuntimeAddresses } from "./runtime-pipeline.js";
 import type { Batch, SendPlan } from "./schedule.js";
 import { createSender, type SendOutcome, type Sender } from "./sender.js";
 import { startSink, type Garbage, type Received, type Sink } from "./sink.js";
@@ -188,19 +187,12 @@ async function startWithFreePorts(
   pseudonymKey: string,
 ): Promise<Started> {
   for (let attempt = 1; ; attempt++) {
-    const port = async () => `127.0.0.1:${await getPort({ host: "127.0.0.1" })}`;
-    const { otlp } = setup.env.pipeline.receivers;
-    const addresses: RuntimeAddresses = {
-      ...(otlp.grpc !== undefined ? { grpc: await port() } : {}),
-      ...(otlp.http !== undefined ? { http: await port() } : {}),
-      prometheus: await port(),
-      health: await port(),
-      ownMetrics: await port(),
-      jaeger: sink.endpoint,
-      ...(tls ? { tls: { caFile: tls.caFile, certFile: tls.collector.certFile, keyFile: tls.collector.keyFile } } : {}),
-      ...(tokenFile ? { tokenFile } : {}),
+    const addresses = await freeAddresses(setup.env.pipeline, {
+      sinkEndpoint: sink.endpoint,
+      tls,
+      tokenFile,
       pseudonymKey,
-    };
+    });
     const runtime = runtimePipeline(setup.env.pipeline, addresses);
     const config = compileCollectorConfig({ ...setup.env, pipeline: runtime.pipeline });
     const sampler = config.processors[ID.tailSampling] as { decision_wait: string } | undefined;

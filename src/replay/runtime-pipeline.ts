@@ -1,5 +1,7 @@
+import getPort from "get-port";
 import type { ResolvedPipeline } from "../resolve/resolve.js";
 import { isEnvReference } from "../schema/units.js";
+import type { TlsMaterial } from "./tls-material.js";
 
 /*
  * A replay runs the environment's own config with only addresses and secrets swapped.
@@ -19,6 +21,27 @@ export interface RuntimeAddresses {
   tls?: { caFile: string; certFile: string; keyFile: string };
   tokenFile?: string;
   pseudonymKey: string;
+}
+
+/** Free 127.0.0.1 ports for every listener the environment has, and the run's secrets. */
+export async function freeAddresses(
+  pipeline: ResolvedPipeline,
+  run: { sinkEndpoint: string; tls: TlsMaterial | undefined; tokenFile: string | undefined; pseudonymKey: string },
+): Promise<RuntimeAddresses> {
+  const port = async () => `127.0.0.1:${await getPort({ host: "127.0.0.1" })}`;
+  const { otlp } = pipeline.receivers;
+  const { tls } = run;
+  return {
+    ...(otlp.grpc !== undefined ? { grpc: await port() } : {}),
+    ...(otlp.http !== undefined ? { http: await port() } : {}),
+    prometheus: await port(),
+    health: await port(),
+    ownMetrics: await port(),
+    jaeger: run.sinkEndpoint,
+    ...(tls ? { tls: { caFile: tls.caFile, certFile: tls.collector.certFile, keyFile: tls.collector.keyFile } } : {}),
+    ...(run.tokenFile ? { tokenFile: run.tokenFile } : {}),
+    pseudonymKey: run.pseudonymKey,
+  };
 }
 
 export interface RuntimePipeline {

@@ -3,13 +3,12 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import getPort from "get-port";
 import type { CollectorConfig } from "../../src/collector/components.js";
 import { compileCollectorConfig } from "../../src/compile/index.js";
 import { renderCollectorYaml } from "../../src/emit/render.js";
 import { resolveEnvironment, type ResolvedPipeline } from "../../src/resolve/resolve.js";
 import { startCollector, type CollectorProcess } from "../../src/replay/collector-process.js";
-import { runtimePipeline, type RuntimeAddresses } from "../../src/replay/runtime-pipeline.js";
+import { freeAddresses, runtimePipeline, type RuntimeAddresses } from "../../src/replay/runtime-pipeline.js";
 import { startSink, type Sink } from "../../src/replay/sink.js";
 import { makeTlsMaterial, type TlsMaterial } from "../../src/replay/tls-material.js";
 import { loadRepoDescription, requireCollector } from "./repo.js";
@@ -58,19 +57,12 @@ export async function startGeneratedCollector(
         }
       : undefined,
   );
-  const port = async () => `127.0.0.1:${await getPort({ host: "127.0.0.1" })}`;
-  const { otlp } = env.pipeline.receivers;
-  const addresses: RuntimeAddresses = {
-    ...(otlp.grpc !== undefined ? { grpc: await port() } : {}),
-    ...(otlp.http !== undefined ? { http: await port() } : {}),
-    prometheus: await port(),
-    health: await port(),
-    ownMetrics: await port(),
-    jaeger: sink.endpoint,
-    ...(tls ? { tls: { caFile: tls.caFile, certFile: tls.collector.certFile, keyFile: tls.collector.keyFile } } : {}),
-    ...(token ? { tokenFile } : {}),
+  const addresses = await freeAddresses(env.pipeline, {
+    sinkEndpoint: sink.endpoint,
+    tls,
+    tokenFile: token ? tokenFile : undefined,
     pseudonymKey: randomBytes(32).toString("hex"),
-  };
+  });
   const runtime = runtimePipeline(env.pipeline, addresses);
   const config = compileCollectorConfig({ ...env, pipeline: runtime.pipeline });
   tamper(config);
