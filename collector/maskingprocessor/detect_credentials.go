@@ -139,8 +139,10 @@ func userinfoPassword(s string, j int) (int, int) {
 
 // JSON Web Tokens: "eyJ" (base64url of `{"`) and a header segment of 10 or
 // more base64url characters, ".", a payload segment of 2 or more, ".", and
-// a signature segment (possibly empty for unsigned tokens). Not glued to a
-// base64url character on the left.
+// a signature segment (possibly empty for unsigned tokens). Whatever comes
+// before "eyJ" does not matter, a word or "x-" glued to it included
+// ("x-eyJ...", "tokeneyJ..."): the three-segment shape after it is specific
+// enough, and a JWT glued into a header name or a key is still a JWT.
 var jwtFinder = finder{
 	need: prefilter{sets: anyOf("J", "y", ".")},
 	next: nextJWT,
@@ -155,9 +157,6 @@ func nextJWT(s string, from int) (int, int) {
 			return -1, -1
 		}
 		i += k
-		if i > 0 && isBase64URL(s[i-1]) {
-			continue
-		}
 		if end := jwtAt(s, i); end > 0 {
 			return i, end
 		}

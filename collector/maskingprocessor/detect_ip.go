@@ -3,9 +3,11 @@ package maskingprocessor // import "github.com/shop3d/tracegen/collector/masking
 import "net/netip"
 
 // IPv4 addresses: four dot-separated decimal octets of 1 to 3 digits, each
-// at most 255, not glued to a letter, digit or dot on either side ("v1.2.3.4",
-// "1.2.3.4.5" and three-part versions are not addresses). A port after ":"
-// is kept.
+// at most 255, not glued to a letter or digit on either side ("v1.2.3.4" is
+// a version, "1234.0.0.1" a longer number) and not part of a longer dotted
+// run of numbers ("1.2.3.4.5", an OID). Other punctuation does not hide an
+// address: a dot after a word or before one ("peer.203.0.113.7",
+// "203.0.113.7.nip.io"), "/", "_", "-", "=", ":". A port after ":" is kept.
 var ipv4Finder = finder{
 	need: prefilter{minDigits: 4, sets: anyOf(".")},
 	next: nextIPv4,
@@ -19,7 +21,7 @@ func nextIPv4(s string, from int) (int, int) {
 		for i > from && dot-i < 3 && isDigit(s[i-1]) {
 			i--
 		}
-		if i == dot || (i > 0 && (isAlnum(s[i-1]) || s[i-1] == '.' || s[i-1] == '_')) {
+		if i == dot || (i > 0 && (isAlnum(s[i-1]) || (s[i-1] == '.' && i >= 2 && isDigit(s[i-2])))) {
 			continue
 		}
 		if end := ipv4At(s, i); end > 0 {
@@ -49,7 +51,7 @@ func ipv4At(s string, i int) int {
 		}
 		j = k
 	}
-	if j < len(s) && (isAlnum(s[j]) || s[j] == '_' || (s[j] == '.' && j+1 < len(s) && isAlnum(s[j+1]))) {
+	if j < len(s) && (isAlnum(s[j]) || (s[j] == '.' && j+1 < len(s) && isDigit(s[j+1]))) {
 		return -1
 	}
 	return j

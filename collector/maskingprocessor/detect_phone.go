@@ -2,7 +2,9 @@ package maskingprocessor // import "github.com/shop3d/tracegen/collector/masking
 
 // Phone numbers in text (the text phone rule). Digits come in groups
 // separated by one space, dash, dot or slash; a group may sit in
-// parentheses. A number is not glued to letters or digits on either side.
+// parentheses. A number is not glued to letters or digits on either side
+// (see gluedBefore and gluedAfter); punctuation around it ("/", ".", "-",
+// "_", "=", ":") does not hide it.
 //   - international: "+" then 8 to 15 digits starting 1-9 ("+49 30 1234567",
 //     "+44 (0)20 7946 0958": a "(0)" trunk group does not count); or "00"
 //     then the same, where the country code and length must also fit the
@@ -104,27 +106,33 @@ func parseGroups(s string, j int, skipTrunk bool) phoneScan {
 	return p
 }
 
-// gluedBefore: s[i] continues a word or a number.
+// gluedBefore: s[i] continues a word or a number, so no phone number
+// starts there. Letters and digits glue (an identifier, a hex id, a longer
+// number), and so does "+" ("++49..."). Before a "+", nothing else glues.
+// Before a digit or "(", a dot, dash or blank glues only when a digit
+// precedes it ("3.0171234567", "12-0301234567", "12 0301234567": the run
+// would start inside a longer number); "/", "_", "=", ":" and a dot, dash
+// or blank after a letter are separators ("/schemas/1.26.0/0170 5000006",
+// "app.callback.01705000006", "id_01705000006").
 func gluedBefore(s string, i int) bool {
 	if i == 0 {
 		return false
 	}
 	p := s[i-1]
-	if isAlnum(p) || p == '+' || p == '_' {
+	if isAlnum(p) || p == '+' {
 		return true
 	}
 	if s[i] == '+' {
-		return false // "baggage.+49...": only a word or a number glues to "+"
+		return false
 	}
-	if p == '.' {
-		return true
-	}
-	// "12-0301234567": the run would start inside a longer number.
-	return isPhoneSep(p) && i >= 2 && isDigit(s[i-2])
+	return (p == '.' || p == '-' || p == ' ') && i >= 2 && isDigit(s[i-2])
 }
 
+// gluedAfter: a letter or digit right after the number makes it part of a
+// word or a longer number ("01711234567abc" is a hex id); punctuation,
+// "_" included, ends it.
 func gluedAfter(s string, end int) bool {
-	return end < len(s) && (isAlnum(s[end]) || s[end] == '_')
+	return end < len(s) && isAlnum(s[end])
 }
 
 // phoneStart marks the bytes a phone number can start with.

@@ -125,3 +125,50 @@ func TestPatternFilter(t *testing.T) {
 	assert.Empty(t, f.sets)
 	assert.Zero(t, f.minDigits)
 }
+
+// Punctuation around a value does not hide it: "/" in a URL path, "." in an
+// attribute key, "_", "-", "=", ":" in ids and parameters.
+func TestPunctuationDoesNotHideValues(t *testing.T) {
+	const token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig-_x"
+	tests := []struct{ detector, in, want string }{
+		{"phone", "https://example.com/schemas/1.26.0/+49 170 5000006", "https://example.com/schemas/1.26.0/[REDACTED:phone]"},
+		{"phone", "https://example.com/schemas/1.26.0/0170 5000006", "https://example.com/schemas/1.26.0/[REDACTED:phone]"},
+		{"phone", "app.callback.+491705000006", "app.callback.[REDACTED:phone]"},
+		{"phone", "app.callback.01705000006", "app.callback.[REDACTED:phone]"},
+		{"phone", "id_01705000006_x", "id_[REDACTED:phone]_x"},
+		{"phone", "to_+491705000006", "to_[REDACTED:phone]"},
+		{"phone", "tel=0170-5000006&x", "tel=[REDACTED:phone]&x"},
+		{"phone", "tel:+49-170-5000006.", "tel:[REDACTED:phone]."},
+		{"phone", "/v2/0170 5000006/orders", "/v2/[REDACTED:phone]/orders"},
+		{"ipv4", "peer.203.0.113.7", "peer.[REDACTED:ipv4]"},
+		{"ipv4", "ip_203.0.113.7_x", "ip_[REDACTED:ipv4]_x"},
+		{"ipv4", "203.0.113.7.nip.io", "[REDACTED:ipv4].nip.io"},
+		{"ipv4", "https://h/203.0.113.7/x", "https://h/[REDACTED:ipv4]/x"},
+		{"ipv4", "peer=203.0.113.7:443", "peer=[REDACTED:ipv4]:443"},
+		{"card_number", "pan/4111111111111111.", "pan/[REDACTED:card_number]."},
+		{"card_number", "pan_4111-1111-1111-1111_x", "pan_[REDACTED:card_number]_x"},
+		{"card_number", "pan=4111 1111 1111 1111:exp", "pan=[REDACTED:card_number]:exp"},
+		{"card_number", "app.pan.4111111111111111", "app.pan.[REDACTED:card_number]"},
+		{"jwt", "http.request.header.x-" + token, "http.request.header.x-[REDACTED:jwt]"},
+		{"jwt", "id_" + token, "id_[REDACTED:jwt]"},
+		{"jwt", "token" + token, "token[REDACTED:jwt]"},
+		{"jwt", "/auth/" + token + "/x", "/auth/[REDACTED:jwt]/x"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, maskWith(t, tt.detector, tt.in), "%s %q", tt.detector, tt.in)
+	}
+}
+
+// A letter or digit glued to digits still makes them part of something
+// longer: versions, hex ids, longer numbers and dotted runs stay.
+func TestGluedDigitsStayWhatTheyAre(t *testing.T) {
+	tests := []struct{ detector, in string }{
+		{"phone", "v1.0.01705000006, 3.01711234567, 12-0301234567, 12 0301234567, 0x01705000006"},
+		{"phone", "build 01705000006abc, ORD-2024-01705000006, a+491705000006"},
+		{"ipv4", "v1.2.3.4, 1.2.3.4.5, 1.3.6.1.4.1.311, 1234.1.1.1, 1.2.3.4a, go1.21.3.4"},
+		{"card_number", "04111111111111111, 41111111111111111"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.in, maskWith(t, tt.detector, tt.in), "%s %q", tt.detector, tt.in)
+	}
+}
