@@ -48,31 +48,22 @@ func autoKind(s string) scrubKind {
 	return kindSQL
 }
 
-// sqlVerbs start a SQL statement; a name that starts with one of them and
-// goes on is scrubbed as SQL.
-var sqlVerbs = []string{
-	"select", "insert", "update", "delete", "with", "merge", "upsert", "replace", "call", "exec",
-	"execute", "values", "create", "alter", "drop", "truncate",
-}
-
-func looksLikeSQL(s string) bool {
-	t := strings.TrimLeft(s, " \t\n(")
-	for _, v := range sqlVerbs {
-		if len(t) > len(v) && strings.EqualFold(t[:len(v)], v) && (t[len(v)] == ' ' || t[len(v)] == '\t' || t[len(v)] == '\n') {
-			return true
+// scrubName scrubs the SQL statement or the URLs a name carries: from where
+// a SQL statement starts (sqlStart) to the end, the text is scrubbed as
+// SQL; before it, every blank-separated word with a query, a fragment of
+// name=value pairs or a userinfo is scrubbed as a URL.
+func scrubName(s string) string {
+	// Only quotes, digits and "$" make SQL scrubbing change anything.
+	if strings.ContainsAny(s, "'$0123456789") {
+		if k := sqlStart(s); k >= 0 {
+			return scrubURLWords(s[:k]) + scrubSQL(s[k:])
 		}
 	}
-	return false
+	return scrubURLWords(s)
 }
 
-// scrubName scrubs the SQL statement or the URLs a name carries: a name
-// that starts like a SQL statement is scrubbed as SQL; otherwise every
-// blank-separated word with a query, a fragment of name=value pairs or a
-// userinfo is scrubbed as a URL.
-func scrubName(s string) string {
-	if looksLikeSQL(s) {
-		return scrubSQL(s)
-	}
+// scrubURLWords scrubs every blank-separated word of s as a URL.
+func scrubURLWords(s string) string {
 	if !strings.ContainsAny(s, "?#@") {
 		return s
 	}

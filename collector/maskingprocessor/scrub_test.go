@@ -77,3 +77,48 @@ func TestScrubNameFindsStatementsAndURLs(t *testing.T) {
 		assert.Equal(t, tt.want, scrubName(tt.in), "input %q", tt.in)
 	}
 }
+
+func TestScrubNameFindsStatementsAfterAPrefix(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{
+			"query failed: SELECT name FROM customers WHERE email = 'x' AND name = 'Jane Doe'",
+			"query failed: SELECT name FROM customers WHERE email = ? AND name = ?",
+		},
+		{"error in (select id from t where n = 'Jane')", "error in (select id from t where n = ?)"},
+		{"db: INSERT INTO t (a) VALUES ('Jane', 42)", "db: INSERT INTO t (a) VALUES (?, ?)"},
+		{"retry 3: UPDATE shop.\"Orders\" SET note = 'x' WHERE id = 7", "retry 3: UPDATE shop.\"Orders\" SET note = ? WHERE id = ?"},
+		{"ORM> DELETE FROM carts WHERE owner = 'Jane'", "ORM> DELETE FROM carts WHERE owner = ?"},
+		{"stmt=MERGE INTO t USING s ON t.id = 1", "stmt=MERGE INTO t USING s ON t.id = ?"},
+		{"cte: WITH recent (id) AS (SELECT 1) SELECT 'x'", "cte: WITH recent (id) AS (SELECT ?) SELECT ?"},
+		{"proc: CALL find_customer('Jane')", "proc: CALL find_customer(?)"},
+		{"tsql: EXEC dbo.find @email = 'x'", "tsql: EXEC dbo.find @email = ?"},
+		{"batch 2 VALUES ('Jane')", "batch 2 VALUES (?)"},
+		{"migrate 12: CREATE TABLE IF NOT EXISTS t (n int DEFAULT 5)", "migrate 12: CREATE TABLE IF NOT EXISTS t (n int DEFAULT ?)"},
+		{"GET /p?email=jane then SELECT a FROM t WHERE b = 'c'", "GET /p?email=? then SELECT a FROM t WHERE b = ?"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, scrubName(tt.in), "input %q", tt.in)
+	}
+}
+
+// English that uses SQL's verbs keeps its digits and quotes.
+func TestScrubNameLeavesEnglishAlone(t *testing.T) {
+	for _, in := range []string{
+		"select a file (max 20 MB)",
+		"update available: version 2.4 'stable'",
+		"delete failed for 3 items",
+		"failed with 2 retries",
+		"call me at 10 o'clock",
+		"insert 2 coins",
+		"values 1, 2 and 3",
+		"drop 3 packets",
+		"create 5 orders",
+		"execute task 7",
+		"truncate to 255 chars",
+		"select from 3 options",
+		"reselect 2 rows from table",
+		"preselect: 4 from shop",
+	} {
+		assert.Equal(t, in, scrubName(in), "input %q", in)
+	}
+}
