@@ -17,8 +17,8 @@
 //     the value rules below. Keys are checked too (see Attribute keys).
 //   - Resource schema_url, scope schema_url, scope name, scope version, span
 //     name, span status message, event names ("names"): with scrub_names, the
-//     SQL statement or the URLs they carry are scrubbed (scrubName); then the
-//     text rules.
+//     SQL statement or the URLs they carry are scrubbed (see SQL and URLs in
+//     names); then the text rules.
 //   - trace_state of spans and links: each list member's value gets the text
 //     rules (see Trace state).
 //
@@ -83,7 +83,8 @@
 //     domain of two or more labels whose last has two letters or more.
 //   - card_number: 13 to 19 digits, glued or in groups separated by one
 //     space, dash or dot (every group but the last 4 to 6 digits), not glued
-//     to other digits but possibly to letters, with an issuer prefix (IIN)
+//     to other digits (then it is part of a longer number) but possibly to
+//     letters and any punctuation ("pan_4111...", "/4111...", "x.4111..."), with an issuer prefix (IIN)
 //     that issues that length (Visa, Mastercard, Amex, Mir, Diners, JCB,
 //     Discover, UnionPay, Maestro, RuPay, Troy; see cardIssued) and a
 //     valid Luhn check digit.
@@ -96,22 +97,57 @@
 //     1-9, 9 to 12 digits, glued (10 to 12 digits), with an area group of 3
 //     to 5 digits, with the area in parentheses, or as five pairs; a North
 //     American "(NPA) NXX-XXXX", "NPA-NXX-XXXX" or "NPA.NXX.XXXX" (NPA and
-//     NXX start 2-9). Groups are separated by one space, dash, dot or slash;
-//     the number is not glued to letters or digits. A bare digit run in
-//     text is never a phone number.
+//     NXX start 2-9). Groups are separated by one space, dash, dot or slash.
+//     The number is not glued to letters or digits: a letter or digit right
+//     before or after it makes it part of an identifier, a hex id or a longer
+//     number, and so does a "+" or letter right before a "+" (base64 has
+//     "+" followed by digits). A dot, dash or blank between a digit and the
+//     number also glues ("3.0171234567", "12-0301234567": the number would
+//     start inside a longer one). Any other punctuation before or after does
+//     not hide it: "/schemas/1.26.0/0170 5000006", "app.callback.+49170...",
+//     "id_0170...", "tel=0170...", "+49170..._x". A bare digit run in text
+//     is never a phone number.
 //   - bearer: "bearer" (any case), blanks, a token of 8 or more token68
 //     characters; basic_auth: "basic" (any case), blanks, base64 that
 //     decodes to printable "user:password", or the "user:password" of a URL
 //     "scheme://user:password@host"; jwt: "eyJ" + 10 or more base64url
-//     characters "." 2 or more "." a signature.
-//   - ipv4: four octets 0-255 of one to three digits, not part of a longer
-//     dotted sequence and not glued to letters (so "1.2.3" and "v1.2.3.4"
-//     stay; a four-part version "1.0.0.0" reads as an address). ipv6: a run
+//     characters "." 2 or more "." a signature, whatever precedes "eyJ"
+//     ("x-eyJ..." in a header name, "tokeneyJ..."): the shape is specific
+//     enough that a glued word does not make it something else.
+//   - ipv4: four octets 0-255 of one to three digits, not glued to a letter
+//     or digit ("v1.2.3.4" is a version, "1234.0.0.1" a longer number) and
+//     not part of a longer dotted run of numbers ("1.2.3.4.5", an OID: a
+//     dot with a digit on its other side). Other punctuation does not hide
+//     an address: "peer.203.0.113.7", "203.0.113.7.nip.io", "ip_203...",
+//     "/203.../". "1.2.3" stays; a four-part version "1.0.0.0" reads as an
+//     address. ipv6: a run
 //     of hex digits, ":" and "." with two colons or more that net/netip
 //     parses as IPv6, not glued to letters.
 //   - secret_keys in text: "name=value" and "name: value" (also JSON
 //     "name": "value") where name names a secret (rule 5) get the value
 //     replaced: "?token=[REDACTED:secret_keys]&x=1".
+//
+// # SQL and URLs in names
+//
+// With scrub_names, a name is scrubbed as SQL from where a statement starts
+// to its end, wherever that is ("query failed: SELECT ... = 'x'" keeps
+// "query failed: "). A statement starts at a SQL keyword that begins a word
+// (the byte before it is no letter, digit, "_", "$" or non-ASCII byte), is
+// followed by a blank, and has its statement's shape right after it:
+// SELECT ... FROM then an identifier, quoted identifier or "("; INSERT,
+// MERGE, UPSERT or REPLACE then INTO; DELETE FROM; UPDATE, one (dotted or
+// quoted) identifier, SET; WITH [RECURSIVE] name [(columns)] AS "(";
+// VALUES "("; CALL, EXEC or EXECUTE, an identifier, then "(", "@" or a
+// quote; CREATE, ALTER or DROP, after OR REPLACE, TEMP, TEMPORARY, UNIQUE,
+// MATERIALIZED, IF [NOT] EXISTS, then TABLE, INDEX, VIEW, SCHEMA,
+// DATABASE, FUNCTION, PROCEDURE, TRIGGER, SEQUENCE, TYPE, USER, ROLE or
+// EXTENSION; TRUNCATE TABLE. So "select a file", "update available",
+// "delete failed", "with 2 retries", "call me at 10" keep their digits and
+// quotes; English built like SQL ("select files from folder 2") does not.
+// Keywords count in any case. Only names with a quote, digit or "$" are
+// searched: SQL scrubbing changes nothing else. Before the statement (or in
+// a name without one), every blank-separated word with a query, a fragment
+// of name=value pairs or a userinfo is scrubbed as a URL.
 //
 // # Numbers
 //

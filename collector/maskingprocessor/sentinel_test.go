@@ -120,8 +120,16 @@ func newSentinels() *sentinels {
 	}
 	// Values that plant and newSentinelTraces write themselves.
 	s.needles = append(s.needles, []string{"90210991"}, []string{"0309021092"}, []string{"4917310000000119"})
+	// Values glued to punctuation, in keys and schema URLs (planted there by plant and newSentinelTraces).
+	s.needles = append(s.needles, []string{"9021093"}, []string{"9021094"}, []string{"9021095"}, []string{"9021096"},
+		[]string{"198.51.100.78"}, []string{sentinelKeyJWTPayload})
 	return s
 }
+
+const (
+	sentinelKeyJWTPayload = "eyJzdWIiOiJzZW50aW5lbC1rZXkifQ"
+	sentinelKeyJWT        = "eyJhbGciOiJIUzI1NiJ9." + sentinelKeyJWTPayload + ".c2VudGluZWxrZXlzaWc"
+)
 
 // plant fills attrs with every sentinel, in every value shape: strings,
 // UTF-8 and binary bytes, ints and doubles, under ordinary, listed,
@@ -142,6 +150,10 @@ func (s *sentinels) plant(attrs pcommon.Map) {
 	attrs.PutStr("app.thing", "UPDATE t SET v = $$sentinel-dollar$$")
 	attrs.PutStr("http.request.header.x-sentinel.key@example.com", "1")
 	attrs.PutStr("baggage.sentinel%40example.com", "1")
+	attrs.PutStr("http.request.header.x-"+sentinelKeyJWT, "1")
+	attrs.PutStr("app.callback.+491709021095", "1")
+	attrs.PutStr("app.callback.01709021096", "1")
+	attrs.PutStr("peer.198.51.100.78", "1")
 	attrs.PutEmptyBytes("payload").FromRaw([]byte("contact sentinel.bytes@example.com"))
 	attrs.PutEmptyBytes("blob").FromRaw(append([]byte{0xff, 0x00}, []byte("sentinel.bin@example.com\xfe")...))
 	attrs.PutEmptyBytes("user.id").FromRaw([]byte{0xff, 's', 'e', 'n', 't', 'i', 'n', 'e', 'l'})
@@ -178,21 +190,29 @@ func newSentinelTraces(t *testing.T) ptrace.Traces {
 		"SELECT * FROM users WHERE email = 'sentinel.sqlname@example.org' AND phone = '0309021092'",
 		"GET https://shop.example/p?customer=sentinel-urlname&card=4917310000000119",
 		"GET /users/sentinel.jane@example.com",
+		"query failed: SELECT name FROM customers WHERE email = 'x' AND name = 'Sentinel Prefixed'",
 	}
 	for _, name := range names {
 		span := ss.Spans().AppendEmpty()
 		span.SetName(name)
 		span.TraceState().FromRaw("rojo=00f067aa0ba902b7,shop=u:sentinel.ts@example.com,pay=c:" + luhnComplete("491731000000099") + ",pct=sentinel.tspct%40example.com")
 		span.Status().SetCode(ptrace.StatusCodeError)
-		span.Status().SetMessage("charge failed for sentinel.status@example.com with Bearer sentinelSTATUStoken")
+		span.Status().SetMessage("charge failed for sentinel.status@example.com with Bearer sentinelSTATUStoken; " +
+			"db: UPDATE customers SET note = 'Sentinel Statussql' WHERE id = 1")
 		s.plant(span.Attributes())
 		ev := span.Events().AppendEmpty()
-		ev.SetName("mail sent to sentinel.event@example.com")
+		ev.SetName("mail sent to sentinel.event@example.com after select id from t where n = 'Sentinel Eventsql'")
 		s.plant(ev.Attributes())
 		link := span.Links().AppendEmpty()
 		link.TraceState().FromRaw("shop=u:sentinel.linkts@example.com,rojo=1")
 		s.plant(link.Attributes())
 	}
+	// Phone numbers right after "/" in schema URLs, international and national.
+	rs2 := td.ResourceSpans().AppendEmpty()
+	rs2.SetSchemaUrl("https://example.com/schemas/1.26.0/+49 170 9021093")
+	ss2 := rs2.ScopeSpans().AppendEmpty()
+	ss2.SetSchemaUrl("https://example.com/schemas/1.26.0/0170 9021094")
+	ss2.Spans().AppendEmpty().SetName("ping")
 	return td
 }
 
