@@ -70,6 +70,29 @@ describe("OTLP codecs", () => {
     expect(decodeJsonRequest(json)).toEqual(request);
   });
 
+  it('keeps the string "0" (span name, status message, trace state, scope version) and leaves out zero times', () => {
+    const zeros: TraceRequest = structuredClone(request);
+    const rs = zeros.resourceSpans[0]!;
+    const scope = rs.scopeSpans[0]!;
+    scope.scope.version = "0";
+    scope.scope.name = "0";
+    const span = scope.spans[0]!;
+    Object.assign(span, { name: "0", traceState: "0", startTimeUnixNano: 0n, status: { code: 0, message: "0" } });
+    span.events[0]!.name = "0";
+    span.events[0]!.timeUnixNano = 0n;
+    span.links[0]!.traceState = "0";
+    span.attributes.push(kv("zero", "0"), kv("int-zero", int(0)));
+    const json = JSON.parse(JSON.stringify(encodeJsonRequest(zeros)));
+    const encoded = json.resourceSpans[0].scopeSpans[0];
+    expect(encoded.scope).toMatchObject({ name: "0", version: "0" });
+    expect(encoded.spans[0]).toMatchObject({ name: "0", traceState: "0", status: { message: "0" } });
+    expect(encoded.spans[0].links[0].traceState).toBe("0");
+    expect(encoded.spans[0].events[0].name).toBe("0");
+    expect(encoded.spans[0]).not.toHaveProperty("startTimeUnixNano");
+    expect(encoded.spans[0].events[0]).not.toHaveProperty("timeUnixNano");
+    expect(decodeJsonRequest(json)).toEqual(zeros);
+  });
+
   it("round-trips every field through protobuf", () => {
     expect(decodeProtoRequest(encodeProtoRequest(request))).toEqual(request);
   });

@@ -350,13 +350,13 @@ function encodeSpan(s: Span): Json {
     flags: s.flags,
     name: s.name,
     kind: s.kind,
-    startTimeUnixNano: s.startTimeUnixNano.toString(),
-    endTimeUnixNano: s.endTimeUnixNano.toString(),
+    startTimeUnixNano: nanos(s.startTimeUnixNano),
+    endTimeUnixNano: nanos(s.endTimeUnixNano),
     attributes: s.attributes.map(encodeKeyValue),
     droppedAttributesCount: s.droppedAttributesCount,
     events: s.events.map((e) =>
       omitEmpty({
-        timeUnixNano: e.timeUnixNano.toString(),
+        timeUnixNano: nanos(e.timeUnixNano),
         name: e.name,
         attributes: e.attributes.map(encodeKeyValue),
         droppedAttributesCount: e.droppedAttributesCount,
@@ -403,11 +403,19 @@ function encodeAnyValue(v: AnyValue): Json {
   }
 }
 
-/** Proto3 JSON leaves out fields at their default value; the collector does the same. */
+/** A fixed64 time as proto3 JSON writes it: a decimal string, absent at its default of zero. */
+function nanos(n: bigint): string | undefined {
+  return n === 0n ? undefined : n.toString();
+}
+
+/**
+ * Proto3 JSON leaves out fields at their default value; the collector does the same.
+ * The string "0" is a value (a span name, a version), not a default: 64-bit zeros are left out by `nanos`.
+ */
 function omitEmpty(o: Json): Json {
   const out: Json = {};
   for (const [k, v] of Object.entries(o)) {
-    if (v === "" || v === 0 || v === "0" || v === undefined) continue;
+    if (v === "" || v === 0 || v === undefined) continue;
     if (Array.isArray(v) && v.length === 0) continue;
     if (typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 0) continue;
     out[k] = v;
