@@ -76,8 +76,13 @@ func nextIPv6(s string, from int) (int, int) {
 		for i > from && isIPv6Char(s[i-1]) {
 			i--
 		}
-		for i < colon && s[i] == '.' {
-			i++
+		// Dots come only after the colons (an IPv4 tail): a dot before the
+		// first colon ends a word ("peer.fe80::1", "app.feed.2001:db8::7").
+		for k := colon - 1; k >= i; k-- {
+			if s[k] == '.' {
+				i = k + 1
+				break
+			}
 		}
 		j := colon
 		colons, hex := 0, false

@@ -145,6 +145,8 @@ func TestPunctuationDoesNotHideValues(t *testing.T) {
 		{"ipv4", "203.0.113.7.nip.io", "[REDACTED:ipv4].nip.io"},
 		{"ipv4", "https://h/203.0.113.7/x", "https://h/[REDACTED:ipv4]/x"},
 		{"ipv4", "peer=203.0.113.7:443", "peer=[REDACTED:ipv4]:443"},
+		{"ipv6", "app.feed.2001:db8::7", "app.feed.[REDACTED:ipv6]"},
+		{"ipv6", "peer.fe80::1 up", "peer.[REDACTED:ipv6] up"},
 		{"card_number", "pan/4111111111111111.", "pan/[REDACTED:card_number]."},
 		{"card_number", "pan_4111-1111-1111-1111_x", "pan_[REDACTED:card_number]_x"},
 		{"card_number", "pan=4111 1111 1111 1111:exp", "pan=[REDACTED:card_number]:exp"},

@@ -122,7 +122,9 @@
 //     "/203.../". "1.2.3" stays; a four-part version "1.0.0.0" reads as an
 //     address. ipv6: a run
 //     of hex digits, ":" and "." with two colons or more that net/netip
-//     parses as IPv6, not glued to letters.
+//     parses as IPv6, not glued to letters; dots belong only to an IPv4
+//     tail after the colons, so a dot before the first colon ends a word
+//     ("peer.fe80::1", "app.feed.2001:db8::7").
 //   - secret_keys in text: "name=value" and "name: value" (also JSON
 //     "name": "value") where name names a secret (rule 5) get the value
 //     replaced: "?token=[REDACTED:secret_keys]&x=1".
