@@ -256,6 +256,35 @@ describe("fixtures synth", () => {
     expect(result.uncoveredRules).toEqual([]);
   });
 
+  it("plants where punctuation or a prefix once hid a value: after / in schema URLs, glued to x- and . in keys, SQL after a prefix in span names and status messages", () => {
+    const schemaUrls = result.requests.flatMap((r) =>
+      r.resourceSpans.flatMap((rs) => [rs.schemaUrl, ...rs.scopeSpans.map((ss) => ss.schemaUrl)]),
+    );
+    expect(schemaUrls.some((u) => u.includes("/+49 "))).toBe(true);
+    expect(schemaUrls.some((u) => u.includes("/0170 "))).toBe(true);
+    const keys = new Set<string>();
+    for (const l of spans) {
+      for (const attrs of [l.resource, l.scope, l.span.attributes, ...l.span.events.map((e) => e.attributes)])
+        walk(attrs, (key) => keys.add(key));
+      for (const link of l.span.links) walk(link.attributes, (key) => keys.add(key));
+    }
+    const has = (re: RegExp) => [...keys].some((k) => re.test(k));
+    expect(has(/^http\.request\.header\.x-eyJ/)).toBe(true);
+    expect(has(/^app\.callback\.\+49 /)).toBe(true);
+    expect(has(/^app\.callback\.0170 /)).toBe(true);
+    expect(has(/^app\.callback\.198\.1[89]\./)).toBe(true);
+    const afterPrefix = /^[^']*\S: SELECT .* FROM customers WHERE .*'/;
+    expect(spans.some((l) => afterPrefix.test(l.span.name))).toBe(true);
+    expect(spans.some((l) => afterPrefix.test(l.span.status.message))).toBe(true);
+    const kinds = new Set(result.planted.map((p) => p.kind));
+    for (const kind of [
+      "name in a SQL statement after a prefix in a span name",
+      "name in a SQL statement after a prefix in a status message",
+      "email in a SQL statement after a prefix in a status message",
+    ])
+      expect(kinds.has(kind), kind).toBe(true);
+  });
+
   it("records in its manifest only values that are really in the fixture, each with the rules that must take it out", () => {
     const oracle = new PlantedOracle(result.planted);
     // Values alike but for case or separators are searched for once (USER.ID, user_id): one found is all found.
