@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { Diagnostic, Location } from "../diagnostics/diagnostic.js";
+import { firstInvalidUtf8 } from "../text/utf8.js";
 
 /** A description is a few kilobytes; anything past this is a mistake or an attack, refused before parsing. */
 export const MAX_DESCRIPTION_BYTES = 2 * 1024 * 1024;
@@ -164,30 +165,9 @@ function lineColOfText(text: string, offset: number): { line: number; col: numbe
 }
 
 function decodeUtf8(bytes: Uint8Array): string | { offset: number; byte: number } {
-  try {
-    const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-    return text;
-  } catch {
-    return firstInvalidUtf8(bytes);
-  }
-}
-
-function firstInvalidUtf8(bytes: Uint8Array): { offset: number; byte: number } {
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  let lo = 0;
-  let hi = bytes.byteLength;
-  // Binary search on prefixes: a decodable prefix ends before the first bad byte (allowing for a split sequence).
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    try {
-      decoder.decode(bytes.subarray(0, mid), { stream: true });
-      decoder.decode();
-      lo = mid;
-    } catch {
-      hi = mid;
-    }
-  }
-  return { offset: lo, byte: bytes[lo] ?? 0 };
+  const offset = firstInvalidUtf8(bytes);
+  if (offset !== undefined) return { offset, byte: bytes[offset]! };
+  return new TextDecoder("utf-8", { ignoreBOM: false }).decode(bytes);
 }
 
 function lineColOfByte(bytes: Uint8Array, offset: number): { line: number; col: number } {
