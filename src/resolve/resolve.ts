@@ -4,12 +4,14 @@ import {
   type DebugExporter,
   type Description,
   type Environment,
+  type Flow,
   type JaegerExporter,
   type Masking,
   type OtlpReceiver,
   type Pipeline as PipelineModel,
   type PrometheusExporter,
   type Sampling,
+  type Service,
   type Telemetry,
   type TierName,
 } from "../schema/description.js";
@@ -18,7 +20,12 @@ import { overlay } from "./overlay.js";
 type WithDefaults<T, Optional extends keyof T = never> = Required<Omit<T, Optional>> & Pick<T, Optional>;
 
 /** One environment's pipeline after the overlay and the schema's defaults: what every compiler reads. */
-export type ResolvedPipeline = Omit<PipelineModel, "sampling" | "masking" | "telemetry" | "exporters" | "receivers"> & {
+export type ResolvedPipeline = Omit<
+  PipelineModel,
+  "services" | "flows" | "sampling" | "masking" | "telemetry" | "exporters" | "receivers"
+> & {
+  services: Record<string, Service & { title: string }>;
+  flows: Record<string, Flow & { title: string }>;
   sampling: WithDefaults<Sampling, "late_spans">;
   masking: Required<Masking>;
   telemetry: Required<Telemetry>;
@@ -53,5 +60,9 @@ export function mergeEnvironment(description: Description, name: string): Pipeli
 export function resolveEnvironment(description: Description, name: string): ResolvedEnvironment {
   const merged = structuredClone(mergeEnvironment(description, name));
   const pipeline = Value.Default(Pipeline, merged) as ResolvedPipeline;
+  // A title defaults to the name it is declared under, which a static schema default cannot say.
+  for (const named of [pipeline.services, pipeline.flows] as Array<Record<string, { title?: string }>>) {
+    for (const [name, entry] of Object.entries(named)) entry.title ??= name;
+  }
   return { name, tier: tierOf(name, description.environments[name] ?? {}), pipeline };
 }

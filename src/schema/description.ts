@@ -48,7 +48,9 @@ export const ServiceKind = Type.Union(
 export const Service = Type.Object(
   {
     kind: ServiceKind,
-    title: Type.String({ minLength: 1, description: "Human name shown in reports and dashboards." }),
+    title: Type.Optional(
+      Type.String({ minLength: 1, description: "Human name shown in reports and dashboards. Default: the service's name." }),
+    ),
   },
   { ...strict, description: "A system that spans come from or pass through." },
 );
@@ -71,7 +73,12 @@ export const FlowSampling = Type.Object(
 
 export const Flow = Type.Object(
   {
-    title: Type.String({ minLength: 1, description: "Human name of the flow." }),
+    title: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: "Human name of the flow, shown in dashboards, alerts and `tracegen explain`. Default: the flow's name.",
+      }),
+    ),
     path: Type.Array(Name, {
       minItems: 1,
       description: "The hops an order crosses, in order, by service name. A service may appear more than once.",
@@ -471,6 +478,7 @@ export type DebugExporter = Static<typeof DebugExporter>;
 export type OtlpReceiver = Static<typeof OtlpReceiver>;
 export type Pipeline = Static<typeof Pipeline>;
 export type Flow = Static<typeof Flow>;
+export type Service = Static<typeof Service>;
 export type TlsSettings = Static<typeof TlsSettings>;
 export type Environment = Static<typeof Environment>;
 export type TierName = Static<typeof Tier>;
