@@ -34,11 +34,13 @@ describe("fixtures recorded by a collector's file exporter", () => {
     const collector = requireCollector();
     const { description } = await loadRepoDescription("tracing.yaml");
     const dev = resolveEnvironment(description, "dev");
-    const requests = synthesize(synthModel([dev]), { seed: 8, traces: 150, rate: 100 }).requests;
+    // The manifest tells integrity which dropped keys held a planted value (`x-eyJ...`, `app.callback.198.18...`).
+    const { requests, planted } = synthesize(synthModel([dev]), { seed: 8, traces: 150, rate: 100 });
     const recorded = { json: join(dir, "recorded.jsonl"), proto: join(dir, "recorded.pb") };
     const first = await replay({
       env: dev,
       fixtures: requests.map((request) => ({ request, file: "synth", line: 1 })),
+      planted,
       collector,
       speed: 1,
       confidence: 0.999,
