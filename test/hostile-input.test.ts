@@ -6,7 +6,8 @@ import { deeplyNestedRequest, deepestNestingWithin, deepRequestSize } from "../s
 import { decodeJsonRequest } from "../src/otlp/json.js";
 import type { TraceRequest } from "../src/otlp/model.js";
 import { sleep } from "../src/replay/collector-process.js";
-import { createSender, splitHostPort, type Sender } from "../src/replay/sender.js";
+import { parseHostPort } from "../src/endpoint/endpoint.js";
+import { createSender, type Sender } from "../src/replay/sender.js";
 import { OtlpReceiver } from "../src/schema/description.js";
 import { mebibytes } from "../src/schema/units.js";
 import { memoryOf, startGeneratedCollector, type GeneratedCollector } from "./helpers/generated-collector.js";
@@ -147,7 +148,7 @@ describe("otelcol-shop on the generated prod config, flooded with failed TLS han
 
     // A service whose TLS is misconfigured (no client certificate under mTLS) is what the log is for.
     await sleep(61_000);
-    const [host, port] = splitHostPort(running.addresses.http!);
+    const { host, port } = parseHostPort(running.addresses.http!);
     await new Promise<void>((resolve) => {
       const socket = connectTls({ host, port, ca: running.tls!.ca, servername: "localhost" }, () => socket.write("x"));
       socket.on("data", () => undefined);

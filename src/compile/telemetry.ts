@@ -1,4 +1,5 @@
 import type { Telemetry } from "../collector/components.js";
+import { parseHostPort } from "../endpoint/endpoint.js";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
 import { ID, type Fragment } from "./ids.js";
 
@@ -17,7 +18,8 @@ export function compileTelemetry({ name, tier, pipeline }: ResolvedEnvironment):
   fragment: Fragment;
 } {
   const { telemetry, system } = pipeline;
-  const at = telemetry.metrics_endpoint.lastIndexOf(":");
+  // The collector joins host and port itself, so an IPv6 host goes without brackets.
+  const ownMetrics = parseHostPort(telemetry.metrics_endpoint);
   return {
     telemetry: {
       resource: {
@@ -37,10 +39,7 @@ export function compileTelemetry({ name, tier, pipeline }: ResolvedEnvironment):
           {
             pull: {
               exporter: {
-                prometheus: {
-                  host: telemetry.metrics_endpoint.slice(0, at),
-                  port: Number(telemetry.metrics_endpoint.slice(at + 1)),
-                },
+                prometheus: { host: ownMetrics.host, port: ownMetrics.port },
               },
             },
           },

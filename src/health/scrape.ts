@@ -1,7 +1,8 @@
 import type { CollectorConfig, PrometheusExporterConfig, SpanMetricsConfig } from "../collector/components.js";
 import { ID } from "../compile/ids.js";
 import type { ResolvedPipeline } from "../resolve/resolve.js";
-import { durationMs, isEnvReference } from "../schema/units.js";
+import { formatHostPort, isEnvReference, isWildcardHost, parseHostPort } from "../endpoint/endpoint.js";
+import { durationMs } from "../schema/units.js";
 import type { PrometheusConfig, ScrapeConfig, TlsConfig } from "./prometheus-types.js";
 
 export const RULES_FILE = "rules.yaml";
@@ -44,8 +45,6 @@ function tlsConfig(pipeline: ResolvedPipeline, exporter: PrometheusExporterConfi
   };
 }
 
-const WILDCARD_HOSTS = new Set(["", "0.0.0.0", "::", "[::]"]);
-
 function targets(
   pipeline: ResolvedPipeline,
   endpoint: string,
@@ -55,11 +54,8 @@ function targets(
   // An ${env:…} endpoint is only known where the collector runs: its address goes in a file there.
   if (isEnvReference(endpoint))
     return { file_sd_configs: [{ files: [`${pipeline.system.name}-collector-targets.yaml`] }] };
-  const colon = endpoint.lastIndexOf(":");
-  const host = endpoint.slice(0, colon);
-  return {
-    static_configs: [{ targets: [`${WILDCARD_HOSTS.has(host) ? "localhost" : host}${endpoint.slice(colon)}`] }],
-  };
+  const { host, port } = parseHostPort(endpoint);
+  return { static_configs: [{ targets: [formatHostPort({ host: isWildcardHost(host) ? "localhost" : host, port })] }] };
 }
 
 /** Prometheus durations take whole units: 7.5 s is written 7500ms. */

@@ -4,6 +4,8 @@
  * one thing the standard leaves open: where the collector's bearer token comes from.
  */
 
+import { isLoopbackHost } from "../endpoint/endpoint.js";
+
 export interface KitSettings {
   serviceName: string;
   serviceNamespace: string;
@@ -62,7 +64,7 @@ export function settingsFromEnv(env: Env, overrides: KitOverrides = {}): KitSett
   const tokenFile = nonEmpty(env[TOKEN_FILE_VAR]);
   const tokenEnv = nonEmpty(env[TOKEN_VAR]) === undefined ? undefined : TOKEN_VAR;
   // A bearer token over plaintext would hand the credential to anyone on the path.
-  if (!secure && (tokenFile ?? tokenEnv) !== undefined && !isLoopback(url))
+  if (!secure && (tokenFile ?? tokenEnv) !== undefined && !isLoopbackHost(new URL(url).hostname))
     throw new KitSettingsError(`a bearer token is set but ${url} is plaintext and not loopback: use https://`);
   return {
     serviceName,
@@ -98,9 +100,4 @@ function normalizeUrl(endpoint: string): string {
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:")
     throw new KitSettingsError(`the OTLP endpoint ${endpoint} must use http:// or https://`);
   return `${parsed.protocol}//${parsed.host}`;
-}
-
-function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === "localhost" || host === "[::1]" || /^127\./.test(host);
 }

@@ -1,4 +1,4 @@
-import { isEnvReference, isLoopback } from "../schema/units.js";
+import { hostOf, isEnvReference, isLoopback, isWildcardHost, portOf } from "../endpoint/endpoint.js";
 import type { ResolvedPipeline } from "../resolve/resolve.js";
 import type { LintContext } from "./context.js";
 
@@ -34,12 +34,10 @@ export function endpointsOf(pipeline: ResolvedPipeline): NamedEndpoint[] {
   ];
 }
 
-const WILDCARD = new Set(["", "0.0.0.0", "::", "[::]"]);
-const hostOf = (endpoint: string): string => endpoint.slice(0, endpoint.lastIndexOf(":"));
-const portOf = (endpoint: string): string => endpoint.slice(endpoint.lastIndexOf(":") + 1);
+const takesEveryInterface = (endpoint: string): boolean => isWildcardHost(hostOf(endpoint) ?? "");
 /** Two listeners collide on one port when either takes every interface, or both name the same one. */
 const overlaps = (a: string, b: string): boolean =>
-  WILDCARD.has(hostOf(a)) || WILDCARD.has(hostOf(b)) || hostOf(a) === hostOf(b) || (isLoopback(a) && isLoopback(b));
+  takesEveryInterface(a) || takesEveryInterface(b) || hostOf(a) === hostOf(b) || (isLoopback(a) && isLoopback(b));
 
 function lintPorts({ env, report }: LintContext): void {
   const listeners = endpointsOf(env.pipeline).filter((e) => e.role === "listens" && !isEnvReference(e.endpoint));

@@ -1,6 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { splitHostPort } from "./sender.js";
+import { parseHostPort } from "../endpoint/endpoint.js";
 
 /** One sample of the Prometheus text exposition format. */
 export interface Sample {
@@ -79,7 +79,7 @@ export interface ScrapeTls {
 }
 
 export function scrape(endpoint: string, tls: ScrapeTls | undefined): Promise<string> {
-  const [host, port] = splitHostPort(endpoint);
+  const { host, port } = parseHostPort(endpoint);
   return new Promise((resolve, reject) => {
     const req = (tls ? httpsRequest : httpRequest)(
       {

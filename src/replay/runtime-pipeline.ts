@@ -1,6 +1,6 @@
 import getPort from "get-port";
 import type { ResolvedPipeline } from "../resolve/resolve.js";
-import { isEnvReference } from "../schema/units.js";
+import { envVariable } from "../endpoint/endpoint.js";
 import type { TlsMaterial } from "./tls-material.js";
 
 /*
@@ -61,18 +61,18 @@ export function runtimePipeline(original: ResolvedPipeline, a: RuntimeAddresses)
   p.telemetry.health_endpoint = a.health;
   p.telemetry.metrics_endpoint = a.ownMetrics;
   // An endpoint the config reads from the environment stays a reference: the variable points at the sink.
-  const jaeger = p.exporters.jaeger.endpoint;
-  if (isEnvReference(jaeger)) env[envName(jaeger)] = a.jaeger;
+  const jaegerVariable = envVariable(p.exporters.jaeger.endpoint);
+  if (jaegerVariable !== undefined) env[jaegerVariable] = a.jaeger;
   else p.exporters.jaeger.endpoint = a.jaeger;
   if (p.tls !== "off") {
     const tls = required(a.tls, "TLS material");
     p.tls = { ...p.tls, ca_file: tls.caFile, cert_file: tls.certFile, key_file: tls.keyFile };
   }
-  env[envName(p.masking.pseudonymize_key)] = a.pseudonymKey;
+  const keyVariable = envVariable(p.masking.pseudonymize_key);
+  if (keyVariable === undefined) throw new Error("replay runtime: masking.pseudonymize_key is not an ${env:VAR}");
+  env[keyVariable] = a.pseudonymKey;
   return { pipeline: p, env };
 }
-
-const envName = (reference: string): string => reference.slice("${env:".length, -1);
 
 function required<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`replay runtime: no ${what} was prepared`);

@@ -1,6 +1,7 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import * as grpc from "@grpc/grpc-js";
+import { parseHostPort } from "../endpoint/endpoint.js";
 import type { TraceRequest } from "../otlp/model.js";
 import { decodeExportResponse, encodeProtoRequest } from "../otlp/protobuf.js";
 import { TRACE_EXPORT_PATH } from "./sink.js";
@@ -87,7 +88,7 @@ function grpcSender(o: SenderOptions): Sender {
 }
 
 function httpSender(o: SenderOptions): Sender {
-  const [host, port] = splitHostPort(o.endpoint);
+  const { host, port } = parseHostPort(o.endpoint);
   return {
     send: (request, spans) =>
       new Promise((resolve) => {
@@ -138,9 +139,4 @@ function partial(response: Buffer): SendOutcome {
   return rejectedSpans > 0n
     ? { ok: true, rejected: Number(rejectedSpans), error: errorMessage || "partial success", retryable: false }
     : { ok: true, rejected: 0, retryable: false };
-}
-
-export function splitHostPort(endpoint: string): [string, number] {
-  const at = endpoint.lastIndexOf(":");
-  return [endpoint.slice(0, at).replace(/^\[|\]$/g, ""), Number(endpoint.slice(at + 1))];
 }

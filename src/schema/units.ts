@@ -12,12 +12,3 @@ export const percent = (value: string): number => Number(value.slice(0, -1));
 
 /** The number of mebibytes in a size such as "2MiB", which already passed the schema's pattern. */
 export const mebibytes = (value: string): number => Number(value.slice(0, -"MiB".length));
-
-export const isEnvReference = (value: string): boolean => /^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/.test(value);
-
-/** Whether a host:port only accepts connections from this machine. An ${env:...} is unknown, so not loopback. */
-export function isLoopback(endpoint: string): boolean {
-  if (isEnvReference(endpoint)) return false;
-  const host = endpoint.slice(0, endpoint.lastIndexOf(":")).replace(/^\[|\]$/g, "");
-  return host === "localhost" || /^127\.\d+\.\d+\.\d+$/.test(host) || host === "::1";
-}

@@ -1,12 +1,12 @@
 import { connect } from "node:net";
-import { splitHostPort } from "../../src/replay/sender.js";
+import { parseHostPort } from "../../src/endpoint/endpoint.js";
 
 /**
  * `count` failed TLS handshakes, 100 at a time: plain-text HTTP requests to a TLS port, the
  * cheapest failure there is (no key exchange on either side).
  */
 export async function failHandshakes(address: string, count: number): Promise<void> {
-  const [host, port] = splitHostPort(address);
+  const { host, port } = parseHostPort(address);
   const one = () =>
     new Promise<void>((resolve) => {
       const socket = connect(port, host, () => socket.write("POST /v1/traces HTTP/1.1\r\nHost: x\r\n\r\n"));
