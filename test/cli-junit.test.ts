@@ -54,4 +54,16 @@ describe("the JUnit renderer", () => {
     expect(xml).toContain('name="a &quot;quoted&quot; &lt;name&gt;"');
     expect(xml).toContain("f:1:2: c: x &lt; y &amp; &apos;z&apos;");
   });
+
+  it("replaces the control characters XML 1.0 cannot carry, even escaped", () => {
+    const xml = renderJunit("s", [
+      {
+        name: "n\u0001",
+        failures: [{ file: "f", line: 1, col: 1, severity: "error", code: "c", message: "a\u0000b" }],
+      },
+    ]);
+    expect(xml).toContain('name="n\uFFFD"');
+    expect(xml).toContain('message="a\uFFFDb"');
+    expect(xml).not.toMatch(/[\u0000-\u0008]/);
+  });
 });
