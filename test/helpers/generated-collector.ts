@@ -22,6 +22,8 @@ import { loadRepoDescription, requireCollector } from "./repo.js";
 export interface GeneratedCollector {
   collector: CollectorProcess;
   addresses: RuntimeAddresses;
+  /** Where the collector's trace exporter delivers: what a trace store would receive. */
+  sink: Sink;
   yaml: string;
   tls?: TlsMaterial;
   token?: string;
@@ -92,6 +94,7 @@ export async function startGeneratedCollector(
   return {
     collector,
     addresses,
+    sink,
     yaml,
     ...(tls ? { tls } : {}),
     ...(token ? { token } : {}),
