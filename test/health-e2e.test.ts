@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import getPort from "get-port";
 import type { SpanMetricsConfig } from "../src/collector/components.js";
 import { compileCollectorConfig } from "../src/compile/index.js";
-import { ID } from "../src/compile/ids.js";
+import { ID } from "../src/collector/registry.js";
 import { renderCollectorYaml } from "../src/emit/render.js";
 import { dashboard } from "../src/health/dashboard.js";
 import { dashboardQueries } from "./helpers/dashboard-queries.js";

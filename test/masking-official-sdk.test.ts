@@ -5,7 +5,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
 import type { CollectorConfig } from "../src/collector/components.js";
-import { ID } from "../src/compile/ids.js";
+import { ID } from "../src/collector/registry.js";
 import { walkWire } from "../src/otlp/wire-walk.js";
 import { eventually } from "./helpers/eventually.js";
 import { startGeneratedCollector } from "./helpers/generated-collector.js";

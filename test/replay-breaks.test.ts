@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import type { CollectorConfig, TailSamplingConfig } from "../src/collector/components.js";
-import { ID } from "../src/compile/ids.js";
+import { ID } from "../src/collector/registry.js";
 import { readPlanted, writePlanted, type PlantedValue } from "../src/fixtures/planted.js";
 import { readFixtureFile, type FixtureRequest } from "../src/fixtures/read.js";
 import { synthModel } from "../src/fixtures/synth/model.js";

@@ -1,4 +1,4 @@
-import { ID } from "../src/compile/ids.js";
+import { ID } from "../src/collector/registry.js";
 import { compileCollectorConfig } from "../src/compile/index.js";
 import {
   kv,

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import getPort from "get-port";
 import { loadDescriptionFile } from "../../src/build/load.js";
-import { ID } from "../../src/compile/ids.js";
+import { ID } from "../../src/collector/registry.js";
 import { compileCollectorConfig } from "../../src/compile/index.js";
 import { renderCollectorYaml, referencedEnvVars } from "../../src/emit/render.js";
 import { runtimePipeline } from "../../src/replay/runtime-pipeline.js";

@@ -1,6 +1,7 @@
 import { byPosition, hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CollectorConfig } from "../collector/components.js";
 import type { Distribution } from "../collector/manifest.js";
+import { originOf } from "../collector/registry.js";
 import { checkComponentConfigs, type ConfigProblem } from "../check/components.js";
 import { checkPipelineGraph } from "../check/graph.js";
 import { checkAgainstDistribution } from "../check/manifest.js";
@@ -45,19 +46,6 @@ export interface GenerateResult {
   outputs: GeneratedEnvironment[];
 }
 
-/** Where a problem in a generated component comes from in the description. */
-const ORIGIN: Array<[RegExp, readonly string[]]> = [
-  [/^extensions\.(bearertokenauth|oidc)/, ["receivers", "otlp", "auth"]],
-  [/^extensions\./, ["telemetry"]],
-  [/^receivers\./, ["receivers", "otlp"]],
-  [/^processors\.masking/, ["masking"]],
-  [/^processors\.tail_sampling/, ["sampling"]],
-  [/^processors\.transform/, ["exporters", "prometheus", "resource_attributes"]],
-  [/^(connectors\.spanmetrics|exporters\.prometheus)/, ["exporters", "prometheus"]],
-  [/^exporters\.debug/, ["exporters", "debug"]],
-  [/^exporters\./, ["exporters", "jaeger"]],
-];
-
 export function generate(loaded: LoadedDescription, options: GenerateOptions = {}): GenerateResult {
   const names = options.environments ?? Object.keys(loaded.description.environments);
   const environments = names.map((name) => generateEnvironment(loaded, name, options));
@@ -92,9 +80,8 @@ function generateEnvironment(
       : []),
   ];
   for (const p of problems) {
-    const origin = ORIGIN.find(([pattern]) => pattern.test(p.at))?.[1] ?? [];
     diagnostics.push({
-      ...where(origin, "value"),
+      ...where(originOf(p.at), "value"),
       severity: "error",
       code: `generated/${p.code}`,
       message: `in ${name}: ${p.message}`,

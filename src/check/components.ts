@@ -1,12 +1,8 @@
 import { Ajv } from "ajv";
 import { Value } from "@sinclair/typebox/value";
 import { cachedValidator } from "../validate/compiled.js";
-import type { TSchema } from "@sinclair/typebox";
-import {
-  COMPONENT_KINDS,
-  COMPONENT_SCHEMAS,
-  type CollectorConfig,
-} from "../collector/components.js";
+import { COMPONENT_KINDS, type CollectorConfig } from "../collector/components.js";
+import { componentType, schemaOf } from "../collector/registry.js";
 
 export interface ConfigProblem {
   /** Dotted path in the generated collector config. */
@@ -18,15 +14,12 @@ export interface ConfigProblem {
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validatorFor = cachedValidator(ajv);
 
-export const componentType = (id: string): string => id.split("/")[0] ?? id;
-
 /** Each component's config against the schema of the keys that component accepts. */
 export function checkComponentConfigs(config: CollectorConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const kind of COMPONENT_KINDS) {
-    const schemas = COMPONENT_SCHEMAS[kind] as Record<string, TSchema>;
     for (const [id, componentConfig] of Object.entries(config[kind])) {
-      const schema = schemas[componentType(id)];
+      const schema = schemaOf(kind, componentType(id));
       if (!schema) {
         problems.push({
           at: `${kind}.${id}`,

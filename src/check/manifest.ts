@@ -1,6 +1,7 @@
 import { COMPONENT_KINDS, type CollectorConfig } from "../collector/components.js";
 import type { Distribution } from "../collector/manifest.js";
-import { componentType, type ConfigProblem } from "./components.js";
+import { componentType } from "../collector/registry.js";
+import type { ConfigProblem } from "./components.js";
 
 /** A config is only deployable if the distribution compiled in every component it names. */
 export function checkAgainstDistribution(

@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { Type, type Static } from "@sinclair/typebox";
 import { DETECTOR_NAMES } from "../masking/detectors.js";
 import { SCRUB_KINDS } from "../masking/scrub-kinds.js";
 
@@ -226,28 +226,9 @@ export const PrometheusExporterConfig = Type.Object(
 
 export const DebugExporterConfig = Type.Object({ verbosity: Type.String() }, closed);
 
-/** Component type → the schema of its config. The type is the part of an id before `/`. */
-export const COMPONENT_SCHEMAS = {
-  extensions: { health_check: HealthCheckConfig, bearertokenauth: BearerTokenAuthConfig, oidc: OidcAuthConfig },
-  receivers: { otlp: OtlpReceiverConfig },
-  processors: {
-    memory_limiter: MemoryLimiterConfig,
-    batch: BatchConfig,
-    masking: MaskingConfig,
-    tail_sampling: TailSamplingConfig,
-    transform: TransformConfig,
-  },
-  connectors: { forward: ForwardConfig, span_metrics: SpanMetricsConfig },
-  exporters: {
-    otlp_grpc: OtlpExporterConfig,
-    otlp_http: OtlpExporterConfig,
-    prometheus: PrometheusExporterConfig,
-    debug: DebugExporterConfig,
-  },
-} as const satisfies Record<string, Record<string, TSchema>>;
-
-export type ComponentKind = keyof typeof COMPONENT_SCHEMAS;
-export const COMPONENT_KINDS = Object.keys(COMPONENT_SCHEMAS) as ComponentKind[];
+/** The sections of a collector config that hold components, in the order they are checked. */
+export const COMPONENT_KINDS = ["extensions", "receivers", "processors", "connectors", "exporters"] as const;
+export type ComponentKind = (typeof COMPONENT_KINDS)[number];
 
 export type PipelineSpec = { receivers: string[]; processors: string[]; exporters: string[] };
 

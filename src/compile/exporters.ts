@@ -1,6 +1,7 @@
 import type { OtlpExporterConfig } from "../collector/components.js";
 import type { ResolvedPipeline } from "../resolve/resolve.js";
-import { ID, type Fragment } from "./ids.js";
+import { ID } from "../collector/registry.js";
+import type { Fragment } from "./fragment.js";
 import { clientTls } from "./tls.js";
 
 export function compileExporters(pipeline: ResolvedPipeline): Fragment {

@@ -1,7 +1,8 @@
 import type { PrometheusExporterConfig, SpanMetricsConfig, TransformConfig } from "../collector/components.js";
 import type { ResolvedPipeline } from "../resolve/resolve.js";
 import { durationMs } from "../schema/units.js";
-import { ID, type Fragment } from "./ids.js";
+import { ID } from "../collector/registry.js";
+import type { Fragment } from "./fragment.js";
 import { serverTls } from "./tls.js";
 
 /** A ladder from a fast HTTP hop to a long MES job; each flow's SLA is added so "over SLA" is exact. */

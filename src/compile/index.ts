@@ -2,7 +2,7 @@ import type { CollectorConfig } from "../collector/components.js";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
 import { compileExporters } from "./exporters.js";
 import { compileFlowMetrics } from "./flow-metrics.js";
-import type { Fragment } from "./ids.js";
+import type { Fragment } from "./fragment.js";
 import { compileMasking } from "./masking.js";
 import { compilePipelines } from "./pipelines.js";
 import { compileReceivers } from "./receivers.js";

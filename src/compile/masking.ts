@@ -2,7 +2,8 @@ import type { MaskingConfig } from "../collector/components.js";
 import { allowList } from "../masking/allow-list.js";
 import { scrubRules } from "../masking/scrub-kinds.js";
 import type { ResolvedEnvironment, ResolvedPipeline } from "../resolve/resolve.js";
-import { ID, type Fragment } from "./ids.js";
+import { ID } from "../collector/registry.js";
+import type { Fragment } from "./fragment.js";
 
 /** A shorter HMAC key can be guessed by brute force; production refuses to start without 32 bytes. */
 const PRODUCTION_MIN_KEY_BYTES = 32;

@@ -1,7 +1,8 @@
 import type { Policy, SubPolicy, TailSamplingConfig } from "../collector/components.js";
 import type { ResolvedPipeline } from "../resolve/resolve.js";
 import { durationMs, percent } from "../schema/units.js";
-import { ID, type Fragment } from "./ids.js";
+import { ID } from "../collector/registry.js";
+import type { Fragment } from "./fragment.js";
 import { decisionCacheSize, tracesHeld } from "./sampling-sizes.js";
 
 /**

@@ -1,7 +1,8 @@
 import type { Telemetry } from "../collector/components.js";
 import { parseHostPort } from "../endpoint/endpoint.js";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
-import { ID, type Fragment } from "./ids.js";
+import { ID } from "../collector/registry.js";
+import type { Fragment } from "./fragment.js";
 
 /*
  * Every failed TLS handshake on the OTLP/HTTP port is an error line naming the client's address and

@@ -1,5 +1,5 @@
 import type { CollectorConfig, PrometheusExporterConfig, SpanMetricsConfig } from "../collector/components.js";
-import { ID } from "../compile/ids.js";
+import { ID } from "../collector/registry.js";
 import type { ResolvedPipeline } from "../resolve/resolve.js";
 import { formatHostPort, isEnvReference, isWildcardHost, parseHostPort } from "../endpoint/endpoint.js";
 import { durationMs } from "../schema/units.js";

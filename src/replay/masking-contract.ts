@@ -1,5 +1,5 @@
 import { compileCollectorConfig } from "../compile/index.js";
-import { ID } from "../compile/ids.js";
+import { ID } from "../collector/registry.js";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
 
 /*

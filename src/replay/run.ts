@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CollectorConfig } from "../collector/components.js";
 import { compileCollectorConfig } from "../compile/index.js";
-import { ID } from "../compile/ids.js";
+import { ID } from "../collector/registry.js";
 import { referencedEnvVars, renderCollectorYaml } from "../emit/render.js";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
 import { durationMs } from "../schema/units.js";
