@@ -115,8 +115,8 @@ export const COMPONENTS = {
     kind: "connectors",
     gomod: `${CONTRIB}/connector/spanmetricsconnector`,
     schema: SpanMetricsConfig,
-    // The file's start, as before this registry (the old pattern, `connectors.spanmetrics`, never matched).
-    origin: [],
+    // Its dimensions and series cap come from the Prometheus exporter's settings.
+    origin: ["exporters", "prometheus"],
   },
   jaegerGrpc: {
     id: "otlp_grpc/jaeger",
