@@ -1,5 +1,6 @@
 import type { ClientTls, ServerTls } from "../collector/components.js";
 import type { ResolvedPipeline } from "../resolve/resolve.js";
+import { TLS_MIN_VERSION_DEFAULT } from "../schema/description.js";
 
 export function serverTls(pipeline: ResolvedPipeline): ServerTls | undefined {
   const { tls } = pipeline;
@@ -7,7 +8,7 @@ export function serverTls(pipeline: ResolvedPipeline): ServerTls | undefined {
   return {
     cert_file: tls.cert_file,
     key_file: tls.key_file,
-    min_version: tls.min_version ?? "1.3",
+    min_version: tls.min_version ?? TLS_MIN_VERSION_DEFAULT,
     ...(tls.client_auth === "required" ? { client_ca_file: tls.ca_file } : {}),
   };
 }
@@ -19,6 +20,6 @@ export function clientTls(pipeline: ResolvedPipeline): ClientTls {
   return {
     ca_file: tls.ca_file,
     ...(tls.client_auth === "required" ? { cert_file: tls.cert_file, key_file: tls.key_file } : {}),
-    min_version: tls.min_version ?? "1.3",
+    min_version: tls.min_version ?? TLS_MIN_VERSION_DEFAULT,
   };
 }

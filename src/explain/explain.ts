@@ -1,6 +1,7 @@
 import type { CollectorConfig } from "../collector/components.js";
 import { decisionCacheSize, tracesHeld } from "../compile/sampling-sizes.js";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
+import { TLS_MIN_VERSION_DEFAULT } from "../schema/description.js";
 import { percent } from "../schema/units.js";
 import { KEPT_BY_ATTRIBUTE } from "../collector/run-args.js";
 import { POLICY } from "../compile/sampling.js";
@@ -29,7 +30,7 @@ export function explain(env: ResolvedEnvironment, config: CollectorConfig): stri
   }
   const tls = pipeline.tls;
   lines.push(
-    `  TLS: ${tls === "off" ? "off (loopback only)" : `on, min ${tls.min_version ?? "1.3"}${tls.client_auth === "required" ? ", client certificates required (mTLS)" : ""}`}`,
+    `  TLS: ${tls === "off" ? "off (loopback only)" : `on, min ${tls.min_version ?? TLS_MIN_VERSION_DEFAULT}${tls.client_auth === "required" ? ", client certificates required (mTLS)" : ""}`}`,
     `  Receiver auth: ${pipeline.receivers.otlp.auth}`,
   );
   const { masking } = pipeline;

@@ -1,20 +1,11 @@
 import type { ResolvedPipeline } from "../resolve/resolve.js";
+import { ALERT_DEFAULTS } from "../schema/description.js";
 import { durationMs, percent } from "../schema/units.js";
 import { flowSearchUrl } from "./jaeger-links.js";
 import { eq, seconds, selector } from "./promql.js";
 import type { AlertingRule, RuleGroup } from "./prometheus-types.js";
 import { HOP_LABEL, QUANTILE_LABEL, RECORDED, WINDOW } from "./recorded.js";
 import { labelOf } from "./span-metrics.js";
-
-/** Defaults for a flow's `alerts` keys, chosen for on-call: page on what customers feel. */
-export const ALERT_DEFAULTS = {
-  /** One order in twenty failing is already a bad day for a shop. */
-  error_ratio: "5%",
-  /** Longer than one rate window, so a single slow burst does not page. */
-  for: "5m",
-  /** A hop taking a fifth more of the flow's time than it used to is a new bottleneck. */
-  hop_share_jump: "20%",
-} as const;
 
 /** The baseline a hop's share is compared with: the hour before the current window. */
 const BASELINE = "1h";

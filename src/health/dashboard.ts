@@ -34,7 +34,7 @@ import type {
 } from "@grafana/schema/dist/esm/raw/composable/timeseries/panelcfg/x/TimeSeriesPanelCfg_types.gen";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
 import { durationMs, percent } from "../schema/units.js";
-import { ALERT_DEFAULTS } from "./alerts.js";
+import { ALERT_DEFAULTS } from "../schema/description.js";
 import { flowSearchUrl } from "./jaeger-links.js";
 import { eq, rate, selector, sumBy } from "./promql.js";
 import { HOP_LABEL, QUANTILE_LABEL, RECORDED, WINDOW } from "./recorded.js";

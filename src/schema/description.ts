@@ -29,6 +29,19 @@ import {
  * published JSON Schema, the reference page and the typo hints all come from here.
  */
 
+/** Defaults for a flow's `alerts` keys, chosen for on-call: page on what customers feel. */
+export const ALERT_DEFAULTS = {
+  /** One order in twenty failing is already a bad day for a shop. */
+  error_ratio: "5%",
+  /** Longer than one rate window, so a single slow burst does not page. */
+  for: "5m",
+  /** A hop taking a fifth more of the flow's time than it used to is a new bottleneck. */
+  hop_share_jump: "20%",
+} as const;
+
+/** The lowest TLS version accepted or offered when the description does not name one. */
+export const TLS_MIN_VERSION_DEFAULT = "1.3";
+
 const strict = { additionalProperties: false } as const;
 
 /** Resource attributes that name a process (the Prometheus exporter's job and instance) and nothing personal. */
@@ -91,17 +104,22 @@ export const Flow = Type.Object(
       Type.Object(
         {
           error_ratio: Type.Optional(
-            refine(Percentage, { description: "Share of failed traces above which the flow alerts." }),
+            refine(Percentage, {
+              default: ALERT_DEFAULTS.error_ratio,
+              description: "Share of failed traces above which the flow alerts.",
+            }),
           ),
           for: Type.Optional(
             refine(Duration, {
-              description: "How long a threshold must stay crossed before the alert fires. Default: 5m.",
+              default: ALERT_DEFAULTS.for,
+              description: "How long a threshold must stay crossed before the alert fires.",
             }),
           ),
           hop_share_jump: Type.Optional(
             refine(Percentage, {
+              default: ALERT_DEFAULTS.hop_share_jump,
               description:
-                "Rise of a hop's share of the flow's time, in percentage points over its average of the hour before, above which the flow alerts. Default: 20%.",
+                "Rise of a hop's share of the flow's time, in percentage points over its average of the hour before, above which the flow alerts.",
             }),
           ),
         },
@@ -374,7 +392,10 @@ export const TlsSettings = Type.Object(
     cert_file: refine(FilePath, { description: "The collector's certificate, served and presented to Jaeger." }),
     key_file: refine(FilePath, { description: "The collector's private key." }),
     min_version: Type.Optional(
-      Type.Union([Type.Literal("1.2"), Type.Literal("1.3")], { default: "1.3", description: "Lowest TLS version accepted or offered." }),
+      Type.Union([Type.Literal("1.2"), Type.Literal("1.3")], {
+        default: TLS_MIN_VERSION_DEFAULT,
+        description: "Lowest TLS version accepted or offered.",
+      }),
     ),
     client_auth: Type.Optional(
       Type.Union([Type.Literal("none"), Type.Literal("required")], {
