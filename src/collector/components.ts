@@ -1,6 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { DETECTOR_NAMES } from "../masking/detectors.js";
 import { SCRUB_KINDS } from "../masking/scrub-kinds.js";
+import type { ConfigSection } from "./registry.js";
 
 /*
  * The keys tracegen writes for each collector component, as schemas. Compilers return
@@ -233,11 +234,11 @@ export type ComponentKind = (typeof COMPONENT_KINDS)[number];
 export type PipelineSpec = { receivers: string[]; processors: string[]; exporters: string[] };
 
 export interface CollectorConfig {
-  extensions: Record<string, unknown>;
-  receivers: Record<string, unknown>;
-  processors: Record<string, unknown>;
-  connectors: Record<string, unknown>;
-  exporters: Record<string, unknown>;
+  extensions: ConfigSection<"extensions">;
+  receivers: ConfigSection<"receivers">;
+  processors: ConfigSection<"processors">;
+  connectors: ConfigSection<"connectors">;
+  exporters: ConfigSection<"exporters">;
   service: {
     extensions: string[];
     telemetry: Telemetry;

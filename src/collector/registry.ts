@@ -1,4 +1,4 @@
-import type { TSchema } from "@sinclair/typebox";
+import type { Static, TSchema } from "@sinclair/typebox";
 import {
   BatchConfig,
   BearerTokenAuthConfig,
@@ -170,6 +170,21 @@ export const componentType = (id: string): string => id.split("/")[0] ?? id;
 const ENTRIES: readonly ComponentEntry[] = Object.values(COMPONENTS);
 const entryOf = (kind: string, type: string): ComponentEntry | undefined =>
   ENTRIES.find((c) => c.kind === kind && componentType(c.id) === type);
+
+type Components = typeof COMPONENTS;
+
+/** The config tracegen writes for a registered component, typed by its schema (unknown where it has none). */
+export type ConfigOf<N extends keyof Components> = Components[N] extends { schema: infer S extends TSchema }
+  ? Static<S>
+  : unknown;
+
+/**
+ * A section of a collector config: the registered components of that kind under their ids, typed by
+ * their schemas; other ids (a hand-written config's) stay unknown.
+ */
+export type ConfigSection<K extends ComponentKind> = {
+  -readonly [N in keyof Components as Components[N]["kind"] extends K ? Components[N]["id"] : never]?: ConfigOf<N>;
+} & Record<string, unknown>;
 
 type Ids = { readonly [K in keyof typeof COMPONENTS]: (typeof COMPONENTS)[K]["id"] };
 

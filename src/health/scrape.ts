@@ -1,4 +1,4 @@
-import type { CollectorConfig, PrometheusExporterConfig, SpanMetricsConfig } from "../collector/components.js";
+import type { CollectorConfig, PrometheusExporterConfig } from "../collector/components.js";
 import { ID } from "../collector/registry.js";
 import type { ResolvedPipeline } from "../resolve/resolve.js";
 import { formatHostPort, isEnvReference, isWildcardHost, parseHostPort } from "../endpoint/endpoint.js";
@@ -12,8 +12,10 @@ export const RULES_FILE = "rules.yaml";
  * file next to it. Read from the compiled collector config, so it scrapes what the collector serves.
  */
 export function scrapeConfig(pipeline: ResolvedPipeline, config: CollectorConfig): PrometheusConfig {
-  const connector = config.connectors[ID.spanMetrics] as SpanMetricsConfig;
-  const exporter = config.exporters[ID.prometheus] as PrometheusExporterConfig;
+  const connector = config.connectors[ID.spanMetrics];
+  const exporter = config.exporters[ID.prometheus];
+  if (!connector || !exporter)
+    throw new Error(`the collector config has no ${ID.spanMetrics} connector or ${ID.prometheus} exporter to scrape`);
   const flushMs = durationMs(connector.metrics_flush_interval);
   // Exemplars stay on the endpoint for one flush only; scraping twice per flush sees every one.
   const interval = promDuration(flushMs / 2);

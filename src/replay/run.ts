@@ -195,7 +195,7 @@ async function startWithFreePorts(
     });
     const runtime = runtimePipeline(setup.env.pipeline, addresses);
     const config = compileCollectorConfig({ ...setup.env, pipeline: runtime.pipeline });
-    const sampler = config.processors[ID.tailSampling] as { decision_wait: string } | undefined;
+    const sampler = config.processors[ID.tailSampling];
     const configured = sampler?.decision_wait ?? setup.env.pipeline.sampling.decision_wait;
     if (sampler && setup.decisionWait) sampler.decision_wait = setup.decisionWait;
     setup.tamper?.(config);
@@ -325,7 +325,7 @@ async function waitForDecisions(
   startedAt: number,
   sink: Sink,
 ): Promise<void> {
-  const sampler = config.processors[ID.tailSampling] as { decision_wait?: string } | undefined;
+  const sampler = config.processors[ID.tailSampling];
   const waitMs = sampler?.decision_wait ? durationMs(sampler.decision_wait) : 0;
   const firstSeen = new Map<string, number>();
   let lastSent = 0;
@@ -352,7 +352,7 @@ async function collectFlowMetrics(
   expectedSpans: number,
   sendEndedAt: number,
 ): Promise<FlowMetrics> {
-  const connector = config.connectors[ID.spanMetrics] as { metrics_flush_interval?: string } | undefined;
+  const connector = config.connectors[ID.spanMetrics];
   // Without the connector there is nothing to wait for; the endpoint is still asked, so a replay
   // whose config lost its flow metrics says so instead of judging nothing.
   const flushMs = connector?.metrics_flush_interval ? durationMs(connector.metrics_flush_interval) : 60_000;
