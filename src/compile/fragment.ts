@@ -1,8 +1,5 @@
+import type { ComponentKind } from "../collector/components.js";
+import type { ConfigSection } from "../collector/registry.js";
+
 /** Part of a collector config: the components one concern defines, by section. */
-export interface Fragment {
-  extensions?: Record<string, unknown>;
-  receivers?: Record<string, unknown>;
-  processors?: Record<string, unknown>;
-  connectors?: Record<string, unknown>;
-  exporters?: Record<string, unknown>;
-}
+export type Fragment = { [K in ComponentKind]?: ConfigSection<K> };

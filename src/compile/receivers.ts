@@ -1,6 +1,6 @@
 import type { OtlpReceiverConfig } from "../collector/components.js";
 import type { ResolvedPipeline } from "../resolve/resolve.js";
-import { ID } from "../collector/registry.js";
+import { ID, type ConfigSection } from "../collector/registry.js";
 import type { Fragment } from "./fragment.js";
 import { mebibytes } from "../schema/units.js";
 import { serverTls } from "./tls.js";
@@ -33,7 +33,7 @@ export function compileReceivers(pipeline: ResolvedPipeline): Fragment {
         : {}),
     },
   };
-  const extensions: Record<string, unknown> = {};
+  const extensions: ConfigSection<"extensions"> = {};
   if (otlp.auth === "bearer_token" && otlp.token_file) extensions[ID.bearerAuth] = { filename: otlp.token_file };
   if (otlp.auth === "oidc" && otlp.oidc)
     extensions[ID.oidcAuth] = { providers: [{ issuer_url: otlp.oidc.issuer_url, audience: otlp.oidc.audience }] };
