@@ -13,7 +13,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repoPath } from "./helpers/repo.js";
+import { readRepoFile, repoPath } from "./helpers/repo.js";
 
 /** Installing compiles re2 when no prebuilt binary can be fetched: about two and a half minutes. */
 const INSTALL_TIMEOUT = 420_000;
@@ -36,25 +36,9 @@ function run(command: string, args: readonly string[], cwd: string, timeout: num
   });
 }
 
-const YAML_DESCRIPTION = `tracegen: 1
-system: { name: orders, flow_attribute: app.flow }
-services:
-  web: { kind: http }
-  db: { kind: postgresql }
-flows:
-  checkout: { path: [web, db], sla: 2s, sampling: { keep: 20% } }
-exporters:
-  jaeger: { endpoint: "localhost:4317" }
-  prometheus: { endpoint: "localhost:8889", dimensions: [db.collection.name] }
-receivers:
-  otlp: { grpc: "localhost:14317" }
-tls: off
-environments:
-  dev: {}
-  staging: {}
-`;
+const YAML_DESCRIPTION = await readRepoFile("test/valid/untitled.tracing.yaml");
 
-// The same description as a user writes it in TypeScript, typed by the installed package.
+// The same description, less its staging title, as a user writes it in TypeScript, typed by the installed package.
 const TS_DESCRIPTION = `import { defineConfig, type Description } from "tracegen";
 
 const keep: Description["flows"][string]["sampling"]["keep"] = "20%";
@@ -140,7 +124,8 @@ describe("the packed and installed tracegen", () => {
     const build = await run(join(app, "node_modules", ".bin", "tracegen"), ["build"], project, 60_000);
     expect(build.stderr).not.toMatch(/error/i);
     expect(build.code).toBe(0);
-    for (const env of ["dev", "staging"]) expect((await readdir(join(project, "configs", env))).sort()).toEqual(EXPECTED);
+    for (const env of ["dev", "staging"])
+      expect((await readdir(join(project, "configs", env))).sort()).toEqual(EXPECTED);
   });
 
   it("builds a tracegen.config.ts that imports defineConfig from the installed package", async () => {
@@ -155,6 +140,7 @@ describe("the packed and installed tracegen", () => {
     expect(build.stderr).toBe("");
     expect(build.code).toBe(0);
     expect(build.stdout).toContain("wrote ts-configs/dev/collector.yaml");
-    for (const env of ["dev", "staging"]) expect((await readdir(join(app, "ts-configs", env))).sort()).toEqual(EXPECTED);
+    for (const env of ["dev", "staging"])
+      expect((await readdir(join(app, "ts-configs", env))).sort()).toEqual(EXPECTED);
   });
 });

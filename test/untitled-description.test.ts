@@ -10,30 +10,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadDescriptionBytes } from "../src/build/load.js";
 import { generate } from "../src/build/generate.js";
 import { explain } from "../src/explain/explain.js";
-import { repoPath } from "./helpers/repo.js";
+import { readRepoFile, repoPath } from "./helpers/repo.js";
 
-const UNTITLED = `tracegen: 1
-system: { name: orders, flow_attribute: app.flow }
-services:
-  web: { kind: http }
-  db: { kind: postgresql }
-flows:
-  checkout:
-    path: [web, db]
-    sla: 2s
-    sampling: { keep: 20% }
-exporters:
-  jaeger: { endpoint: "localhost:4317" }
-  prometheus: { endpoint: "localhost:8889", dimensions: [db.collection.name] }
-receivers:
-  otlp: { grpc: "localhost:14317" }
-tls: off
-environments:
-  dev: {}
-  staging:
-    flows:
-      checkout: { title: Checkout }
-`;
+const UNTITLED = await readRepoFile("test/valid/untitled.tracing.yaml");
 
 const scratch: string[] = [];
 afterAll(() => Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true }))));
