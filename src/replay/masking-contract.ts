@@ -1,5 +1,7 @@
 import { compileCollectorConfig } from "../compile/index.js";
 import { ID } from "../collector/registry.js";
+import { canonicalKey } from "../masking/keys.js";
+import type { ScrubKind } from "../masking/scrub-kinds.js";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
 
 /*
@@ -11,8 +13,6 @@ import type { ResolvedEnvironment } from "../resolve/resolve.js";
  * a replay ran, which tests break on purpose. It says nothing about how the processor walks
  * spans: the checks that use it judge keys and values, the leak oracle uses none of it.
  */
-
-export type ScrubKind = "sql" | "url" | "query" | "auto";
 
 export interface MaskingContract {
   /** Keys as the description writes them. */
@@ -30,9 +30,6 @@ export interface MaskingContract {
   allow?: { keys: string[]; otherwise: "remove" | "pseudonymize" };
 }
 
-/** Keys match whatever their case or separators: `USER.ID`, `user_id` and `userId` are one key. */
-export const canonicalKey = (key: string): string => key.toLowerCase().replace(/[._-]/g, "");
-
 /** canonicalKey remembering its answers: a replay's spans repeat the same keys thousands of times. */
 export function canonicalKeys(): (key: string) => string {
   const known = new Map<string, string>();
@@ -43,36 +40,19 @@ export function canonicalKeys(): (key: string) => string {
   };
 }
 
-/** The generated masking config's keys this module reads; older configs wrote scrub_queries as plain keys. */
-interface GeneratedMasking {
-  remove?: string[];
-  pseudonymize?: { keys?: string[] };
-  detectors?: string[];
-  redact_values?: Array<{ name: string; pattern: string }>;
-  scrub_queries?: Array<string | { key: string; kind: ScrubKind }>;
-  numbers?: boolean;
-  scrub_names?: boolean;
-  allow?: { keys: string[]; otherwise: "remove" | "pseudonymize" };
-}
-
 export function maskingContract(env: ResolvedEnvironment): MaskingContract {
-  const masking = (compileCollectorConfig(env).processors[ID.masking] ?? {}) as GeneratedMasking;
+  const masking = compileCollectorConfig(env).processors[ID.masking];
   return {
-    remove: masking.remove ?? [],
-    pseudonymize: masking.pseudonymize?.keys ?? [],
-    detectors: masking.detectors ?? [],
-    custom: masking.redact_values ?? [],
-    scrub: (masking.scrub_queries ?? []).map((item) =>
-      typeof item === "string" ? { key: item, kind: legacyKind(item) } : item,
-    ),
-    numbers: masking.numbers ?? false,
-    scrubNames: masking.scrub_names ?? false,
-    ...(masking.allow ? { allow: masking.allow } : {}),
+    remove: masking?.remove ?? [],
+    pseudonymize: masking?.pseudonymize.keys ?? [],
+    detectors: masking?.detectors ?? [],
+    custom: masking?.redact_values ?? [],
+    scrub: masking?.scrub_queries ?? [],
+    numbers: masking?.numbers ?? false,
+    scrubNames: masking?.scrub_names ?? false,
+    ...(masking?.allow ? { allow: masking.allow } : {}),
   };
 }
-
-/** What a config that listed bare keys meant: url.query a query, other url.* keys URLs, the rest SQL. */
-const legacyKind = (key: string): ScrubKind => (key === "url.query" ? "query" : key.startsWith("url.") ? "url" : "sql");
 
 /** The contracts of several environments as one: what any of them promises (for one fixture serving all). */
 export function unionContract(contracts: readonly MaskingContract[]): MaskingContract {

@@ -1,4 +1,4 @@
-import type { ScrubKind } from "../masking-contract.js";
+import type { ScrubKind } from "../../masking/scrub-kinds.js";
 
 /*
  * Finds a literal that scrubbing should have replaced by "?". An independent reading of
