@@ -6,7 +6,8 @@
  * underscore). Upper and lower case of ASCII are left to the search, which ignores them.
  */
 
-const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
+/** Characters a reader does not see: the contract drops them before matching. */
+export const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
 
 const NORMALIZATIONS: ReadonlyArray<(s: string) => string> = [
   (s) => s.normalize("NFKC"),

@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { percentDecode } from "./forms.js";
+import { percentDecode, ZERO_WIDTH } from "./forms.js";
 
 /*
  * What masking may make of a string, judged without knowing how it masks: the arrived text
@@ -9,8 +9,6 @@ import { percentDecode } from "./forms.js";
  * description has. Which parts were replaced is not judged here; the leak oracle is strict
  * about what must not remain.
  */
-
-const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
 
 export const normalizeText = (s: string): string => percentDecode(s.normalize("NFKC").replace(ZERO_WIDTH, ""));
 
