@@ -17,10 +17,10 @@
  * (default 3), alternating the two configs; BENCH_SPANS sets the fixture size.
  */
 import { existsSync } from "node:fs";
-import type { CollectorConfig } from "../src/collector/components.js";
-import { loadDescriptionFile } from "../src/build/load.js";
-import { synthModel } from "../src/fixtures/synth/model.js";
-import { synthesize } from "../src/fixtures/synth/synth.js";
+import type { CollectorConfig } from "../src/collector/config.js";
+import { loadDescriptionFile } from "../src/load/description.js";
+import { synthModel } from "../src/traffic/synth/model.js";
+import { synthesize } from "../src/traffic/synth/synth.js";
 import { resolveEnvironment } from "../src/resolve/resolve.js";
 import { replay, requestLimit } from "../src/replay/replay.js";
 import { runReplay } from "../src/replay/run.js";

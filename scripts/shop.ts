@@ -12,7 +12,7 @@
  */
 import { setTimeout as delay } from "node:timers/promises";
 import { startRecorder } from "../src/cli/record-run.js";
-import { writeFixtureFile } from "../src/fixtures/write.js";
+import { writeFixtureFile } from "../src/traffic/write.js";
 import { spanCount } from "../src/otlp/model.js";
 import { launchStoreBrowser } from "../shop/driver/browser.js";
 import { searchTraces, searchUrl, traceUrl } from "../shop/driver/jaeger.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { readdirSync } from "node:fs";
 import { parse, stringify } from "yaml";
-import { generate } from "../src/build/generate.js";
+import { generate } from "../src/orchestrate/generate.js";
 import { validateWithBinary } from "../src/collector/validate-binary.js";
 import { collectorArgs } from "../src/collector/run-args.js";
 import { loadRepoDescription, readRepoFile, repoPath, requireCollector } from "./helpers/repo.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { generate } from "../src/build/generate.js";
+import { generate } from "../src/orchestrate/generate.js";
 import { parseManifest } from "../src/collector/manifest.js";
 import type { Description } from "../src/schema/description.js";
 import { loadRepoDescription, readRepoFile } from "./helpers/repo.js";

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expandGlob, globToRegExp } from "../src/fixtures/glob.js";
+import { expandGlob, globToRegExp } from "../src/traffic/glob.js";
 
 describe("fixture globs", () => {
   let dir: string;

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { synthModel, type SynthModel } from "../src/fixtures/synth/model.js";
-import { synthesize, type SynthResult } from "../src/fixtures/synth/synth.js";
-import { toJsonLines } from "../src/fixtures/write.js";
+import { synthModel, type SynthModel } from "../src/traffic/synth/model.js";
+import { synthesize, type SynthResult } from "../src/traffic/synth/synth.js";
+import { toJsonLines } from "../src/traffic/write.js";
 import { encodeProtoRequest } from "../src/otlp/protobuf.js";
-import type { PlantedValue } from "../src/fixtures/planted.js";
+import type { PlantedValue } from "../src/traffic/planted.js";
 import { ByteSearch, GRAM } from "../src/replay/checks/byte-search.js";
 import { PlantedOracle } from "../src/replay/checks/planted-oracle.js";
 import {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { writeFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import { generate } from "../src/build/generate.js";
+import { generate } from "../src/orchestrate/generate.js";
 import { loadRepoDescription, readRepoFile, repoPath } from "./helpers/repo.js";
 
 /*

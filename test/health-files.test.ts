@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { generate } from "../src/build/generate.js";
+import { generate } from "../src/orchestrate/generate.js";
 import type { PrometheusConfig } from "../src/health/prometheus-types.js";
 import { loadRepoDescription, readRepoFile, repoPath } from "./helpers/repo.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { loadDescriptionBytes } from "../src/build/load.js";
-import { generate } from "../src/build/generate.js";
+import { loadDescriptionBytes } from "../src/load/description.js";
+import { generate } from "../src/orchestrate/generate.js";
 import { readRepoFile } from "./helpers/repo.js";
 
 const shopText = await readRepoFile("tracing.yaml");

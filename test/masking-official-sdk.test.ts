@@ -4,7 +4,7 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
-import type { CollectorConfig } from "../src/collector/components.js";
+import type { CollectorConfig } from "../src/collector/config.js";
 import { ID } from "../src/collector/registry.js";
 import { walkWire } from "../src/otlp/wire-walk.js";
 import { eventually } from "./helpers/eventually.js";

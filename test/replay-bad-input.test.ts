@@ -4,14 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { synthModel } from "../src/fixtures/synth/model.js";
-import { synthesize } from "../src/fixtures/synth/synth.js";
-import { toFramedProtobuf, toJsonLines } from "../src/fixtures/write.js";
+import { synthModel } from "../src/traffic/synth/model.js";
+import { synthesize } from "../src/traffic/synth/synth.js";
+import { toFramedProtobuf, toJsonLines } from "../src/traffic/write.js";
 import { resolveEnvironment, type ResolvedEnvironment } from "../src/resolve/resolve.js";
 import { CollectorFailure } from "../src/replay/collector-process.js";
 import { replay } from "../src/replay/replay.js";
 import { ReplayFailure } from "../src/replay/run.js";
-import type { FixtureRequest } from "../src/fixtures/read.js";
+import type { FixtureRequest } from "../src/traffic/read.js";
 import { loadRepoDescription, repoPath, requireCollector } from "./helpers/repo.js";
 
 const exec = promisify(execFile);

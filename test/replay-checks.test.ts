@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { PlantedValue } from "../src/fixtures/planted.js";
+import type { PlantedValue } from "../src/traffic/planted.js";
 import { array, double, int, kv, kvlist, type AnyValue, type Span } from "../src/otlp/model.js";
 import { resolveEnvironment, type ResolvedEnvironment } from "../src/resolve/resolve.js";
 import { binomialTolerance, binomialUpperBound } from "../src/replay/checks/binomial.js";

@@ -4,14 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readPlanted } from "../src/fixtures/planted.js";
-import { readFixtureFile, type FixtureRequest } from "../src/fixtures/read.js";
+import { readPlanted } from "../src/traffic/planted.js";
+import { readFixtureFile, type FixtureRequest } from "../src/traffic/read.js";
 import { spanCount } from "../src/otlp/model.js";
 import { resolveEnvironment } from "../src/resolve/resolve.js";
 import type { ReplaySummary } from "../src/replay/report/model.js";
 import { replay } from "../src/replay/replay.js";
-import { synthModel } from "../src/fixtures/synth/model.js";
-import { synthesize } from "../src/fixtures/synth/synth.js";
+import { synthModel } from "../src/traffic/synth/model.js";
+import { synthesize } from "../src/traffic/synth/synth.js";
 import { loadRepoDescription, repoPath, requireCollector } from "./helpers/repo.js";
 
 /*

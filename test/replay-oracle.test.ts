@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PlantedValue } from "../src/fixtures/planted.js";
+import type { PlantedValue } from "../src/traffic/planted.js";
 import { array, double, int, kv, kvlist, str, type AnyValue } from "../src/otlp/model.js";
 import { encodeProtoRequest } from "../src/otlp/protobuf.js";
 import { otlpPlaceAt } from "../src/otlp/wire-path.js";

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readPlanted, type PlantedValue } from "../src/fixtures/planted.js";
+import { readPlanted, type PlantedValue } from "../src/traffic/planted.js";
 import { repoPath } from "./helpers/repo.js";
 import { maskingRules, replayCli, ruleName, tracegen, writeWithout, type MaskingRule } from "./helpers/replay-cli.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { loadDescriptionBytes } from "../src/build/load.js";
-import { generate } from "../src/build/generate.js";
+import { loadDescriptionBytes } from "../src/load/description.js";
+import { generate } from "../src/orchestrate/generate.js";
 import { readRepoFile } from "./helpers/repo.js";
 
 /*

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readFixtureFile } from "../src/fixtures/read.js";
+import { readFixtureFile } from "../src/traffic/read.js";
 import { kv, newSpan, type TraceRequest } from "../src/otlp/model.js";
 import { createSender } from "../src/replay/sender.js";
 import { repoPath } from "./helpers/repo.js";

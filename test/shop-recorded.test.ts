@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { readFixtureFile, type FixtureRequest } from "../src/fixtures/read.js";
+import { readFixtureFile, type FixtureRequest } from "../src/traffic/read.js";
 import { encodeJsonRequest } from "../src/otlp/json.js";
 import type { TraceRequest } from "../src/otlp/model.js";
 import { replay } from "../src/replay/replay.js";

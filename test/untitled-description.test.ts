@@ -7,8 +7,8 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadDescriptionBytes } from "../src/build/load.js";
-import { generate } from "../src/build/generate.js";
+import { loadDescriptionBytes } from "../src/load/description.js";
+import { generate } from "../src/orchestrate/generate.js";
 import { explain } from "../src/explain/explain.js";
 import { readRepoFile, repoPath } from "./helpers/repo.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseFixture } from "../src/fixtures/read.js";
+import { parseFixture } from "../src/traffic/read.js";
 import { parseYamlSource } from "../src/load/yaml-source.js";
 import { firstInvalidUtf8 } from "../src/text/utf8.js";
 

@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import getPort from "get-port";
-import { loadDescriptionFile } from "../../src/build/load.js";
+import { loadDescriptionFile } from "../../src/load/description.js";
 import { ID } from "../../src/collector/registry.js";
 import { compileCollectorConfig } from "../../src/compile/index.js";
 import { renderCollectorYaml, referencedEnvVars } from "../../src/emit/render.js";

@@ -1,7 +1,8 @@
 import { Ajv } from "ajv";
 import { Value } from "@sinclair/typebox/value";
 import { cachedValidator } from "../validate/compiled.js";
-import { COMPONENT_KINDS, type CollectorConfig } from "../collector/components.js";
+import { COMPONENT_KINDS } from "../collector/components.js";
+import { type CollectorConfig } from "../collector/config.js";
 import { componentType, schemaOf } from "../collector/registry.js";
 
 export interface ConfigProblem {
@@ -43,4 +44,3 @@ export function checkComponentConfigs(config: CollectorConfig): ConfigProblem[] 
   }
   return problems;
 }
-

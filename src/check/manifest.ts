@@ -1,4 +1,5 @@
-import { COMPONENT_KINDS, type CollectorConfig } from "../collector/components.js";
+import { COMPONENT_KINDS } from "../collector/components.js";
+import { type CollectorConfig } from "../collector/config.js";
 import type { Distribution } from "../collector/manifest.js";
 import { componentType } from "../collector/registry.js";
 import type { ConfigProblem } from "./components.js";

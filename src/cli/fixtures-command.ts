@@ -1,14 +1,6 @@
+import type { SynthOptions } from "./fixtures-run.js";
 import { Option, type Command } from "commander";
 import type { DroppedOptions } from "./fixtures-dropped.js";
-
-export interface SynthOptions {
-  seed: string;
-  traces: string;
-  out: string;
-  file?: string;
-  env?: string[];
-  rate: string;
-}
 
 export function registerFixturesCommand(program: Command): void {
   const fixtures = program

@@ -1,6 +1,6 @@
-import { expandGlob } from "../fixtures/glob.js";
-import { readFixtureFile } from "../fixtures/read.js";
-import { describeCount, keysOutsideAllowList, type DroppedKey, type RequestAt } from "../masking/dropped.js";
+import { expandGlob } from "../traffic/glob.js";
+import { readFixtureFile } from "../traffic/read.js";
+import { describeCount, keysOutsideAllowList, type DroppedKey, type RequestAt } from "../traffic/dropped.js";
 import { formatProblem } from "../otlp/problem.js";
 import type { Format } from "./render-diagnostics.js";
 import { generateOrReport } from "./generate-or-report.js";

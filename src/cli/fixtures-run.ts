@@ -1,13 +1,21 @@
-import { plantedPath, writePlanted } from "../fixtures/planted.js";
-import { readFixtureFile } from "../fixtures/read.js";
-import { synthModel } from "../fixtures/synth/model.js";
-import { synthesize } from "../fixtures/synth/synth.js";
-import { writeFixtureFile } from "../fixtures/write.js";
+import { plantedPath, writePlanted } from "../traffic/planted.js";
+import { readFixtureFile } from "../traffic/read.js";
+import { synthModel } from "../traffic/synth/model.js";
+import { synthesize } from "../traffic/synth/synth.js";
+import { writeFixtureFile } from "../traffic/write.js";
 import { spanCount } from "../otlp/model.js";
 import { formatProblem } from "../otlp/problem.js";
 import { generateOrReport } from "./generate-or-report.js";
 import { UsageError } from "./options.js";
-import type { SynthOptions } from "./fixtures-command.js";
+
+export interface SynthOptions {
+  seed: string;
+  traces: string;
+  out: string;
+  file?: string;
+  env?: string[];
+  rate: string;
+}
 
 function positiveInteger(value: string, option: string): number {
   const n = Number(value);

@@ -1,5 +1,5 @@
-import { loadDescriptionFile } from "../build/load.js";
-import { generate, type GenerateResult } from "../build/generate.js";
+import { loadDescriptionFile } from "../load/description.js";
+import { generate, type GenerateResult } from "../orchestrate/generate.js";
 import { basename, dirname } from "node:path";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import { writeAtomically } from "../emit/write-atomically.js";

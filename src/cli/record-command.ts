@@ -1,10 +1,5 @@
+import type { RecordCliOptions } from "./record-run.js";
 import type { Command } from "commander";
-
-export interface RecordCliOptions {
-  out: string;
-  duration?: string;
-  spans?: string;
-}
 
 export function registerRecordCommand(program: Command): void {
   program

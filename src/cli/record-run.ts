@@ -1,9 +1,14 @@
-import { writeFixtureFile } from "../fixtures/write.js";
+import { writeFixtureFile } from "../traffic/write.js";
 import { spanCount, type TraceRequest } from "../otlp/model.js";
 import { startSink, type Sink } from "../replay/sink.js";
 import { durationMs } from "../schema/units.js";
 import { UsageError } from "./options.js";
-import type { RecordCliOptions } from "./record-command.js";
+
+export interface RecordCliOptions {
+  out: string;
+  duration?: string;
+  spans?: string;
+}
 
 /*
  * tracegen record: an OTLP endpoint (gRPC and HTTP) that keeps every trace request sent to it, in

@@ -1,18 +1,5 @@
+import type { ReplayCliOptions } from "./replay-run.js";
 import type { Command } from "commander";
-
-export interface ReplayCliOptions {
-  env: string;
-  fixtures: string[];
-  file?: string;
-  collector: string;
-  received?: string;
-  json?: boolean;
-  junit?: string;
-  speed: string;
-  decisionWait?: string;
-  protocol?: string;
-  confidence: string;
-}
 
 export const DEFAULT_COLLECTOR = "build/otelcol-shop";
 

@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { expandGlob } from "../fixtures/glob.js";
-import { PLANTED_SUFFIX, readPlanted, type PlantedValue } from "../fixtures/planted.js";
-import { readFixtureFile, type FixtureRequest } from "../fixtures/read.js";
-import { toJsonLines } from "../fixtures/write.js";
+import { expandGlob } from "../traffic/glob.js";
+import { PLANTED_SUFFIX, readPlanted, type PlantedValue } from "../traffic/planted.js";
+import { readFixtureFile, type FixtureRequest } from "../traffic/read.js";
+import { toJsonLines } from "../traffic/write.js";
 import { formatProblem } from "../otlp/problem.js";
 import { durationMs } from "../schema/units.js";
 import { CollectorFailure } from "../replay/collector-process.js";
@@ -15,7 +15,20 @@ import { renderText } from "../replay/report/text.js";
 import { ReplayFailure } from "../replay/run.js";
 import { generateOrReport } from "./generate-or-report.js";
 import { UsageError } from "./options.js";
-import type { ReplayCliOptions } from "./replay-command.js";
+
+export interface ReplayCliOptions {
+  env: string;
+  fixtures: string[];
+  file?: string;
+  collector: string;
+  received?: string;
+  json?: boolean;
+  junit?: string;
+  speed: string;
+  decisionWait?: string;
+  protocol?: string;
+  confidence: string;
+}
 
 export async function runReplayCommand(o: ReplayCliOptions): Promise<number> {
   const speed = o.speed === "max" ? Infinity : Number(o.speed);

@@ -1,7 +1,6 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { DETECTOR_NAMES } from "../masking/detectors.js";
 import { SCRUB_KINDS } from "../masking/scrub-kinds.js";
-import type { ConfigSection } from "./registry.js";
 
 /*
  * The keys tracegen writes for each collector component, as schemas. Compilers return
@@ -230,34 +229,6 @@ export const DebugExporterConfig = Type.Object({ verbosity: Type.String() }, clo
 /** The sections of a collector config that hold components, in the order they are checked. */
 export const COMPONENT_KINDS = ["extensions", "receivers", "processors", "connectors", "exporters"] as const;
 export type ComponentKind = (typeof COMPONENT_KINDS)[number];
-
-export type PipelineSpec = { receivers: string[]; processors: string[]; exporters: string[] };
-
-export interface CollectorConfig {
-  extensions: ConfigSection<"extensions">;
-  receivers: ConfigSection<"receivers">;
-  processors: ConfigSection<"processors">;
-  connectors: ConfigSection<"connectors">;
-  exporters: ConfigSection<"exporters">;
-  service: {
-    extensions: string[];
-    telemetry: Telemetry;
-    pipelines: Record<string, PipelineSpec>;
-  };
-}
-
-export interface Telemetry {
-  resource: Record<string, string>;
-  logs: {
-    level: string;
-    encoding: "json" | "console";
-    sampling?: { enabled: boolean; tick: string; initial: number; thereafter: number };
-  };
-  metrics: {
-    level: "basic" | "normal" | "detailed";
-    readers: Array<{ pull: { exporter: { prometheus: { host: string; port: number } } } }>;
-  };
-}
 
 export type OtlpReceiverConfig = Static<typeof OtlpReceiverConfig>;
 export type ServerTls = Static<typeof ServerTls>;

@@ -1,4 +1,4 @@
-import type { CollectorConfig } from "../collector/components.js";
+import type { CollectorConfig } from "../collector/config.js";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
 import { compileExporters } from "./exporters.js";
 import { compileFlowMetrics } from "./flow-metrics.js";

@@ -1,5 +1,5 @@
 import type { MaskingConfig } from "../collector/components.js";
-import { allowList } from "../masking/allow-list.js";
+import { allowList } from "../resolve/allow-list.js";
 import { scrubRules } from "../masking/scrub-kinds.js";
 import type { ResolvedEnvironment, ResolvedPipeline } from "../resolve/resolve.js";
 import { ID } from "../collector/registry.js";

@@ -1,4 +1,5 @@
-import type { BatchConfig, MemoryLimiterConfig, PipelineSpec } from "../collector/components.js";
+import type { BatchConfig, MemoryLimiterConfig } from "../collector/components.js";
+import type { PipelineSpec } from "../collector/config.js";
 import type { ResolvedPipeline } from "../resolve/resolve.js";
 import { percent } from "../schema/units.js";
 import { ID } from "../collector/registry.js";

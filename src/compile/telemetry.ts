@@ -1,4 +1,4 @@
-import type { Telemetry } from "../collector/components.js";
+import type { Telemetry } from "../collector/config.js";
 import { parseHostPort } from "../endpoint/endpoint.js";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
 import { ID } from "../collector/registry.js";

@@ -1,5 +1,5 @@
 import { Document } from "yaml";
-import type { CollectorConfig } from "../collector/components.js";
+import type { CollectorConfig } from "../collector/config.js";
 
 export interface Provenance {
   source: string;

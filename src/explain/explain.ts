@@ -1,12 +1,12 @@
-import type { CollectorConfig } from "../collector/components.js";
+import type { CollectorConfig } from "../collector/config.js";
 import { decisionCacheSize, tracesHeld } from "../compile/sampling-sizes.js";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
 import { TLS_MIN_VERSION_DEFAULT } from "../schema/description.js";
 import { percent } from "../schema/units.js";
 import { KEPT_BY_ATTRIBUTE } from "../collector/run-args.js";
 import { POLICY } from "../compile/sampling.js";
-import { endpointsOf } from "../lint/endpoints.js";
-import { allowList } from "../masking/allow-list.js";
+import { endpointsOf } from "../resolve/endpoints.js";
+import { allowList } from "../resolve/allow-list.js";
 import { scrubRules } from "../masking/scrub-kinds.js";
 import { SEMCONV_VERSION } from "../masking/semconv-allowlist.js";
 

@@ -1,4 +1,4 @@
-import type { ArtifactCompiler } from "../build/generate.js";
+import type { ArtifactCompiler } from "../compile/artifact.js";
 import { renderYaml } from "../emit/render.js";
 import { alertingRules } from "./alerts.js";
 import { dashboard } from "./dashboard.js";

@@ -1,4 +1,5 @@
-import type { CollectorConfig, PrometheusExporterConfig } from "../collector/components.js";
+import type { PrometheusExporterConfig } from "../collector/components.js";
+import type { CollectorConfig } from "../collector/config.js";
 import { ID } from "../collector/registry.js";
 import type { ResolvedPipeline } from "../resolve/resolve.js";
 import { formatHostPort, isEnvReference, isWildcardHost, parseHostPort } from "../endpoint/endpoint.js";

@@ -1,5 +1,5 @@
-import type { PlantedValue } from "../fixtures/planted.js";
-import type { FixtureRequest } from "../fixtures/read.js";
+import type { PlantedValue } from "../traffic/planted.js";
+import type { FixtureRequest } from "../traffic/read.js";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
 import { checkReplay, type CheckReport } from "./checks/index.js";
 import { runReplay, type ReplayRecord, type ReplaySetup } from "./run.js";

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CollectorConfig } from "../collector/components.js";
+import type { CollectorConfig } from "../collector/config.js";
 import { compileCollectorConfig } from "../compile/index.js";
 import { ID } from "../collector/registry.js";
 import { referencedEnvVars, renderCollectorYaml } from "../emit/render.js";

@@ -1,4 +1,4 @@
-import type { FixtureRequest } from "../fixtures/read.js";
+import type { FixtureRequest } from "../traffic/read.js";
 import type { Resource, ResourceSpans, Scope, ScopeSpans, Span, TraceRequest } from "../otlp/model.js";
 
 /*

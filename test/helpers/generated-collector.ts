@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CollectorConfig } from "../../src/collector/components.js";
+import type { CollectorConfig } from "../../src/collector/config.js";
 import { compileCollectorConfig } from "../../src/compile/index.js";
 import { renderCollectorYaml } from "../../src/emit/render.js";
 import { resolveEnvironment, type ResolvedPipeline } from "../../src/resolve/resolve.js";

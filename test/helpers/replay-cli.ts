@@ -59,7 +59,7 @@ export interface MaskingRule {
   entry: string;
 }
 
-/** The rule as a planted value's manifest names it (see src/fixtures/planted.ts). */
+/** The rule as a planted value's manifest names it (see src/traffic/planted.ts). */
 export function ruleName(rule: MaskingRule): string {
   switch (rule.section) {
     case "detect":

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
-import { loadDescriptionFile, type LoadedDescription } from "../../src/build/load.js";
+import { loadDescriptionFile, type LoadedDescription } from "../../src/load/description.js";
 
 export const REPO = resolve(fileURLToPath(import.meta.url), "../../..");
 export const repoPath = (...parts: string[]): string => resolve(REPO, ...parts);

@@ -1,7 +1,7 @@
-import type { PlantedValue } from "../../fixtures/planted.js";
+import type { PlantedValue } from "../../traffic/planted.js";
 import type { ResolvedEnvironment } from "../../resolve/resolve.js";
 import { durationMs } from "../../schema/units.js";
-import { maskingContract } from "../masking-contract.js";
+import { maskingContract } from "../../compile/masking-contract.js";
 import type { ReplayRecord } from "../run.js";
 import type { SpanRecord } from "../schedule.js";
 import { FindingList, type CheckFamily, type Finding } from "./finding.js";

@@ -2,7 +2,7 @@ import RE2 from "re2";
 import { scalarAsString, type AnyValue, type KeyValue, type Span } from "../../otlp/model.js";
 import { SAMPLER_ANNOTATIONS } from "../../collector/run-args.js";
 import { canonicalKey } from "../../masking/keys.js";
-import { canonicalKeys, type MaskingContract } from "../masking-contract.js";
+import { canonicalKeys, type MaskingContract } from "../../compile/masking-contract.js";
 import type { SpanRecord } from "../schedule.js";
 import type { FindingList, FindingLocation } from "./finding.js";
 import { maskedFrom, PSEUDONYM, pseudonym } from "./masked-text.js";

@@ -1,11 +1,11 @@
 import RE2 from "re2";
-import type { PlantedValue } from "../../fixtures/planted.js";
+import type { PlantedValue } from "../../traffic/planted.js";
 import { scalarAsString, type AnyValue, type KeyValue, type TraceRequest } from "../../otlp/model.js";
 import { otlpPlaceAt } from "../../otlp/wire-path.js";
 import { walkWire } from "../../otlp/wire-walk.js";
 import { canonicalKey } from "../../masking/keys.js";
 import type { ScrubKind } from "../../masking/scrub-kinds.js";
-import { canonicalKeys, type MaskingContract } from "../masking-contract.js";
+import { canonicalKeys, type MaskingContract } from "../../compile/masking-contract.js";
 import type { Sample } from "../prometheus.js";
 import type { SpanRecord } from "../schedule.js";
 import type { FindingList, FindingLocation } from "./finding.js";

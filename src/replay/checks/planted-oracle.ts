@@ -1,4 +1,4 @@
-import type { PlantedValue } from "../../fixtures/planted.js";
+import type { PlantedValue } from "../../traffic/planted.js";
 import type { TraceRequest } from "../../otlp/model.js";
 import { otlpPlaceAt } from "../../otlp/wire-path.js";
 import { walkWire } from "../../otlp/wire-walk.js";

@@ -1,4 +1,4 @@
-import { compileCollectorConfig } from "../compile/index.js";
+import { compileCollectorConfig } from "./index.js";
 import { ID } from "../collector/registry.js";
 import { canonicalKey } from "../masking/keys.js";
 import type { ScrubKind } from "../masking/scrub-kinds.js";

@@ -1,7 +1,7 @@
-import type { ResolvedPipeline } from "../resolve/resolve.js";
-import { canonicalKey } from "./keys.js";
-import { scrubRules } from "./scrub-kinds.js";
-import { SEMCONV_ALLOWED } from "./semconv-allowlist.js";
+import type { ResolvedPipeline } from "./resolve.js";
+import { canonicalKey } from "../masking/keys.js";
+import { scrubRules } from "../masking/scrub-kinds.js";
+import { SEMCONV_ALLOWED } from "../masking/semconv-allowlist.js";
 
 export type AllowSource =
   | "masking.allow"

@@ -1,7 +1,7 @@
 import type { KeyValue, TraceRequest } from "../otlp/model.js";
 import type { ResolvedPipeline } from "../resolve/resolve.js";
-import { allowList } from "./allow-list.js";
-import { canonicalKey } from "./keys.js";
+import { allowList } from "../resolve/allow-list.js";
+import { canonicalKey } from "../masking/keys.js";
 
 export type Place = "resource" | "scope" | "span" | "event" | "link";
 const PLACES: readonly Place[] = ["resource", "scope", "span", "event", "link"];

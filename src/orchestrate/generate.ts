@@ -1,10 +1,11 @@
 import { byPosition, hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
-import type { CollectorConfig } from "../collector/components.js";
+import type { CollectorConfig } from "../collector/config.js";
 import type { Distribution } from "../collector/manifest.js";
 import { originOf } from "../collector/registry.js";
 import { checkComponentConfigs, type ConfigProblem } from "../check/components.js";
 import { checkPipelineGraph } from "../check/graph.js";
 import { checkAgainstDistribution } from "../check/manifest.js";
+import type { ArtifactCompiler } from "../compile/artifact.js";
 import { compileCollectorConfig } from "../compile/index.js";
 import { compileFlowHealth } from "../health/index.js";
 import { renderCollectorYaml, referencedEnvVars } from "../emit/render.js";
@@ -15,7 +16,7 @@ import { resolveEnvironment, type ResolvedEnvironment } from "../resolve/resolve
 import { Pipeline } from "../schema/description.js";
 import { checkSchema } from "../validate/schema-check.js";
 import { VERSION } from "../version.js";
-import type { LoadedDescription } from "./load.js";
+import type { LoadedDescription } from "../load/description.js";
 
 export interface GeneratedEnvironment {
   env: ResolvedEnvironment;
@@ -28,8 +29,6 @@ export interface GeneratedEnvironment {
   files: OutputFile[];
 }
 
-/** Further files generated per environment from the same resolved description. */
-export type ArtifactCompiler = (env: ResolvedEnvironment, config: CollectorConfig) => OutputFile[];
 const ARTIFACTS: readonly ArtifactCompiler[] = [compileFlowHealth];
 
 export interface GenerateOptions {
