@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { readdirSync } from "node:fs";
 import { parse, stringify } from "yaml";
 import { generate } from "../src/orchestrate/generate.js";
-import { validateWithBinary } from "../src/collector/validate-binary.js";
+import { validateWithBinary } from "../src/checks/binary/validate-binary.js";
 import { collectorArgs } from "../src/collector/run-args.js";
 import { loadRepoDescription, readRepoFile, repoPath, requireCollector } from "./helpers/repo.js";
 

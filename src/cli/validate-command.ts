@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import { validateWithBinary } from "../collector/validate-binary.js";
+import { validateWithBinary } from "../checks/binary/validate-binary.js";
 import type { Format } from "./render-diagnostics.js";
 import { generateOrReport } from "./generate-or-report.js";
 

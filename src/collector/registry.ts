@@ -26,7 +26,7 @@ import {
  *   none for a component kept in the distribution that tracegen never generates;
  * - origin: where a problem in it points in the description (a path of keys; [] is the file's start).
  * Everything else is derived from here: ID for the compilers, the builder manifest reading, the schema
- * lookup of src/check/components.ts and the origin lookup of src/orchestrate/generate.ts.
+ * lookup of src/checks/generated/components.ts and the origin lookup of src/orchestrate/generate.ts.
  */
 interface ComponentEntry {
   readonly id: string;

@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { parseYamlSource, type YamlSource } from "../load/yaml-source.js";
 import { Description } from "../schema/description.js";
-import { checkSchema, sourceLocator } from "../validate/schema-check.js";
+import { checkSchema, sourceLocator } from "../checks/schema/schema-check.js";
 
 export interface LoadedDescription {
   file: string;

@@ -2,19 +2,19 @@ import { byPosition, hasErrors, type Diagnostic } from "../diagnostics/diagnosti
 import type { CollectorConfig } from "../collector/config.js";
 import type { Distribution } from "../collector/manifest.js";
 import { originOf } from "../collector/registry.js";
-import { checkComponentConfigs, type ConfigProblem } from "../check/components.js";
-import { checkPipelineGraph } from "../check/graph.js";
-import { checkAgainstDistribution } from "../check/manifest.js";
+import { checkComponentConfigs, type ConfigProblem } from "../checks/generated/components.js";
+import { checkPipelineGraph } from "../checks/generated/graph.js";
+import { checkAgainstDistribution } from "../checks/generated/manifest.js";
 import type { ArtifactCompiler } from "../compile/artifact.js";
 import { compileCollectorConfig } from "../compile/index.js";
 import { compileFlowHealth } from "../health/index.js";
 import { renderCollectorYaml, referencedEnvVars } from "../emit/render.js";
 import type { OutputFile } from "../emit/write-atomically.js";
-import { lintEnvironment } from "../lint/index.js";
-import { overlayLocator } from "../lint/context.js";
+import { lintEnvironment } from "../checks/rules/index.js";
+import { overlayLocator } from "../checks/rules/context.js";
 import { resolveEnvironment, type ResolvedEnvironment } from "../resolve/resolve.js";
 import { Pipeline } from "../schema/description.js";
-import { checkSchema } from "../validate/schema-check.js";
+import { checkSchema } from "../checks/schema/schema-check.js";
 import { VERSION } from "../version.js";
 import type { LoadedDescription } from "../load/description.js";
 

@@ -1,5 +1,5 @@
-import { hasMasking } from "../compile/masking.js";
-import { mebibytes } from "../schema/units.js";
+import { hasMasking } from "../../compile/masking.js";
+import { mebibytes } from "../../schema/units.js";
 import type { LintContext } from "./context.js";
 
 /**

@@ -1,7 +1,7 @@
-import { COMPONENT_KINDS } from "../collector/components.js";
-import { type CollectorConfig } from "../collector/config.js";
-import type { Distribution } from "../collector/manifest.js";
-import { componentType } from "../collector/registry.js";
+import { COMPONENT_KINDS } from "../../collector/components.js";
+import { type CollectorConfig } from "../../collector/config.js";
+import type { Distribution } from "../../collector/manifest.js";
+import { componentType } from "../../collector/registry.js";
 import type { ConfigProblem } from "./components.js";
 
 /** A config is only deployable if the distribution compiled in every component it names. */

@@ -1,4 +1,4 @@
-import { suggest } from "../diagnostics/suggest.js";
+import { suggest } from "../../diagnostics/suggest.js";
 import type { LintContext } from "./context.js";
 
 /** Brokers and databases are seen through their callers' spans, told apart by this attribute. */

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { collectorArgs } from "./run-args.js";
+import { collectorArgs } from "../../collector/run-args.js";
 
 export interface BinaryVerdict {
   ok: boolean;

@@ -1,7 +1,7 @@
-import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { locate, type Path, type YamlSource } from "../load/yaml-source.js";
-import type { Locator } from "../validate/schema-check.js";
-import type { ResolvedEnvironment } from "../resolve/resolve.js";
+import type { Diagnostic } from "../../diagnostics/diagnostic.js";
+import { locate, type Path, type YamlSource } from "../../load/yaml-source.js";
+import type { Locator } from "../schema/schema-check.js";
+import type { ResolvedEnvironment } from "../../resolve/resolve.js";
 
 /** What every lint rule gets: the resolved environment and a way to point at where a value was written. */
 export interface LintContext {

@@ -1,8 +1,8 @@
 import RE2 from "re2";
-import type { Path } from "../load/yaml-source.js";
-import { canonicalKey } from "../masking/keys.js";
-import type { ScrubItem } from "../masking/scrub-kinds.js";
-import { scrubRules } from "../masking/scrub-kinds.js";
+import type { Path } from "../../load/yaml-source.js";
+import { canonicalKey } from "../../masking/keys.js";
+import type { ScrubItem } from "../../masking/scrub-kinds.js";
+import { scrubRules } from "../../masking/scrub-kinds.js";
 import type { LintContext } from "./context.js";
 
 /**

@@ -1,9 +1,9 @@
 import { Ajv } from "ajv";
 import { Value } from "@sinclair/typebox/value";
-import { cachedValidator } from "../validate/compiled.js";
-import { COMPONENT_KINDS } from "../collector/components.js";
-import { type CollectorConfig } from "../collector/config.js";
-import { componentType, schemaOf } from "../collector/registry.js";
+import { cachedValidator } from "../schema/compiled.js";
+import { COMPONENT_KINDS } from "../../collector/components.js";
+import { type CollectorConfig } from "../../collector/config.js";
+import { componentType, schemaOf } from "../../collector/registry.js";
 
 export interface ConfigProblem {
   /** Dotted path in the generated collector config. */

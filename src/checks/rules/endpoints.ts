@@ -1,5 +1,5 @@
-import { hostOf, isEnvReference, isLoopback, isWildcardHost, portOf } from "../endpoint/endpoint.js";
-import { endpointsOf } from "../resolve/endpoints.js";
+import { hostOf, isEnvReference, isLoopback, isWildcardHost, portOf } from "../../endpoint/endpoint.js";
+import { endpointsOf } from "../../resolve/endpoints.js";
 import type { LintContext } from "./context.js";
 
 const takesEveryInterface = (endpoint: string): boolean => isWildcardHost(hostOf(endpoint) ?? "");

@@ -1,6 +1,6 @@
-import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import type { YamlSource } from "../load/yaml-source.js";
-import type { ResolvedEnvironment } from "../resolve/resolve.js";
+import type { Diagnostic } from "../../diagnostics/diagnostic.js";
+import type { YamlSource } from "../../load/yaml-source.js";
+import type { ResolvedEnvironment } from "../../resolve/resolve.js";
 import { makeLintContext, type LintContext } from "./context.js";
 import { lintEndpoints } from "./endpoints.js";
 import { lintFlows } from "./flows.js";

@@ -1,4 +1,4 @@
-import type { CollectorConfig } from "../collector/config.js";
+import type { CollectorConfig } from "../../collector/config.js";
 import type { ConfigProblem } from "./components.js";
 
 /**

@@ -1,11 +1,11 @@
 import { Ajv, type ErrorObject } from "ajv";
 import { Value } from "@sinclair/typebox/value";
 import { cachedValidator } from "./compiled.js";
-import { Name, RuleName } from "../schema/primitives.js";
+import { Name, RuleName } from "../../schema/primitives.js";
 import type { TSchema } from "@sinclair/typebox";
-import type { Diagnostic, Location } from "../diagnostics/diagnostic.js";
-import { suggest } from "../diagnostics/suggest.js";
-import { locate, type Path, type YamlSource } from "../load/yaml-source.js";
+import type { Diagnostic, Location } from "../../diagnostics/diagnostic.js";
+import { suggest } from "../../diagnostics/suggest.js";
+import { locate, type Path, type YamlSource } from "../../load/yaml-source.js";
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
 ajv.addKeyword({ keyword: "x-expect" });

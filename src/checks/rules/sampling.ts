@@ -1,5 +1,5 @@
-import { durationMs, percent } from "../schema/units.js";
-import { decisionCacheSize, lateSpanWindowMs } from "../compile/sampling-sizes.js";
+import { durationMs, percent } from "../../schema/units.js";
+import { decisionCacheSize, lateSpanWindowMs } from "../../compile/sampling-sizes.js";
 import type { LintContext } from "./context.js";
 
 /** Below a second the processor cannot split the wait into batches (collector-contrib #26354). */
