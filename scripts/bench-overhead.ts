@@ -9,7 +9,7 @@
  * On a shared machine other work shifts the figures between rounds; each round's own on/off ratio is
  * printed next to the pooled one, so a noisy run shows itself.
  */
-import { readUsage } from "../src/replay/collector-process.js";
+import { readUsage } from "../src/collector/runtime/process.js";
 import { runLoad, type LoadResult } from "../shop/bench/load.js";
 import { BENCH_FILE, costingProbe, uploadOnce } from "../shop/bench/paths.js";
 import { overheadPercent, summarize, type RunStats } from "../shop/bench/stats.js";
@@ -65,7 +65,7 @@ try {
         await runLoad(WARMUP, concurrency, upload);
         await runLoad(WARMUP, concurrency, probe.costOnce);
         const servicePids = Object.values(services.children).map((c) => c.pid);
-        const pipelinePids = [tracing.collector.child.pid, tracing.jaeger.child.pid];
+        const pipelinePids = [tracing.collector.collector.pid, tracing.jaeger.child.pid];
         for (const [path, run] of [
           ["upload", () => runLoad(uploads, concurrency, upload)],
           ["costing", () => runLoad(costings, concurrency, probe.costOnce)],

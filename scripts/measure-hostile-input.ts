@@ -28,7 +28,7 @@ import {
   mostAttributesWithin,
   type Nesting,
 } from "../src/otlp/hostile-requests.js";
-import { sleep } from "../src/replay/collector-process.js";
+import { sleep } from "../src/process/child.js";
 import { OtlpReceiver } from "../src/schema/description.js";
 import { mebibytes } from "../src/schema/units.js";
 import { memoryOf, startGeneratedCollector } from "../test/helpers/generated-collector.js";

@@ -18,7 +18,8 @@ import { launchStoreBrowser } from "../shop/driver/browser.js";
 import { searchTraces, searchUrl, traceUrl } from "../shop/driver/jaeger.js";
 import { stlModel } from "../shop/driver/orders.js";
 import { runScenario, type ScenarioOrder } from "../shop/driver/scenario.js";
-import { StartFailure } from "../shop/infra/child.js";
+import { CollectorFailure } from "../src/collector/runtime/process.js";
+import { StartFailure } from "../src/process/child.js";
 import { startServices } from "../shop/infra/services.js";
 import { startBackends, startShop, type Shop } from "../shop/infra/stack.js";
 
@@ -91,7 +92,9 @@ try {
   if (once) await stop(0);
   say("\nthe shop keeps running; upload from the store page and watch the traces. Ctrl-C stops everything.");
 } catch (error) {
-  say(`\nshop: ${error instanceof StartFailure ? error.message : (error as Error).stack}`);
+  say(
+    `\nshop: ${error instanceof StartFailure || error instanceof CollectorFailure ? error.message : (error as Error).stack}`,
+  );
   await stop(1);
 }
 

@@ -7,7 +7,7 @@ import getPort from "get-port";
 import { compileCollectorConfig } from "../src/compile/index.js";
 import { renderCollectorYaml } from "../src/emit/render.js";
 import { resolveEnvironment } from "../src/resolve/resolve.js";
-import { runtimePipeline } from "../src/replay/runtime-pipeline.js";
+import { runtimePipeline } from "../src/collector/runtime/addresses.js";
 import { loadRepoDescription, requireCollector } from "./helpers/repo.js";
 import { eventually } from "./helpers/eventually.js";
 import { collectorArgs } from "../src/collector/run-args.js";
@@ -50,9 +50,12 @@ describe("otelcol-shop running the dev config", () => {
       child.on("exit", (code, signal) => resolve({ code, signal })),
     );
     try {
-      const healthResponse = await eventually("the health check answering", 15_000, () =>
-        fetch(`http://localhost:${health}/`),
-      );
+      // 503 while the pipelines start, 200 once they all run.
+      const healthResponse = await eventually("the health check answering 200", 15_000, async () => {
+        const response = await fetch(`http://localhost:${health}/`);
+        if (response.status !== 200) throw new Error(`health check answered ${response.status}`);
+        return response;
+      });
       expect(healthResponse.status, log).toBe(200);
       const metricsResponse = await eventually("the metrics endpoint answering", 5_000, () =>
         fetch(`http://localhost:${metrics}/metrics`),

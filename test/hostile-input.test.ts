@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deeplyNestedRequest, deepestNestingWithin, deepRequestSize } from "../src/otlp/hostile-requests.js";
 import { decodeJsonRequest } from "../src/otlp/json.js";
 import type { TraceRequest } from "../src/otlp/model.js";
-import { sleep } from "../src/replay/collector-process.js";
+import { sleep } from "../src/process/child.js";
 import { parseHostPort } from "../src/endpoint/endpoint.js";
 import { createSender, type Sender } from "../src/replay/sender.js";
 import { OtlpReceiver } from "../src/schema/description.js";

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringAttribute } from "../src/otlp/model.js";
 import { startSink, type Sink } from "../src/replay/sink.js";
 import { makeTlsMaterial, type TlsMaterial } from "../src/replay/tls-material.js";
-import { tempDir, type TempDir } from "../shop/infra/child.js";
+import { tempDir, type TempDir } from "../src/process/child.js";
 import { startShopCollector, type ShopCollector } from "../shop/infra/collector.js";
 import { repoPath } from "./helpers/repo.js";
 

@@ -12,7 +12,7 @@ import getPort from "get-port";
 import { collectorArgs } from "../src/collector/run-args.js";
 import { compileCollectorConfig } from "../src/compile/index.js";
 import { renderCollectorYaml } from "../src/emit/render.js";
-import { runtimePipeline } from "../src/replay/runtime-pipeline.js";
+import { runtimePipeline } from "../src/collector/runtime/addresses.js";
 import { resolveEnvironment } from "../src/resolve/resolve.js";
 import { eventually } from "./helpers/eventually.js";
 import { loadRepoDescription, requireCollector } from "./helpers/repo.js";

@@ -8,7 +8,7 @@ import { synthModel } from "../src/traffic/synth/model.js";
 import { synthesize } from "../src/traffic/synth/synth.js";
 import { toFramedProtobuf, toJsonLines } from "../src/traffic/write.js";
 import { resolveEnvironment, type ResolvedEnvironment } from "../src/resolve/resolve.js";
-import { CollectorFailure } from "../src/replay/collector-process.js";
+import { CollectorFailure } from "../src/collector/runtime/process.js";
 import { replay } from "../src/replay/replay.js";
 import { ReplayFailure } from "../src/replay/run.js";
 import type { FixtureRequest } from "../src/traffic/read.js";

@@ -3,7 +3,7 @@ import { compileCollectorConfig } from "../src/compile/index.js";
 import { kv } from "../src/otlp/model.js";
 import { resolveEnvironment, type ResolvedEnvironment } from "../src/resolve/resolve.js";
 import { parsePrometheusText } from "../src/replay/prometheus.js";
-import { runtimePipeline } from "../src/replay/runtime-pipeline.js";
+import { runtimePipeline } from "../src/collector/runtime/addresses.js";
 import { flattenFixtures, planSends } from "../src/replay/schedule.js";
 import { encodeProtoRequest } from "../src/otlp/protobuf.js";
 import { resource, scope, span } from "./replay-helpers.js";

@@ -1,6 +1,6 @@
 import { access, constants } from "node:fs/promises";
 import { chromium, type BrowserContext } from "playwright-core";
-import { tempDir, type TempDir } from "../infra/child.js";
+import { tempDir, type TempDir } from "../../src/process/child.js";
 
 /*
  * A customer at the store page: Debian's Chromium, headless, driven by playwright-core. The machine

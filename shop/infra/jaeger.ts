@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import getPort from "get-port";
 import { stringify } from "yaml";
-import { startChild, StartFailure, tempDir, waitUntilReady, type Child } from "./child.js";
+import { startChild, StartFailure, tempDir, waitUntilReady, type Child } from "../../src/process/child.js";
 
 /*
  * Jaeger v2 (built by scripts/build-jaeger.sh) as the shop's trace store: in-memory storage, OTLP/gRPC

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import getPort from "get-port";
 import pg from "pg";
-import { startChild, StartFailure, tempDir, waitUntilReady, type Child } from "./child.js";
+import { startChild, StartFailure, tempDir, waitUntilReady, type Child } from "../../src/process/child.js";
 
 /*
  * A private PostgreSQL cluster for one run: Debian's server binaries, a data directory of its own

@@ -3,7 +3,7 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import amqp from "amqplib";
 import getPort from "get-port";
-import { startChild, StartFailure, tempDir, waitUntilReady, type Child } from "./child.js";
+import { startChild, StartFailure, tempDir, waitUntilReady, type Child } from "../../src/process/child.js";
 
 /*
  * A private RabbitMQ node for one run: Debian's rabbitmq-server with its own node name, its own

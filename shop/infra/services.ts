@@ -2,7 +2,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import getPort from "get-port";
 import type { ServiceName } from "../services/names.js";
-import { startChild, tempDir, waitUntilReady, type Child } from "./child.js";
+import { startChild, tempDir, waitUntilReady, type Child } from "../../src/process/child.js";
 
 /*
  * The five services as separate Node processes, each on its own free port on 127.0.0.1, started the

@@ -6,7 +6,7 @@ import { readFixtureFile, type FixtureRequest } from "../traffic/read.js";
 import { toJsonLines } from "../traffic/write.js";
 import { formatProblem } from "../otlp/problem.js";
 import { durationMs } from "../schema/units.js";
-import { CollectorFailure } from "../replay/collector-process.js";
+import { CollectorFailure } from "../collector/runtime/process.js";
 import { terminalProgress } from "../replay/progress.js";
 import { replay } from "../replay/replay.js";
 import { summarize } from "../replay/report/model.js";

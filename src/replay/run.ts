@@ -3,25 +3,23 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CollectorConfig } from "../collector/config.js";
-import { compileCollectorConfig } from "../compile/index.js";
 import { ID } from "../collector/registry.js";
-import { referencedEnvVars, renderCollectorYaml } from "../emit/render.js";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
 import { durationMs } from "../schema/units.js";
+import { launchCollector } from "../collector/runtime/launch.js";
 import {
   CollectorFailure,
-  sleep,
-  startCollector,
   type CollectorLog,
   type CollectorProcess,
   type ProcessUsage,
-} from "./collector-process.js";
+} from "../collector/runtime/process.js";
+import { sleep } from "../process/child.js";
 import { countedSpans, parsePrometheusText, scrape, type Sample } from "./prometheus.js";
-import { freeAddresses, runtimePipeline, type RuntimeAddresses } from "./runtime-pipeline.js";
+import { freeAddresses, type RuntimeAddresses } from "../collector/runtime/addresses.js";
 import type { Batch, SendPlan } from "./schedule.js";
 import { createSender, type SendOutcome, type Sender } from "./sender.js";
 import { startSink, type Garbage, type Received, type Sink } from "./sink.js";
-import { makeTlsMaterial, type TlsMaterial } from "./tls-material.js";
+import { collectorFiles, makeTlsMaterial, sinkTls, type TlsMaterial } from "./tls-material.js";
 
 /*
  * One replay, end to end: the environment's config with run-time addresses and secrets,
@@ -94,8 +92,6 @@ export interface FlowMetrics {
 
 export class ReplayFailure extends Error {}
 
-const START_ATTEMPTS = 3;
-
 export async function runReplay(setup: ReplaySetup): Promise<ReplayRecord> {
   const { pipeline } = setup.env;
   if (pipeline.receivers.otlp.auth === "oidc")
@@ -119,21 +115,10 @@ export async function runReplay(setup: ReplaySetup): Promise<ReplayRecord> {
     if (token) await writeFile(tokenFile, token, { mode: 0o600 });
     const pseudonymKey = randomBytes(32).toString("hex");
     const sinkProtocol = pipeline.exporters.jaeger.protocol;
-    const sink = await startSink(
-      sinkProtocol,
-      tls && pipeline.tls !== "off"
-        ? {
-            ca: tls.ca,
-            cert: tls.sink.cert,
-            key: tls.sink.key,
-            requireClientCert: pipeline.tls.client_auth === "required",
-            minVersion: pipeline.tls.min_version === "1.2" ? "TLSv1.2" : "TLSv1.3",
-          }
-        : undefined,
-    );
+    const sink = await startSink(sinkProtocol, tls && pipeline.tls !== "off" ? sinkTls(tls, pipeline.tls) : undefined);
     try {
       setup.onProgress?.({ phase: "starting" });
-      const started = await startWithFreePorts(setup, dir, sink, tls, token ? tokenFile : undefined, pseudonymKey);
+      const started = await start(setup, dir, sink, tls, token ? tokenFile : undefined, pseudonymKey);
       const { collector, config, addresses, decisionWait } = started;
       setup.onProgress?.({ phase: "running", pid: collector.pid });
       let driven: Driven;
@@ -177,8 +162,7 @@ interface Started {
   decisionWait: { configured: string; used: string };
 }
 
-/** Ports are picked free just before the collector binds them; if another process wins the race, pick again. */
-async function startWithFreePorts(
+async function start(
   setup: ReplaySetup,
   dir: string,
   sink: Sink,
@@ -186,53 +170,28 @@ async function startWithFreePorts(
   tokenFile: string | undefined,
   pseudonymKey: string,
 ): Promise<Started> {
-  for (let attempt = 1; ; attempt++) {
-    const addresses = await freeAddresses(setup.env.pipeline, {
-      sinkEndpoint: sink.endpoint,
-      tls,
-      tokenFile,
-      pseudonymKey,
-    });
-    const runtime = runtimePipeline(setup.env.pipeline, addresses);
-    const config = compileCollectorConfig({ ...setup.env, pipeline: runtime.pipeline });
-    const sampler = config.processors[ID.tailSampling];
-    const configured = sampler?.decision_wait ?? setup.env.pipeline.sampling.decision_wait;
-    if (sampler && setup.decisionWait) sampler.decision_wait = setup.decisionWait;
-    setup.tamper?.(config);
-    const yaml = renderCollectorYaml(config, {
-      ...(setup.provenance ?? { source: "replay", sha256: "0".repeat(64), version: "replay" }),
-      environment: setup.env.name,
-    });
-    const env = collectorEnvironment(yaml, runtime.env);
-    const configFile = join(dir, "collector.yaml");
-    await writeFile(configFile, yaml);
-    const collector = startCollector(setup.collector, configFile, env);
-    try {
-      await collector.waitHealthy(`http://${addresses.health}/`, 30_000);
-      return { collector, config, addresses, decisionWait: { configured, used: sampler?.decision_wait ?? configured } };
-    } catch (error) {
-      await collector.stop();
-      const portTaken =
-        error instanceof CollectorFailure && error.logTail.some((l) => /address already in use/.test(l));
-      if (!portTaken || attempt >= START_ATTEMPTS) throw error;
-    }
-  }
-}
-
-/** Only what the config references, plus PATH: the collector never sees the harness's own environment. */
-function collectorEnvironment(yaml: string, provided: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = { PATH: process.env["PATH"] ?? "/usr/bin:/bin" };
-  const missing: string[] = [];
-  for (const name of referencedEnvVars(yaml)) {
-    const value = provided[name] ?? process.env[name];
-    if (value === undefined) missing.push(name);
-    else env[name] = value;
-  }
-  if (missing.length > 0)
-    throw new ReplayFailure(
-      `the config references \${env:${missing.join("}, ${env:")}} and the replay cannot provide it`,
-    );
-  return env;
+  let configured = setup.env.pipeline.sampling.decision_wait;
+  const launched = await launchCollector({
+    binary: setup.collector,
+    env: setup.env,
+    dir,
+    addresses: (pipeline) =>
+      freeAddresses(pipeline, {
+        sinkEndpoint: sink.endpoint,
+        tls: tls && collectorFiles(tls),
+        tokenFile,
+        pseudonymKey,
+      }),
+    adjust: (config) => {
+      const sampler = config.processors[ID.tailSampling];
+      configured = sampler?.decision_wait ?? configured;
+      if (sampler && setup.decisionWait) sampler.decision_wait = setup.decisionWait;
+      setup.tamper?.(config);
+    },
+    provenance: setup.provenance ?? { source: "replay", sha256: "0".repeat(64), version: "replay" },
+  });
+  const used = launched.config.processors[ID.tailSampling]?.decision_wait ?? configured;
+  return { ...launched, decisionWait: { configured, used } };
 }
 
 type Driven = Pick<ReplayRecord, "sent" | "startedAt" | "sendMs" | "metrics" | "usage">;

@@ -1,6 +1,9 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
+import type { ServerFiles } from "../collector/runtime/addresses.js";
+import type { ResolvedPipeline } from "../resolve/resolve.js";
+import type { SinkTls } from "./sink.js";
 
 /** PEM files of one throwaway CA and the certificates a replay needs, all signed by that CA. */
 export interface TlsMaterial {
@@ -19,6 +22,24 @@ export interface KeyPair {
   keyFile: string;
   cert: Buffer;
   key: Buffer;
+}
+
+/** The collector's certificate and the CA it trusts, as its config names them. */
+export const collectorFiles = (tls: TlsMaterial): ServerFiles => ({
+  caFile: tls.caFile,
+  certFile: tls.collector.certFile,
+  keyFile: tls.collector.keyFile,
+});
+
+/** The sink serves TLS as the environment asks of Jaeger: client certificates and minimum version included. */
+export function sinkTls(tls: TlsMaterial, settings: Exclude<ResolvedPipeline["tls"], "off">): SinkTls {
+  return {
+    ca: tls.ca,
+    cert: tls.sink.cert,
+    key: tls.sink.key,
+    requireClientCert: settings.client_auth === "required",
+    minVersion: settings.min_version === "1.2" ? "TLSv1.2" : "TLSv1.3",
+  };
 }
 
 /**

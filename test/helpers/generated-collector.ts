@@ -4,13 +4,12 @@ import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CollectorConfig } from "../../src/collector/config.js";
-import { compileCollectorConfig } from "../../src/compile/index.js";
-import { renderCollectorYaml } from "../../src/emit/render.js";
+import { freeAddresses, type RuntimeAddresses } from "../../src/collector/runtime/addresses.js";
+import { launchCollector, type Launched } from "../../src/collector/runtime/launch.js";
+import type { CollectorProcess } from "../../src/collector/runtime/process.js";
 import { resolveEnvironment, type ResolvedPipeline } from "../../src/resolve/resolve.js";
-import { startCollector, type CollectorProcess } from "../../src/replay/collector-process.js";
-import { freeAddresses, runtimePipeline, type RuntimeAddresses } from "../../src/replay/runtime-pipeline.js";
 import { startSink, type Sink } from "../../src/replay/sink.js";
-import { makeTlsMaterial, type TlsMaterial } from "../../src/replay/tls-material.js";
+import { collectorFiles, makeTlsMaterial, sinkTls, type TlsMaterial } from "../../src/replay/tls-material.js";
 import { loadRepoDescription, requireCollector } from "./repo.js";
 
 /*
@@ -49,48 +48,37 @@ export async function startGeneratedCollector(
   if (token) await writeFile(tokenFile, token, { mode: 0o600 });
   const sink: Sink = await startSink(
     env.pipeline.exporters.jaeger.protocol,
-    tls && env.pipeline.tls !== "off"
-      ? {
-          ca: tls.ca,
-          cert: tls.sink.cert,
-          key: tls.sink.key,
-          requireClientCert: env.pipeline.tls.client_auth === "required",
-          minVersion: "TLSv1.2",
-        }
-      : undefined,
+    tls && env.pipeline.tls !== "off" ? sinkTls(tls, env.pipeline.tls) : undefined,
   );
-  const addresses = await freeAddresses(env.pipeline, {
-    sinkEndpoint: sink.endpoint,
-    tls,
-    tokenFile: token ? tokenFile : undefined,
-    pseudonymKey: randomBytes(32).toString("hex"),
-  });
-  const runtime = runtimePipeline(env.pipeline, addresses);
-  const config = compileCollectorConfig({ ...env, pipeline: runtime.pipeline });
-  tamper(config);
-  const yaml = renderCollectorYaml(config, {
-    source: "tracing.yaml",
-    sha256: loaded.sha256,
-    version: "test",
-    environment,
-  });
-  const configFile = join(dir, "collector.yaml");
-  await writeFile(configFile, yaml);
-  const collector = startCollector(binary, configFile, {
-    PATH: process.env["PATH"] ?? "/usr/bin:/bin",
-    ...runtime.env,
-  });
-  const stop = async () => {
-    await collector.stop();
+  const stopRest = async () => {
     await sink.close();
     await rm(dir, { recursive: true, force: true });
   };
+  let launched: Launched;
   try {
-    await collector.waitHealthy(`http://${addresses.health}/`, 30_000);
+    launched = await launchCollector({
+      binary,
+      env,
+      dir,
+      addresses: (pipeline) =>
+        freeAddresses(pipeline, {
+          sinkEndpoint: sink.endpoint,
+          tls: tls && collectorFiles(tls),
+          tokenFile: token ? tokenFile : undefined,
+          pseudonymKey: randomBytes(32).toString("hex"),
+        }),
+      adjust: tamper,
+      provenance: { source: "tracing.yaml", sha256: loaded.sha256, version: "test" },
+    });
   } catch (error) {
-    await stop();
+    await stopRest();
     throw error;
   }
+  const { collector, addresses, yaml } = launched;
+  const stop = async () => {
+    await collector.stop();
+    await stopRest();
+  };
   return {
     collector,
     addresses,

@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { collectorArgs } from "../collector/run-args.js";
+import { sleep, startChild } from "../../process/child.js";
+import { collectorArgs } from "../run-args.js";
 
 /*
  * The real collector as a child process: started with a config file and an environment,
  * watched for an early exit, probed through its health_check extension, and measured
- * (CPU seconds, peak memory) from /proc for the benchmark.
+ * (CPU seconds, peak memory) from /proc for the benchmarks.
  */
 
 export class CollectorFailure extends Error {
@@ -44,28 +44,15 @@ export interface CollectorLog {
 const TAIL = 40;
 /** A debug exporter at detailed verbosity writes every span; past this much, lines are counted, not kept. */
 const LOG_LIMIT_BYTES = 256 * 1024 * 1024;
+/** How long a stop waits for the last log lines once the process is gone. */
+const CLOSE_WAIT_MS = 2_000;
 
 export function startCollector(binary: string, configFile: string, env: Record<string, string>): CollectorProcess {
-  let child: ChildProcess;
   const all: string[] = [];
   let kept = 0;
   let dropped = 0;
   let stopping = false;
   let ready = false;
-  let exitedAlready = false;
-  // A chunk may end mid-line (or mid-character): each stream keeps its unfinished line.
-  const read = (stream: NodeJS.ReadableStream | null) => {
-    let pending = Buffer.alloc(0);
-    stream?.on("data", (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk]);
-      let nl: number;
-      while ((nl = pending.indexOf(0x0a)) >= 0) {
-        keep(pending.subarray(0, nl).toString("utf8"));
-        pending = pending.subarray(nl + 1);
-      }
-    });
-    stream?.on("end", () => keep(pending.toString("utf8")));
-  };
   const keep = (line: string) => {
     if (line.trim() === "") return;
     if (kept + line.length > LOG_LIMIT_BYTES) {
@@ -75,40 +62,34 @@ export function startCollector(binary: string, configFile: string, env: Record<s
     kept += line.length;
     all.push(line);
   };
+  const child = startChild({
+    name: "otelcol-shop",
+    command: binary,
+    args: collectorArgs(configFile),
+    env,
+    onLine: keep,
+    stopTimeoutMs: 15_000,
+  });
   const lines = () => all.slice(-TAIL);
   const exited = new Promise<never>((_, reject) => {
-    try {
-      child = spawn(binary, collectorArgs(configFile), { env, stdio: ["ignore", "pipe", "pipe"] });
-    } catch (error) {
-      reject(new CollectorFailure(`the collector did not start: ${(error as Error).message}`, []));
-      return;
-    }
-    read(child.stdout);
-    read(child.stderr);
-    child.on("error", (error) => {
-      exitedAlready = true;
-      reject(new CollectorFailure(`the collector did not start: ${error.message}`, lines()));
-    });
-    child.on("exit", (code, signal) => {
-      exitedAlready = true;
+    void child.exited.then(({ code, signal }) => {
+      if (stopping) return;
+      if (code === null && signal === null) {
+        reject(new CollectorFailure(child.logTail(1).replace(/^otelcol-shop/, "the collector"), []));
+        return;
+      }
       const how = signal ?? `code ${code}`;
-      if (!stopping)
-        reject(
-          new CollectorFailure(
-            ready
-              ? `the collector exited (${how}) during the replay`
-              : `the collector exited (${how}) before it was ready`,
-            lines(),
-          ),
-        );
+      const when = ready ? "during the replay" : "before it was ready";
+      // Its last lines may still be on their way: the failure quotes them.
+      void Promise.race([child.closed, sleep(CLOSE_WAIT_MS)]).then(() =>
+        reject(new CollectorFailure(`the collector exited (${how}) ${when}`, lines())),
+      );
     });
   });
   // Nobody may be listening yet; the rejection is observed by whoever races against it.
   exited.catch(() => undefined);
   return {
-    get pid() {
-      return child.pid ?? -1;
-    },
+    pid: child.pid,
     exited,
     logTail: lines,
     log: () => ({ lines: [...all], dropped }),
@@ -116,7 +97,7 @@ export function startCollector(binary: string, configFile: string, env: Record<s
       const deadline = Date.now() + timeoutMs;
       const probe = async (): Promise<void> => {
         while (Date.now() < deadline) {
-          if (exitedAlready) return;
+          if (child.hasExited()) return;
           try {
             const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
             if (response.status === 200) {
@@ -132,16 +113,13 @@ export function startCollector(binary: string, configFile: string, env: Record<s
       };
       await Promise.race([probe(), exited]);
     },
-    usage: () => readUsage(child.pid ?? -1),
+    usage: () => readUsage(child.pid),
     async stop() {
-      if (exitedAlready) return;
+      if (child.hasExited()) return;
       stopping = true;
-      // "close", not "exit": the last log lines are read only once its output streams have ended.
-      const done = new Promise<void>((resolve) => child.once("close", () => resolve()));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-      await done;
-      clearTimeout(timer);
+      await child.stop();
+      // What it logs and exports while shutting down is output too.
+      await Promise.race([child.closed, sleep(CLOSE_WAIT_MS)]);
     },
   };
 }
@@ -157,5 +135,3 @@ export async function readUsage(pid: number): Promise<ProcessUsage> {
   const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
   return { cpuSeconds: ticks / 100, peakRssBytes: Number(hwm?.[1] ?? 0) * 1024 };
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,13 +1,18 @@
 import getPort from "get-port";
-import type { ResolvedPipeline } from "../resolve/resolve.js";
-import { envVariable } from "../endpoint/endpoint.js";
-import type { TlsMaterial } from "./tls-material.js";
+import type { ResolvedPipeline } from "../../resolve/resolve.js";
+import { envVariable } from "../../endpoint/endpoint.js";
 
 /*
- * A replay runs the environment's own config with only addresses and secrets swapped.
- * The swap happens on the resolved pipeline, before compiling, so what runs is exactly
- * what `tracegen build` would generate for that environment at other addresses.
+ * A replay, the reference shop and the tests run an environment's own config with only addresses
+ * and secrets swapped. The swap happens on the resolved pipeline, before compiling, so what runs is
+ * exactly what `tracegen build` would generate for that environment at other addresses.
  */
+
+export interface ServerFiles {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
 
 export interface RuntimeAddresses {
   /** A free 127.0.0.1 port for each receiver protocol the environment offers. */
@@ -18,7 +23,7 @@ export interface RuntimeAddresses {
   ownMetrics: string;
   /** The sink standing where Jaeger would. */
   jaeger: string;
-  tls?: { caFile: string; certFile: string; keyFile: string };
+  tls?: ServerFiles;
   tokenFile?: string;
   pseudonymKey: string;
 }
@@ -26,7 +31,14 @@ export interface RuntimeAddresses {
 /** Free 127.0.0.1 ports for every listener the environment has, and the run's secrets. */
 export async function freeAddresses(
   pipeline: ResolvedPipeline,
-  run: { sinkEndpoint: string; tls: TlsMaterial | undefined; tokenFile: string | undefined; pseudonymKey: string },
+  run: {
+    /** Where traces go: Jaeger, or a sink standing where Jaeger would. */
+    sinkEndpoint: string;
+    /** The collector's own certificate and the CA it trusts. */
+    tls?: ServerFiles | undefined;
+    tokenFile?: string | undefined;
+    pseudonymKey: string;
+  },
 ): Promise<RuntimeAddresses> {
   const port = async () => `127.0.0.1:${await getPort({ host: "127.0.0.1" })}`;
   const { otlp } = pipeline.receivers;
@@ -38,7 +50,7 @@ export async function freeAddresses(
     health: await port(),
     ownMetrics: await port(),
     jaeger: run.sinkEndpoint,
-    ...(tls ? { tls: { caFile: tls.caFile, certFile: tls.collector.certFile, keyFile: tls.collector.keyFile } } : {}),
+    ...(tls ? { tls } : {}),
     ...(run.tokenFile ? { tokenFile: run.tokenFile } : {}),
     pseudonymKey: run.pseudonymKey,
   };

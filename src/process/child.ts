@@ -5,8 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /*
- * A process the shop started: its output kept (the tail, for error messages), its early exit
- * noticed, and a stop that escalates to SIGKILL when the polite signal is not enough.
+ * A process tracegen or the reference shop started (the collector, Jaeger, PostgreSQL, the services):
+ * its output kept (the tail, for error messages) and handed on line by line, its early exit noticed,
+ * and a stop that escalates to SIGKILL when the polite signal is not enough.
  */
 
 export interface ChildSpec {
@@ -20,7 +21,7 @@ export interface ChildSpec {
   /** The signal that asks for a clean, prompt shutdown. */
   stopSignal?: NodeJS.Signals;
   stopTimeoutMs?: number;
-  /** Every line of output, as it comes (npm run shop prints the services' logs). */
+  /** Every line of output, as it comes (npm run shop prints the services' logs, a replay keeps the collector's). */
   onLine?: (line: string) => void;
 }
 
@@ -29,6 +30,11 @@ export interface Child {
   pid: number;
   /** Resolves when the process exits, for whatever reason. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * Resolves once its output has ended too, every line handed to onLine. A grandchild that inherited
+   * the output may hold it open after the process itself is gone, so wait for it with a bound.
+   */
+  closed: Promise<void>;
   hasExited(): boolean;
   logTail(lines?: number): string;
   stop(): Promise<void>;
@@ -87,6 +93,12 @@ export function startChild(spec: ChildSpec): Child {
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
+  const closed = new Promise<void>((resolve) =>
+    child.once("close", () => {
+      if (partial !== "") spec.onLine?.(partial);
+      resolve();
+    }),
+  );
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on("error", (error) => {
       lines.push(`${spec.name} did not start: ${error.message}`);
@@ -104,6 +116,7 @@ export function startChild(spec: ChildSpec): Child {
     name: spec.name,
     pid: child.pid ?? -1,
     exited,
+    closed,
     hasExited: () => exitedAlready,
     logTail: (n = 30) => [...lines, ...(partial ? [partial] : [])].slice(-n).join("\n"),
     async stop() {
