@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import getPort from "get-port";
 import pg from "pg";
-import { startChild, StartFailure, tempDir, waitUntilReady, type Child } from "../../src/process/child.js";
+import { relaunchable, StartFailure, tempDir, waitUntilReady, type Relaunchable } from "../../src/process/child.js";
 
 /*
  * A private PostgreSQL cluster for one run: Debian's server binaries, a data directory of its own
@@ -18,7 +18,6 @@ export interface Postgres {
   /** A connection string for one database of the cluster. */
   url(database: string): string;
   createDatabase(name: string): Promise<void>;
-  child: Child;
   /** Stops the server, keeps its data, and starts it again on the same port after `downForMs`. */
   restart(downForMs: number): Promise<void>;
   /** Milliseconds: initdb, and start until it accepted a connection. */
@@ -35,9 +34,9 @@ export async function startPostgres(): Promise<Postgres> {
   const dir = temp.path;
   const data = join(dir, "data");
   if (user) await chown(dir, user.uid, user.gid);
-  let child: Child | undefined;
+  let server: Relaunchable | undefined;
   const stop = async () => {
-    await child?.stop();
+    await server?.stop();
     await temp.remove();
   };
   try {
@@ -52,8 +51,8 @@ export async function startPostgres(): Promise<Postgres> {
     const initdbMs = Date.now() - initStarted;
     const port = await getPort({ host: "127.0.0.1" });
     const url = (database: string) => `postgres://${SUPERUSER}@localhost:${port}/${database}`;
-    const launch = async (): Promise<number> => {
-      child = startChild({
+    server = relaunchable(
+      {
         name: "postgresql",
         command: join(bin, "postgres"),
         args: [
@@ -64,22 +63,15 @@ export async function startPostgres(): Promise<Postgres> {
         ...(user ? { user } : {}),
         // SIGINT is PostgreSQL's fast shutdown: open sessions are ended instead of waited for.
         stopSignal: "SIGINT",
-      });
-      return waitUntilReady(child, "PostgreSQL", 30_000, () => canQuery(url("postgres")));
-    };
-    const startMs = await launch();
+      },
+      (child) => waitUntilReady(child, "PostgreSQL", 30_000, () => canQuery(url("postgres"))),
+    );
+    const startMs = await server.launch();
     return {
       port,
       url,
-      get child() {
-        return child!;
-      },
       timings: { initdbMs, startMs },
-      async restart(downForMs) {
-        await child?.stop();
-        await new Promise((resolve) => setTimeout(resolve, downForMs));
-        await launch();
-      },
+      restart: server.restart,
       async createDatabase(name) {
         const client = new pg.Client({ connectionString: url("postgres") });
         await client.connect();

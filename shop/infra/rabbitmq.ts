@@ -3,7 +3,15 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import amqp from "amqplib";
 import getPort from "get-port";
-import { startChild, StartFailure, tempDir, waitUntilReady, type Child } from "../../src/process/child.js";
+import {
+  relaunchable,
+  startChild,
+  StartFailure,
+  tempDir,
+  waitUntilReady,
+  type Child,
+  type Relaunchable,
+} from "../../src/process/child.js";
 
 /*
  * A private RabbitMQ node for one run: Debian's rabbitmq-server with its own node name, its own
@@ -18,7 +26,6 @@ import { startChild, StartFailure, tempDir, waitUntilReady, type Child } from ".
 export interface RabbitMq {
   port: number;
   url: string;
-  child: Child;
   /** Stops the node, keeps its database, and starts it again on the same ports after `downForMs`. */
   restart(downForMs: number): Promise<void>;
   /** Milliseconds from spawn until an AMQP connection opened. */
@@ -39,9 +46,9 @@ export async function startRabbitMq(): Promise<RabbitMq> {
   const [port, distPort, epmdPort] = (await distinctPorts(3)) as [number, number, number];
   const epmdEnv = { ERL_EPMD_PORT: String(epmdPort), ERL_EPMD_ADDRESS: "127.0.0.1" };
   let epmd: Child | undefined;
-  let child: Child | undefined;
+  let server: Relaunchable | undefined;
   const stop = async () => {
-    await child?.stop();
+    await server?.stop();
     await epmd?.stop();
     await temp.remove();
   };
@@ -78,23 +85,15 @@ export async function startRabbitMq(): Promise<RabbitMq> {
       RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: "-kernel inet_dist_use_interface {127,0,0,1}",
       ...epmdEnv,
     };
-    const launch = (): Promise<number> => {
-      child = startChild({ name: "rabbitmq", command: SERVER, args: [], env, stopTimeoutMs: 20_000 });
-      return waitUntilReady(child, "RabbitMQ", 90_000, () => canConnect(url));
-    };
-    const startMs = await launch();
+    server = relaunchable({ name: "rabbitmq", command: SERVER, args: [], env, stopTimeoutMs: 20_000 }, (child) =>
+      waitUntilReady(child, "RabbitMQ", 90_000, () => canConnect(url)),
+    );
+    const startMs = await server.launch();
     return {
       port,
       url,
-      get child() {
-        return child!;
-      },
       timings: { startMs },
-      async restart(downForMs) {
-        await child?.stop();
-        await new Promise((resolve) => setTimeout(resolve, downForMs));
-        await launch();
-      },
+      restart: server.restart,
       stop,
     };
   } catch (error) {

@@ -170,3 +170,39 @@ export async function tempDir(prefix: string): Promise<TempDir> {
     },
   };
 }
+
+/**
+ * A server that fault tests take down on purpose: each launch starts a fresh child from the same spec
+ * (same ports, same data) and resolves, with how long it took, once `ready` says so.
+ */
+export interface Relaunchable {
+  launch(): Promise<number>;
+  /** The running child; throws before the first launch. */
+  child(): Child;
+  /** Stops it, keeps its data, and launches it again after `downForMs`. */
+  restart(downForMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function relaunchable(spec: ChildSpec, ready: (child: Child) => Promise<number>): Relaunchable {
+  let current: Child | undefined;
+  const launch = () => {
+    current = startChild(spec);
+    return ready(current);
+  };
+  return {
+    launch,
+    child() {
+      if (!current) throw new Error(`${spec.name} was never launched`);
+      return current;
+    },
+    async restart(downForMs) {
+      await current?.stop();
+      await sleep(downForMs);
+      await launch();
+    },
+    async stop() {
+      await current?.stop();
+    },
+  };
+}

@@ -42,6 +42,9 @@ export function sinkTls(tls: TlsMaterial, settings: Exclude<ResolvedPipeline["tl
   };
 }
 
+/** A new unencrypted P-256 key with the request: generated instantly, and accepted by every TLS stack here. */
+const NEW_P256_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+
 /**
  * Made with the `openssl` CLI at run time and valid for a day: nothing secret is ever
  * committed, and every replay has its own CA. P-256 keys, because they are generated
@@ -53,11 +56,7 @@ export async function makeTlsMaterial(dir: string): Promise<TlsMaterial> {
   await openssl([
     "req",
     "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
+    ...NEW_P256_KEY,
     "-keyout",
     caKey,
     "-out",
@@ -88,11 +87,7 @@ export async function makeTlsMaterial(dir: string): Promise<TlsMaterial> {
     await openssl([
       "req",
       "-new",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
+      ...NEW_P256_KEY,
       "-keyout",
       keyFile,
       "-out",
