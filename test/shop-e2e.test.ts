@@ -109,7 +109,7 @@ const flowTrace = (service: string, o: ScenarioOrder, flow: string, complete: (t
 
 const hasChain = (hops: Hop[]) => (t: Trace) => chain(t, hops) !== undefined;
 
-// The hops of DESIGN.md's table, as spans: HTTP calls are a client span and the callee's server span,
+// The hops of the flows table in shop/README.md, as spans: HTTP calls are a client span and the callee's server span,
 // RabbitMQ is a producer span and the consumer's span, a database is the query's client span.
 const UPLOAD: Hop[] = [
   hop("shop-api", "server", "POST /api/orders"),
