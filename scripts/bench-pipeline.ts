@@ -15,7 +15,7 @@
  * the sink received (all spans for the relay, each flow's share for sampled pipelines) and what
  * the span metrics counted (every span): a run that fails them fails the bench.
  *
- *   npm run bench:pipeline -- [--runs 3] [--spans 145000] [--rate 6000] [--decision-wait 2s]
+ *   npm run bench:pipeline -- [--runs 3] [--spans 145000] [--rate 6000] [--decision-wait 2s] [--stock-masking FILE]
  *                             [--variant prod+span_metrics.exemplars.enabled=false ...]
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -30,6 +30,7 @@ const options = new Command()
   .option("--runs <n>", "runs of each variant", "3")
   .option("--spans <n>", "spans per run", "145000")
   .option("--rate <n>", "spans per second, all telemetrygen processes together", "6000")
+  .option("--stock-masking <file>", "what stands in for masking in the stock variant", "bench/stock-masking.yaml")
   .option("--decision-wait <duration>", "decision_wait of every sampled variant, unless a setting changes it", "2s")
   .option("--variant <variant...>", "relay, prod, dev, stock, each optionally +component.key=value...", [
     "relay",
@@ -38,7 +39,14 @@ const options = new Command()
     "stock",
   ])
   .parse()
-  .opts<{ runs: string; spans: string; rate: string; decisionWait: string; variant: string[] }>();
+  .opts<{
+    runs: string;
+    spans: string;
+    rate: string;
+    stockMasking: string;
+    decisionWait: string;
+    variant: string[];
+  }>();
 
 const binaries = {
   shop: process.env["TRACEGEN_COLLECTOR"] ?? "build/otelcol-shop",
@@ -46,7 +54,11 @@ const binaries = {
   telemetrygen: "build/tools/telemetrygen",
 };
 const variants = options.variant.map(parseVariant);
-const needed = [binaries.telemetrygen, binaries.shop, ...(variants.some((v) => v.base === "stock") ? [binaries.stock] : [])];
+const needed = [
+  binaries.telemetrygen,
+  binaries.shop,
+  ...(variants.some((v) => v.base === "stock") ? [binaries.stock] : []),
+];
 for (const binary of needed)
   if (!existsSync(binary)) {
     process.stderr.write(`${binary} is missing: run \`npm run bench:tools\` first\n`);
@@ -61,7 +73,7 @@ const setup: BenchSetup = {
   dev: resolveEnvironment(description, "dev"),
   collectors: { shop: binaries.shop, stock: binaries.stock },
   telemetrygen: binaries.telemetrygen,
-  stockMasking: (parse(readFileSync("bench/stock-masking.yaml", "utf8")) as { processors: Record<string, unknown> })
+  stockMasking: (parse(readFileSync(options.stockMasking, "utf8")) as { processors: Record<string, unknown> })
     .processors,
   spans: Number(options.spans),
   spansPerSecond: Number(options.rate),

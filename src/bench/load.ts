@@ -76,7 +76,8 @@ export const SHOP_PROFILES: readonly LoadProfile[] = [
       "db.system.name": "postgresql",
       "db.collection.name": "orders",
       "db.operation.name": "UPDATE",
-      "db.query.text": "UPDATE orders SET status = 'confirmed', confirmed_at = now() WHERE id = 104235 AND customer_id = 4235",
+      "db.query.text":
+        "UPDATE orders SET status = 'confirmed', confirmed_at = now() WHERE id = 104235 AND customer_id = 4235",
       "db.namespace": "shop",
       "server.address": "shop-db.shop.internal",
       "server.port": 5432,
@@ -96,7 +97,8 @@ export const SHOP_PROFILES: readonly LoadProfile[] = [
       "db.system.name": "postgresql",
       "db.collection.name": "jobs",
       "db.operation.name": "SELECT",
-      "db.query.text": "SELECT j.id, j.printer, j.state FROM jobs j WHERE j.order_id = 104236 AND j.state IN ('queued', 'printing') LIMIT 20",
+      "db.query.text":
+        "SELECT j.id, j.printer, j.state FROM jobs j WHERE j.order_id = 104236 AND j.state IN ('queued', 'printing') LIMIT 20",
       "db.namespace": "mes",
       "server.address": "mes-db.shop.internal",
       "server.port": 5432,
@@ -139,7 +141,7 @@ export interface LoadPlan {
   /** Traces per profile, in SHOP_PROFILES order. */
   traces: number[];
   spans: number;
-  /** Traces per second per profile: telemetrygen's --rate is per worker, one worker each. */
+  /** Spans per second per profile: telemetrygen's --rate paces each span of a worker, one worker each. */
   ratePerProfile: number;
 }
 
@@ -150,7 +152,7 @@ export function planLoad(spans: number, spansPerSecond: number, profiles = SHOP_
   return {
     traces,
     spans: traces.reduce((n, t) => n + t, 0) * SPANS_PER_TRACE,
-    ratePerProfile: spansPerSecond / SPANS_PER_TRACE / profiles.length,
+    ratePerProfile: spansPerSecond / profiles.length,
   };
 }
 
@@ -168,7 +170,15 @@ export function telemetrygenArgs(profile: LoadProfile, traces: number, rate: num
     "--otlp-endpoint",
     target.endpoint,
     ...(target.tls
-      ? ["--ca-cert", target.tls.caFile, "--mtls", "--client-cert", target.tls.certFile, "--client-key", target.tls.keyFile]
+      ? [
+          "--ca-cert",
+          target.tls.caFile,
+          "--mtls",
+          "--client-cert",
+          target.tls.certFile,
+          "--client-key",
+          target.tls.keyFile,
+        ]
       : ["--otlp-insecure"]),
     ...(target.token ? ["--otlp-header", `Authorization="Bearer ${target.token}"`] : []),
     "--service",

@@ -59,6 +59,8 @@ export interface BenchSetup {
   spansPerSecond: number;
   /** Replaces every variant's decision_wait before its settings apply (a setting may change it again). */
   decisionWait: string;
+  /** How long to wait for the sink after the load and the decisions are done (default 30 s). */
+  drainLimitMs?: number;
 }
 
 export interface Measurement {
@@ -78,7 +80,6 @@ const CONFIDENCE = 0.999;
 const DECISION_TICK_MS = 1000;
 const MARGIN_MS = 1500;
 const QUIET_MS = 700;
-const DRAIN_LIMIT_MS = 30_000;
 
 export async function measure(variant: Variant, setup: BenchSetup): Promise<Measurement> {
   const env = variant.base === "dev" ? setup.dev : setup.prod;
@@ -100,7 +101,7 @@ export async function measure(variant: Variant, setup: BenchSetup): Promise<Meas
         ...(token ? { token } : {}),
       };
       await Promise.race([sendLoad(setup.telemetrygen, load, target), running.collector.exited]);
-      await Promise.race([drained(running, load.spans), running.collector.exited]);
+      await Promise.race([drained(running, load.spans, setup.drainLimitMs ?? 30_000), running.collector.exited]);
       const atEnd = await running.collector.usage();
       const counted = await flowMetricsCount(running, load.spans);
       const received = running.sink.spans();
@@ -153,9 +154,9 @@ function applySetting(c: CollectorConfig, { path, value }: Setting): void {
  * Everything the collector will export has been exported: without sampling, once the sink
  * has every span; with it, once the last trace's decision is due and the sink has gone quiet.
  */
-async function drained(running: RunningCollector, sent: number): Promise<void> {
+async function drained(running: RunningCollector, sent: number, limitMs: number): Promise<void> {
   const sampler = running.config.processors[ID.tailSampling];
-  const giveUp = Date.now() + DRAIN_LIMIT_MS;
+  const giveUp = Date.now() + limitMs;
   if (!sampler) {
     while (running.sink.spans() < sent && Date.now() < giveUp) await sleep(100);
     return;
