@@ -18,13 +18,12 @@
  *   npm run bench:pipeline -- [--runs 3] [--spans 145000] [--rate 6000] [--decision-wait 2s] [--stock-masking FILE]
  *                             [--variant prod+span_metrics.exemplars.enabled=false ...]
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { parse } from "yaml";
-import { loadDescriptionFile } from "../src/build/load.js";
 import { formatTable, median, ratio } from "../src/bench/figures.js";
 import { measure, parseVariant, type BenchSetup, type Measurement } from "../src/bench/pipeline.js";
-import { resolveEnvironment } from "../src/resolve/resolve.js";
+import { referenceEnvironments, requireBinaries } from "../src/bench/reference.js";
 
 const options = new Command()
   .option("--runs <n>", "runs of each variant", "3")
@@ -54,23 +53,12 @@ const binaries = {
   telemetrygen: "build/tools/telemetrygen",
 };
 const variants = options.variant.map(parseVariant);
-const needed = [
-  binaries.telemetrygen,
-  binaries.shop,
-  ...(variants.some((v) => v.base === "stock") ? [binaries.stock] : []),
-];
-for (const binary of needed)
-  if (!existsSync(binary)) {
-    process.stderr.write(`${binary} is missing: run \`npm run bench:tools\` first\n`);
-    process.exit(1);
-  }
-
-const loaded = await loadDescriptionFile("tracing.yaml");
-if (!loaded.ok) throw new Error("tracing.yaml does not load");
-const { description } = loaded.loaded;
+requireBinaries(
+  [binaries.telemetrygen, binaries.shop, ...(variants.some((v) => v.base === "stock") ? [binaries.stock] : [])],
+  "npm run bench:tools",
+);
 const setup: BenchSetup = {
-  prod: resolveEnvironment(description, "prod"),
-  dev: resolveEnvironment(description, "dev"),
+  ...(await referenceEnvironments()),
   collectors: { shop: binaries.shop, stock: binaries.stock },
   telemetrygen: binaries.telemetrygen,
   stockMasking: (parse(readFileSync(options.stockMasking, "utf8")) as { processors: Record<string, unknown> })

@@ -16,31 +16,22 @@
  * every processor and connector taken out. Each figure is the median of BENCH_RUNS runs
  * (default 3), alternating the two configs; BENCH_SPANS sets the fixture size.
  */
-import { existsSync } from "node:fs";
 import type { CollectorConfig } from "../src/collector/components.js";
-import { loadDescriptionFile } from "../src/build/load.js";
 import { synthModel } from "../src/fixtures/synth/model.js";
 import { synthesize } from "../src/fixtures/synth/synth.js";
-import { resolveEnvironment } from "../src/resolve/resolve.js";
 import { replay, requestLimit } from "../src/replay/replay.js";
 import { runReplay } from "../src/replay/run.js";
 import { flattenFixtures, planSends } from "../src/replay/schedule.js";
 import { formatTable, medianOf, ratio } from "../src/bench/figures.js";
+import { referenceEnvironments, requireBinaries } from "../src/bench/reference.js";
 
 const COLLECTOR = process.env["TRACEGEN_COLLECTOR"] ?? "build/otelcol-shop";
 const TARGET_SPANS = Number(process.env["BENCH_SPANS"] ?? 100_000);
 const DECISION_WAIT = "2s";
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 3);
 
-if (!existsSync(COLLECTOR)) {
-  process.stderr.write(`${COLLECTOR} is missing: run \`npm run collector:build\` first\n`);
-  process.exit(1);
-}
-const loaded = await loadDescriptionFile("tracing.yaml");
-if (!loaded.ok) throw new Error("tracing.yaml does not load");
-const { description } = loaded.loaded;
-const prod = resolveEnvironment(description, "prod");
-const dev = resolveEnvironment(description, "dev");
+requireBinaries([COLLECTOR], "npm run collector:build");
+const { prod, dev } = await referenceEnvironments();
 
 const model = synthModel([prod]);
 const probe = synthesize(model, { seed: 1, traces: 1000, rate: 1000 });
