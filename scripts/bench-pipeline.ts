@@ -49,7 +49,7 @@ const options = new Command()
 
 const binaries = {
   shop: process.env["TRACEGEN_COLLECTOR"] ?? "build/otelcol-shop",
-  stock: "build/otelcol-stock",
+  stock: process.env["TRACEGEN_STOCK_COLLECTOR"] ?? "build/otelcol-stock",
   telemetrygen: "build/tools/telemetrygen",
 };
 const variants = options.variant.map(parseVariant);
