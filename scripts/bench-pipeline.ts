@@ -13,7 +13,8 @@
  *
  * Variants run interleaved, BENCH runs times; each figure is the median. Every run checks what
  * the sink received (all spans for the relay, each flow's share for sampled pipelines) and what
- * the span metrics counted (every span): a run that fails them fails the bench.
+ * the span metrics counted (every span): a run that fails them fails the bench. A collector that
+ * cannot keep up with --rate shows as spans missing (telemetrygen drops what its queue cannot hold).
  *
  *   npm run bench:pipeline -- [--runs 3] [--spans 145000] [--rate 6000] [--decision-wait 2s] [--stock-masking FILE]
  *                             [--variant prod+span_metrics.exemplars.enabled=false ...]
