@@ -48,6 +48,26 @@ describe("bench:pipeline", () => {
     expect(m.problems).toEqual(["the sink received 0 spans, 1000 were sent"]);
   }, 40_000);
 
+  // A 1 s flush so the span metrics have counted everything a second after the load, not fifteen.
+  const quickFlush = "+span_metrics.metrics_flush_interval=1s";
+
+  it("measures the prod pipeline with every span counted by its span metrics and each flow's share at the sink", async () => {
+    const m = await measure(parseVariant(`prod${quickFlush}`), await tinySetup());
+    expect(m.problems).toEqual([]);
+    expect(m.counted).toBe(1000);
+    expect(m.received).toBeGreaterThan(0);
+    expect(m.received).toBeLessThan(1000);
+  }, 40_000);
+
+  it("reports a sampled pipeline that keeps more than the flows' shares", async () => {
+    const keepsAll = parseVariant(`prod${quickFlush}+tail_sampling.policies=[{name: all, type: always_sample}]`);
+    const m = await measure(keepsAll, await tinySetup());
+    expect(m.received).toBe(1000);
+    expect(m.problems).toEqual([
+      expect.stringMatching(/^the sink received 250 traces; the flows' shares allow \d+–\d+ at 99.9%$/),
+    ]);
+  }, 40_000);
+
   it("refuses a variant that is not a base or a component setting", () => {
     expect(() => parseVariant("fast")).toThrow(/starts with one of relay, prod, dev, stock/);
     expect(() => parseVariant("prod+exemplars")).toThrow(/is not component.key=value/);
