@@ -16,30 +16,22 @@
  * every processor and connector taken out. Each figure is the median of BENCH_RUNS runs
  * (default 3), alternating the two configs; BENCH_SPANS sets the fixture size.
  */
-import { existsSync } from "node:fs";
 import type { CollectorConfig } from "../src/collector/config.js";
-import { loadDescriptionFile } from "../src/load/description.js";
 import { synthModel } from "../src/traffic/synth/model.js";
 import { synthesize } from "../src/traffic/synth/synth.js";
-import { resolveEnvironment } from "../src/resolve/resolve.js";
 import { replay, requestLimit } from "../src/replay/replay.js";
 import { runReplay } from "../src/replay/run.js";
 import { flattenFixtures, planSends } from "../src/replay/schedule.js";
+import { formatTable, medianOf, ratio } from "../src/bench/figures.js";
+import { referenceEnvironments, requireBinaries } from "../src/bench/reference.js";
 
 const COLLECTOR = process.env["TRACEGEN_COLLECTOR"] ?? "build/otelcol-shop";
 const TARGET_SPANS = Number(process.env["BENCH_SPANS"] ?? 100_000);
 const DECISION_WAIT = "2s";
 const RUNS = Number(process.env["BENCH_RUNS"] ?? 3);
 
-if (!existsSync(COLLECTOR)) {
-  process.stderr.write(`${COLLECTOR} is missing: run \`npm run collector:build\` first\n`);
-  process.exit(1);
-}
-const loaded = await loadDescriptionFile("tracing.yaml");
-if (!loaded.ok) throw new Error("tracing.yaml does not load");
-const { description } = loaded.loaded;
-const prod = resolveEnvironment(description, "prod");
-const dev = resolveEnvironment(description, "dev");
+requireBinaries([COLLECTOR], "npm run collector:build");
+const { prod, dev } = await referenceEnvironments();
 
 const model = synthModel([prod]);
 const probe = synthesize(model, { seed: 1, traces: 1000, rate: 1000 });
@@ -82,19 +74,9 @@ function figures(record: Awaited<ReturnType<typeof runReplay>>): Figures {
   };
 }
 
-/** Each figure's median over the runs: the machine is shared, and one run can land on a busy moment. */
+/** Each figure's median over the runs; retries are summed. */
 function median(all: readonly Figures[]): Figures {
-  const mid = (pick: (f: Figures) => number) => {
-    const sorted = all.map(pick).sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)]!;
-  };
-  return {
-    retries: all.reduce((n, f) => n + f.retries, 0),
-    spansPerSecond: mid((f) => f.spansPerSecond),
-    cpuPer100k: mid((f) => f.cpuPer100k),
-    peakMiB: mid((f) => f.peakMiB),
-    growthPer100k: mid((f) => f.growthPer100k),
-  };
+  return { ...medianOf(all), retries: all.reduce((n, f) => n + f.retries, 0) };
 }
 
 // The plain config masks and samples nothing, so it is measured, not judged; the prod run is both.
@@ -138,11 +120,7 @@ const rows: Array<[string, string, string, string, string]> = [
     ratio(prodFigures.growthPer100k, plainFigures.growthPer100k),
   ],
 ];
-const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-for (const r of rows)
-  process.stdout.write(
-    `${r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("   ")}\n`,
-  );
+process.stdout.write(formatTable(rows));
 process.stdout.write(
   `requests sent again after the collector pushed back: plain ${plainFigures.retries}, prod ${prodFigures.retries}\n` +
     `checks on the prod run: ${prodFigures.ok ? "PASS" : "FAIL"}\n`,
@@ -156,8 +134,4 @@ function row(label: string, f: Figures): [string, string, string, string, string
     `${f.peakMiB.toFixed(0)} MiB`,
     `${f.growthPer100k.toFixed(0)} MiB`,
   ];
-}
-
-function ratio(a: number, b: number): string {
-  return b > 0 ? `${(a / b).toFixed(2)}x` : "-";
 }

@@ -4,16 +4,19 @@
 # this script.
 #
 #   bash scripts/build-collector.sh [--force]
+#   MANIFEST=bench/collector-stock.yaml bash scripts/build-collector.sh     (another manifest)
 #
-# Result: build/otelcol-shop (static, CGO_ENABLED=0, -trimpath, stripped) and build/otelcol-shop.stamp.
-# The build is skipped when the binary exists and the stamp matches: sha256 of the manifest, of the
-# in-house module sources and of the build scripts, plus `go version` and the builder version.
+# Result: build/<dist.name> (static, CGO_ENABLED=0, -trimpath, stripped) and build/<dist.name>.stamp;
+# build/otelcol-shop for the default manifest, collector-builder.yaml. The build is skipped when the
+# binary exists and the stamp matches: sha256 of the manifest, of the in-house module sources (the
+# manifest's `path:` entries) and of the build scripts, plus `go version` and the builder version.
 #
 # Caching: the normal Go module cache (GOMODCACHE) and build cache (GOCACHE) are used, so CI can cache
 # `go env GOMODCACHE` and `go env GOCACHE` keyed by the manifest hash. The builder is installed into
 # build/tools (GOBIN), not into the user's Go bin directory.
 #
-# Environment: GO (go binary, default `go` on PATH), FORCE=1 (same as --force).
+# Environment: GO (go binary, default `go` on PATH), FORCE=1 (same as --force), MANIFEST (default
+# collector-builder.yaml).
 set -euo pipefail
 
 # Versions: keep BUILDER_VERSION equal to the core release pinned in collector-builder.yaml.
@@ -25,11 +28,15 @@ readonly GO_MIN_MAJOR=1 GO_MIN_MINOR=26
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" # OCB resolves output_path and path: against the working directory
 
-readonly MANIFEST="collector-builder.yaml"
-readonly INHOUSE_DIRS=("collector/maskingprocessor")
+readonly MANIFEST="${MANIFEST:-collector-builder.yaml}"
+[[ -f "$MANIFEST" ]] || { echo "build-collector: $MANIFEST not found in $ROOT" >&2; exit 1; }
+# The manifest names the distribution and lists the in-house modules (`path: ./dir`), so it stays the
+# one source of truth for what is built.
+mapfile -t INHOUSE_DIRS < <(awk '$1 == "path:" { sub(/^\.\//, "", $2); print $2 }' "$MANIFEST")
 readonly BUILD_DIR="build"
 readonly TOOLS_DIR="$BUILD_DIR/tools"
-readonly DIST_NAME="otelcol-shop"
+DIST_NAME="$(awk '$1 == "name:" { print $2; exit }' "$MANIFEST")"
+readonly DIST_NAME
 readonly BINARY="$BUILD_DIR/$DIST_NAME"
 readonly STAMP="$BUILD_DIR/$DIST_NAME.stamp"
 readonly NAME="build-collector"
@@ -47,12 +54,11 @@ stamp_content() {
   echo "builder $BUILDER_MODULE@$BUILDER_VERSION"
   echo "go $GO_VERSION_LINE"
   printf '%s\n' "$MANIFEST" scripts/build-collector.sh scripts/lib/go-build.sh | hash_files
-  for d in "${INHOUSE_DIRS[@]}"; do
+  for d in ${INHOUSE_DIRS[@]+"${INHOUSE_DIRS[@]}"}; do
     # Sources that end up in the binary; tests and docs do not.
     find "$d" -type f \( -name '*.go' ! -name '*_test.go' -o -name go.mod -o -name go.sum \) | hash_files
   done
 }
-[[ -f "$MANIFEST" ]] || die "$MANIFEST not found in $ROOT"
 WANT_STAMP="$(stamp_content)"
 if up_to_date "$BINARY" "$STAMP" "$WANT_STAMP"; then
   phase "up to date: $BINARY matches $STAMP (use --force to rebuild); nothing to do"

@@ -3,8 +3,10 @@
 #   - Debian packages: openssl (throwaway certificates), prometheus (promtool and the flow-health e2e),
 #     rabbitmq-server and postgresql (the reference shop), chromium (the store page e2e);
 #   - build/otelcol-shop, the collector distribution (scripts/build-collector.sh);
-#   - build/jaeger, the trace store of the reference shop (scripts/build-jaeger.sh).
-# Both builds are skipped when their stamps say nothing changed.
+#   - build/jaeger, the trace store of the reference shop (scripts/build-jaeger.sh);
+#   - build/tools/telemetrygen, contrib's OTLP load generator, for the pipeline bench and its test
+#     (scripts/build-telemetrygen.sh).
+# The builds are skipped when their stamps (telemetrygen: its version) say nothing changed.
 #
 #   npm run setup        (as root, or with sudo available, for the packages)
 set -euo pipefail
@@ -24,3 +26,4 @@ if ((${#missing[@]})); then
 fi
 bash scripts/build-collector.sh
 bash scripts/build-jaeger.sh
+bash scripts/build-telemetrygen.sh

@@ -93,6 +93,64 @@ export interface FlowMetrics {
 export class ReplayFailure extends Error {}
 
 export async function runReplay(setup: ReplaySetup): Promise<ReplayRecord> {
+  return withRunningCollector(setup, async (running) => {
+    const { collector, config, addresses, decisionWait, protocol, sink, tls, token, pseudonymKey } = running;
+    let driven: Driven;
+    try {
+      driven = await Promise.race([
+        drive(setup, protocol, collector, config, addresses, sink, tls, token),
+        collector.exited,
+      ]);
+    } finally {
+      setup.onProgress?.({ phase: "stopping" });
+      await collector.stop();
+    }
+    const { pipeline } = setup.env;
+    // Taken after the stop: what it logs and exports while shutting down is output too.
+    return {
+      ...driven,
+      environment: setup.env.name,
+      protocol,
+      sinkProtocol: pipeline.exporters.jaeger.protocol,
+      tls: tls !== undefined,
+      auth: pipeline.receivers.otlp.auth,
+      decisionWait,
+      pseudonymKey,
+      config,
+      plan: setup.plan,
+      received: sink.received,
+      garbage: sink.garbage,
+      collectorLog: collector.log(),
+    };
+  });
+}
+
+/** What starting the environment's collector takes: everything of a replay but what it sends. */
+export type CollectorSetup = Pick<
+  ReplaySetup,
+  "env" | "collector" | "protocol" | "decisionWait" | "tamper" | "onProgress" | "provenance"
+> & {
+  /** false: the sink counts spans without keeping what arrived (long benchmark runs). */
+  keepReceived?: boolean;
+};
+
+/** The environment's collector, healthy, with its sink and the secrets a sender needs to reach it. */
+export interface RunningCollector extends Started {
+  protocol: Protocol;
+  sink: Sink;
+  tls: TlsMaterial | undefined;
+  token: string | undefined;
+  pseudonymKey: string;
+}
+
+/**
+ * Starts the sink and the environment's collector at run-time addresses with throwaway TLS
+ * material and secrets, hands them to `use`, and stops and removes everything afterwards.
+ */
+export async function withRunningCollector<T>(
+  setup: CollectorSetup,
+  use: (running: RunningCollector) => Promise<T>,
+): Promise<T> {
   const { pipeline } = setup.env;
   if (pipeline.receivers.otlp.auth === "oidc")
     throw new ReplayFailure(
@@ -114,39 +172,20 @@ export async function runReplay(setup: ReplaySetup): Promise<ReplayRecord> {
     const tokenFile = join(dir, "ingest-token");
     if (token) await writeFile(tokenFile, token, { mode: 0o600 });
     const pseudonymKey = randomBytes(32).toString("hex");
-    const sinkProtocol = pipeline.exporters.jaeger.protocol;
-    const sink = await startSink(sinkProtocol, tls && pipeline.tls !== "off" ? sinkTls(tls, pipeline.tls) : undefined);
+    const sink = await startSink(
+      pipeline.exporters.jaeger.protocol,
+      tls && pipeline.tls !== "off" ? sinkTls(tls, pipeline.tls) : undefined,
+      { keep: setup.keepReceived ?? true },
+    );
     try {
       setup.onProgress?.({ phase: "starting" });
       const started = await start(setup, dir, sink, tls, token ? tokenFile : undefined, pseudonymKey);
-      const { collector, config, addresses, decisionWait } = started;
-      setup.onProgress?.({ phase: "running", pid: collector.pid });
-      let driven: Driven;
+      setup.onProgress?.({ phase: "running", pid: started.collector.pid });
       try {
-        driven = await Promise.race([
-          drive(setup, protocol, collector, config, addresses, sink, tls, token),
-          collector.exited,
-        ]);
+        return await use({ ...started, protocol, sink, tls, token, pseudonymKey });
       } finally {
-        setup.onProgress?.({ phase: "stopping" });
-        await collector.stop();
+        await started.collector.stop();
       }
-      // Taken after the stop: what it logs and exports while shutting down is output too.
-      return {
-        ...driven,
-        environment: setup.env.name,
-        protocol,
-        sinkProtocol,
-        tls: tls !== undefined,
-        auth: pipeline.receivers.otlp.auth,
-        decisionWait,
-        pseudonymKey,
-        config,
-        plan: setup.plan,
-        received: sink.received,
-        garbage: sink.garbage,
-        collectorLog: collector.log(),
-      };
     } finally {
       await sink.close();
     }
@@ -163,7 +202,7 @@ interface Started {
 }
 
 async function start(
-  setup: ReplaySetup,
+  setup: CollectorSetup,
   dir: string,
   sink: Sink,
   tls: TlsMaterial | undefined,

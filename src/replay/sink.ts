@@ -47,15 +47,27 @@ export interface Sink {
   received: Received[];
   /** Bodies that did not decode as OTLP: the collector sent something a real Jaeger would refuse. */
   garbage: Garbage[];
+  /** Spans in every request that decoded, kept or not. */
+  spans(): number;
   /** Milliseconds since the last export arrived (Infinity before the first). */
   quietFor(): number;
   close(): Promise<void>;
 }
 
-export async function startSink(protocol: "grpc" | "http", tls: SinkTls | undefined): Promise<Sink> {
+export interface SinkOptions {
+  /** false: requests are decoded and counted, not kept (a benchmark's hundreds of thousands of spans). */
+  keep: boolean;
+}
+
+export async function startSink(
+  protocol: "grpc" | "http",
+  tls: SinkTls | undefined,
+  options: SinkOptions = { keep: true },
+): Promise<Sink> {
   const received: Received[] = [];
   const garbage: Garbage[] = [];
   let last = -Infinity;
+  let spans = 0;
   const record: Record = (p, raw, unwrap) => {
     last = Date.now();
     let body = raw;
@@ -66,14 +78,15 @@ export async function startSink(protocol: "grpc" | "http", tls: SinkTls | undefi
         unwrapped.encoding === "json"
           ? decodeJsonRequest(JSON.parse(Buffer.from(body).toString("utf8")))
           : decodeProtoRequest(body);
-      received.push({ atMs: Date.now(), protocol: p, request, body, encoding: unwrapped.encoding });
+      for (const rs of request.resourceSpans) for (const ss of rs.scopeSpans) spans += ss.spans.length;
+      if (options.keep) received.push({ atMs: Date.now(), protocol: p, request, body, encoding: unwrapped.encoding });
       return true;
     } catch (error) {
       garbage.push({ problem: `${p}: ${(error as Error).message}`, body });
       return false;
     }
   };
-  const base = { received, garbage, quietFor: () => Date.now() - last };
+  const base = { received, garbage, spans: () => spans, quietFor: () => Date.now() - last };
   return protocol === "grpc" ? startGrpc(record, tls, base) : startHttp(record, tls, base);
 }
 
@@ -83,7 +96,7 @@ type Record = (
   raw: Uint8Array,
   unwrap: () => { body: Uint8Array; encoding: BodyEncoding },
 ) => boolean;
-type Base = Pick<Sink, "received" | "garbage" | "quietFor">;
+type Base = Pick<Sink, "received" | "garbage" | "spans" | "quietFor">;
 
 async function startGrpc(record: Record, tls: SinkTls | undefined, base: Base): Promise<Sink> {
   const server = new grpc.Server({ "grpc.max_receive_message_length": 128 * 1024 * 1024 });
