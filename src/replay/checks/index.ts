@@ -45,21 +45,13 @@ export function checkReplay(
 ): CheckReport {
   const { pipeline } = env;
   const contract = maskingContract(env);
-  const sent: SentSpan[] = record.sent.flatMap((b) => b.batch.spans.map((r) => ({ record: r, sentAtMs: b.sentAtMs })));
+  const sent = sentSpans(record);
   const bySpan = new Map<string, SpanRecord>(
     sent.map((s) => [spanKey(s.record.span.traceId, s.record.span.spanId), s.record]),
   );
   const requests = record.received.map((r) => r.request);
   const received = receivedSpans(requests);
-
-  // Every planted value counts, whatever this description says: a fixture is made for the
-  // description it proves, and a rule missing here is exactly what the oracle must catch.
-  const plantedValues = new Set(planted.map((p) => p.value));
-  const fromSent = sentCandidates(
-    contract,
-    sent.map((s) => s.record),
-  ).filter((c) => !plantedValues.has(c.value));
-  const oracle = new PlantedOracle(planted, fromSent);
+  const { oracle, fromSent } = leakOracle(record, env, planted);
 
   const findings = new FindingList();
   oracle.check(
@@ -122,4 +114,26 @@ export function checkReplay(
       requestsReceived: requests.length,
     },
   };
+}
+
+const sentSpans = (record: ReplayRecord): SentSpan[] =>
+  record.sent.flatMap((b) => b.batch.spans.map((r) => ({ record: r, sentAtMs: b.sentAtMs })));
+
+/**
+ * The leak oracle of a replay: what the fixtures planted, and every value sent under a
+ * removed or pseudonymized key. Reports ask it before they show a text that came out.
+ */
+export function leakOracle(
+  record: ReplayRecord,
+  env: ResolvedEnvironment,
+  planted: readonly PlantedValue[] = [],
+): { oracle: PlantedOracle; fromSent: PlantedValue[] } {
+  // Every planted value counts, whatever this description says: a fixture is made for the
+  // description it proves, and a rule missing here is exactly what the oracle must catch.
+  const plantedValues = new Set(planted.map((p) => p.value));
+  const fromSent = sentCandidates(
+    maskingContract(env),
+    sentSpans(record).map((s) => s.record),
+  ).filter((c) => !plantedValues.has(c.value));
+  return { oracle: new PlantedOracle(planted, fromSent), fromSent };
 }
