@@ -53,7 +53,17 @@ const BAR = 12;
 const BAND = 26;
 const TOP = 8;
 const AXIS = 26;
-const AXIS_STEPS = [0.05, 0.1, 0.2, 0.25, 0.4, 0.5, 0.75, 1];
+/** Where the axis may end, and the spacing of its ticks there. */
+const AXES = [
+  { max: 0.05, tick: 0.01 },
+  { max: 0.1, tick: 0.025 },
+  { max: 0.2, tick: 0.05 },
+  { max: 0.25, tick: 0.05 },
+  { max: 0.4, tick: 0.1 },
+  { max: 0.5, tick: 0.1 },
+  { max: 0.75, tick: 0.25 },
+  { max: 1, tick: 0.25 },
+];
 
 export function shareChart(rows: readonly ShareRow[]): ShareChart {
   const shares = rows.map((r) => {
@@ -62,7 +72,8 @@ export function shareChart(rows: readonly ShareRow[]): ShareChart {
     return { r, keptShare: of(kept), lowShare: of(low), highShare: of(high), expected };
   });
   const largest = Math.max(0, ...shares.flatMap((s) => [s.keptShare, s.highShare, s.expected]));
-  const axisMax = AXIS_STEPS.find((step) => step >= largest * 1.08) ?? 1;
+  const axis = AXES.find((a) => a.max >= largest * 1.08) ?? AXES.at(-1)!;
+  const axisMax = axis.max;
   const x = (share: number) => round1(LABEL_WIDTH + (Math.min(share, axisMax) / axisMax) * PLOT_WIDTH);
   const bars = shares.map(({ r, keptShare, lowShare, highShare, expected }, i): ShareBar => {
     const { total, kept, low, high, capped } = r.ordinary;
@@ -99,7 +110,10 @@ export function shareChart(rows: readonly ShareRow[]): ShareChart {
     plotWidth: PLOT_WIDTH,
     captionX: LABEL_WIDTH + PLOT_WIDTH + 16,
     axisY,
-    ticks: [0, 0.25, 0.5, 0.75, 1].map((f) => ({ x: x(f * axisMax), label: pct(f * axisMax) })),
+    ticks: Array.from({ length: Math.round(axisMax / axis.tick) + 1 }, (_, i) => ({
+      x: x(i * axis.tick),
+      label: pct(i * axis.tick),
+    })),
     bars,
   };
 }
