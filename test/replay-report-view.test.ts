@@ -9,6 +9,7 @@ import { receivedSpans } from "../src/replay/checks/received.js";
 import type { ShareRow } from "../src/replay/checks/sampling.js";
 import { pipelineDiagram, type DiagramNode } from "../src/replay/report/diagram.js";
 import { summarize } from "../src/replay/report/model.js";
+import { renderTemplate } from "../src/emit/templates.js";
 import { reportPage } from "../src/replay/report/page-view.js";
 import { shareChart } from "../src/replay/report/share-chart.js";
 import { flowWaterfalls, WITHHELD } from "../src/replay/report/waterfall.js";
@@ -222,5 +223,33 @@ describe("report page view", () => {
     expect(page.mustKeep.map((r) => r.flow)).toEqual(report.sampling.rows.map((r) => r.flow));
     expect(page.diagram.nodes.length).toBeGreaterThan(0);
     expect(page.waterfalls[0]!.traces[0]!.spans[0]!.label).toBe("shop-api › GET /");
+  });
+
+  it("escapes every text that came out of the collector: a hostile span name or service stays text", () => {
+    const hostile = span({
+      name: '</text></svg><script>alert("span")</script>',
+      attributes: [kv("order.flow", "order-upload")],
+    });
+    const rec = record(
+      prod,
+      [{ span: hostile }],
+      [request([{ span: hostile, resource: resource([kv("service.name", '"><img src=x onerror=alert(1)>')]) }])],
+      { metrics: flowMetrics(prod, [hostile]) },
+    );
+    const report = checkReplay(rec, prod, 0.999, []);
+    const html = renderTemplate(
+      "replay-report.html.hbs",
+      reportPage({
+        summary: summarize(rec, report, { fixtures: ["<b>fixture</b>.jsonl"], speed: 1 }),
+        config: rec.config,
+        kept: receivedSpans(rec.received.map((r) => r.request)),
+        flows: Object.keys(prod.pipeline.flows),
+        flowAttribute: prod.pipeline.system.flow_attribute,
+        holdsPersonal: () => false,
+      }),
+    );
+    expect(html).not.toMatch(/<script|<img|<b>/i);
+    expect(html).toContain("&lt;script&gt;alert(&quot;span&quot;)&lt;/script&gt;");
+    expect(html).toContain("&quot;&gt;&lt;img src&#x3D;x onerror&#x3D;alert(1)&gt;");
   });
 });
