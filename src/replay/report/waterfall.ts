@@ -11,7 +11,9 @@ import { round1 } from "./svg.js";
 
 export interface WaterfallSpan {
   spanId: string;
+  /** The label as drawn, clipped to its column, and whole (the bar's tooltip, with the duration). */
   label: string;
+  fullLabel: string;
   depth: number;
   error: boolean;
   durationMs: string;
@@ -53,7 +55,7 @@ const TOP = 4;
 const AXIS = 22;
 const INDENT = 12;
 /** Labels are set in 12px sans-serif: a character is at most about this wide on average. */
-const CHAR_WIDTH = 7;
+const CHAR_WIDTH = 6.5;
 
 export function flowWaterfalls(
   kept: readonly ReceivedSpan[],
@@ -138,11 +140,13 @@ function traceWaterfall(spans: readonly ReceivedSpan[], holdsPersonal: (text: st
     const text = `${service} › ${r.span.name}`;
     const labelX = 4 + Math.min(depth, 8) * INDENT;
     const room = Math.floor((LABEL_WIDTH - labelX - 8) / CHAR_WIDTH);
-    const label = holdsPersonal(service) || holdsPersonal(r.span.name) ? WITHHELD : clip(text, room);
+    const fullLabel = holdsPersonal(service) || holdsPersonal(r.span.name) ? WITHHELD : text;
+    const label = fullLabel === WITHHELD ? WITHHELD : clip(text, room);
     const left = x(r.span.startTimeUnixNano);
     return {
       spanId: r.span.spanId,
       label,
+      fullLabel,
       depth,
       error: r.span.status.code === 2,
       durationMs: ms(Number(r.span.endTimeUnixNano - r.span.startTimeUnixNano)),
