@@ -62,7 +62,7 @@ export function checkReplay(
     },
     findings,
   );
-  checkKeyRules(contract, requests, record.metrics.samples, findings);
+  checkKeyRules(contract, requests, record.metrics.samples, findings, (text) => oracle.holds(text));
   checkPatterns(contract, record.received, record.metrics.samples, findings);
   for (const g of record.garbage)
     findings.add("integrity", "not-otlp", () => ({
