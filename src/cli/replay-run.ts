@@ -100,7 +100,7 @@ export async function runReplayCommand(o: ReplayCliOptions): Promise<number> {
   } finally {
     progress?.done();
   }
-  const { record, report } = outcome;
+  const { record, report, holdsPersonal } = outcome;
   if (o.received) await writeFile(o.received, toJsonLines(record.received.map((r) => r.request)));
   const summary = summarize(record, report, {
     fixtures: files,
@@ -110,7 +110,7 @@ export async function runReplayCommand(o: ReplayCliOptions): Promise<number> {
   if (o.junit) await writeFile(o.junit, renderJunit(summary));
   if (o.html)
     await writeAtomically(dirname(o.html), [
-      { path: basename(o.html), content: renderReportPage(summary, record, output.env, planted) },
+      { path: basename(o.html), content: renderReportPage(summary, record, output.env, holdsPersonal) },
     ]);
   process.stdout.write(
     o.json ? `${JSON.stringify(summary, null, 2)}\n` : renderText(summary, process.stdout.isTTY === true),

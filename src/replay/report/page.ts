@@ -1,20 +1,20 @@
-import type { PlantedValue } from "../../fixtures/planted.js";
 import type { ResolvedEnvironment } from "../../resolve/resolve.js";
 import { renderTemplate } from "../../emit/templates.js";
-import { leakOracle } from "../checks/index.js";
 import { receivedSpans } from "../checks/received.js";
 import type { ReplayRecord } from "../run.js";
 import type { ReplaySummary } from "./model.js";
 import { reportPage } from "./page-view.js";
 
-/** The replay report as one self-contained HTML page: styles and drawings inline, nothing fetched. */
+/**
+ * The replay report as one self-contained HTML page: styles and drawings inline, nothing
+ * fetched. `holdsPersonal` is the replay's leak oracle (see `replay`).
+ */
 export function renderReportPage(
   summary: ReplaySummary,
   record: ReplayRecord,
   env: ResolvedEnvironment,
-  planted: readonly PlantedValue[],
+  holdsPersonal: (text: string) => boolean,
 ): string {
-  const { oracle } = leakOracle(record, env, planted);
   return renderTemplate(
     "replay-report.html.hbs",
     reportPage({
@@ -23,7 +23,7 @@ export function renderReportPage(
       kept: receivedSpans(record.received.map((r) => r.request)),
       flows: Object.keys(env.pipeline.flows),
       flowAttribute: env.pipeline.system.flow_attribute,
-      holdsPersonal: (text) => oracle.holds(text),
+      holdsPersonal,
     }),
   );
 }
