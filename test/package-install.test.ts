@@ -105,6 +105,8 @@ describe("the packed and installed tracegen", () => {
         "dist/cli/main.js",
         "dist/index.d.ts",
         "dist/kit/index.js",
+        "templates/explain.txt.hbs",
+        "templates/replay-report.html.hbs",
       ]),
     );
     expect(packed.filter((p) => /^(src|test|shop|scripts|collector)\//.test(p))).toEqual([]);
@@ -126,6 +128,15 @@ describe("the packed and installed tracegen", () => {
     expect(build.code).toBe(0);
     for (const env of ["dev", "staging"])
       expect((await readdir(join(project, "configs", env))).sort()).toEqual(EXPECTED);
+    // explain is rendered from the package's templates, found beside its dist/.
+    const explain = await run(
+      join(app, "node_modules", ".bin", "tracegen"),
+      ["explain", "--env", "dev"],
+      project,
+      60_000,
+    );
+    expect(explain.code, explain.stderr).toBe(0);
+    expect(explain.stdout).toMatch(/^Environment dev \(development\)/);
   });
 
   it("builds a tracegen.config.ts that imports defineConfig from the installed package", async () => {

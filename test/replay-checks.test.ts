@@ -7,7 +7,7 @@ import { binomialTolerance, binomialUpperBound } from "../src/replay/checks/bino
 import { checkReplay } from "../src/replay/checks/index.js";
 import { unscrubbedLiteral } from "../src/replay/checks/literals.js";
 import { maskedFrom } from "../src/replay/checks/masked-text.js";
-import { flowMetrics, KEY, record, request, scope, span, withoutFlowMetrics } from "./replay-helpers.js";
+import { flowMetrics, KEY, record, request, resource, scope, span, withoutFlowMetrics } from "./replay-helpers.js";
 import { loadRepoDescription } from "./helpers/repo.js";
 
 /*
@@ -292,6 +292,23 @@ describe("replay checks on hand-made replays", () => {
         spanId: sent.spanId,
         service: "shop-api",
       });
+    });
+
+    it("name the service a leak came from, unless its name is itself personal data", () => {
+      const personal = resource([kv("service.name", "ana.silva@example.com")]);
+      const sent = span({ attributes: [kv("user.email", "x")] });
+      const report = checkReplay(
+        record(prod, [{ span: sent, resource: personal }], [request([{ span: sent, resource: personal }])], {
+          metrics: flowMetrics(prod, [sent]),
+        }),
+        prod,
+        0.999,
+        [planted("ana.silva@example.com", "resource.attributes")],
+      );
+      const leak = report.findings.find((f) => f.code === "removed-key")!;
+      expect(leak.where).toMatchObject({ request: 0, spanId: sent.spanId });
+      expect(leak.where).not.toHaveProperty("service");
+      expect(JSON.stringify(report.findings)).not.toContain("ana.silva");
     });
 
     it("find a pseudonymized key that arrived raw, a number as well as a string, without printing the value", () => {

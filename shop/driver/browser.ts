@@ -34,7 +34,8 @@ export interface BrowserUpload {
   message: string;
 }
 
-export async function launchStoreBrowser(): Promise<StoreBrowser> {
+/** Debian's Chromium, headless, from an empty temporary profile; closing it removes the profile. */
+export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   await access(CHROMIUM, constants.X_OK).catch(() => {
     throw new Error(
       `${CHROMIUM} is missing: install Debian's chromium (scripts/install-shop-deps.sh) or set CHROMIUM_PATH`,
@@ -55,6 +56,17 @@ export async function launchStoreBrowser(): Promise<StoreBrowser> {
     await profile.remove();
     throw error;
   }
+  return {
+    context,
+    async close() {
+      await context.close();
+      await profile.remove();
+    },
+  };
+}
+
+export async function launchStoreBrowser(): Promise<StoreBrowser> {
+  const { context, close } = await launchChromium();
   return {
     async upload(storeUrl, file) {
       const page = await context.newPage();
@@ -78,9 +90,6 @@ export async function launchStoreBrowser(): Promise<StoreBrowser> {
         await page.close();
       }
     },
-    async close() {
-      await context.close();
-      await profile.remove();
-    },
+    close,
   };
 }

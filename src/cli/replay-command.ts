@@ -19,6 +19,7 @@ export function registerReplayCommand(program: Command): void {
     .option("--received <file>", "write what reached the sink as OTLP/JSON lines")
     .option("--json", "print the report as JSON")
     .option("--junit <file>", "write the checks as JUnit XML")
+    .option("--html <file>", "write the report as one self-contained HTML page")
     .option("--speed <factor>", "fixture time per second of replay, or `max` to send as fast as possible", "1")
     .option("--decision-wait <duration>", "replace the config's tail-sampling decision_wait (the report says so)")
     .option("--protocol <grpc|http>", "how to send, when the receiver offers both (default: grpc)")
@@ -47,7 +48,8 @@ Exit codes: 0 every check passed, 1 a check failed or the replay could not run,
 Examples:
   $ tracegen fixtures synth --seed 7 --traces 2000 --out build/synth.jsonl
   $ tracegen replay --env dev --fixtures build/synth.jsonl
-  $ tracegen replay --env prod --fixtures 'recorded/*.pb' --decision-wait 2s --junit build/replay.xml`,
+  $ tracegen replay --env prod --fixtures 'recorded/*.pb' --decision-wait 2s --junit build/replay.xml
+  $ tracegen replay --env dev --fixtures build/synth.jsonl --html build/replay.html`,
     )
     .action(async (options: ReplayCliOptions) => {
       process.exitCode = await (await import("./replay-run.js")).runReplayCommand(options);

@@ -1,5 +1,7 @@
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import { basename, dirname } from "node:path";
+import { writeAtomically } from "../emit/write-atomically.js";
 import { expandGlob } from "../traffic/glob.js";
 import { PLANTED_SUFFIX, readPlanted, type PlantedValue } from "../traffic/planted.js";
 import { readFixtureFile, type FixtureRequest } from "../traffic/read.js";
@@ -11,6 +13,7 @@ import { terminalProgress } from "../replay/progress.js";
 import { replay } from "../replay/replay.js";
 import { summarize } from "../replay/report/model.js";
 import { renderJunit } from "../replay/report/junit.js";
+import { renderReportPage } from "../replay/report/page.js";
 import { renderText } from "../replay/report/text.js";
 import { ReplayFailure } from "../replay/run.js";
 import { generateOrReport } from "./generate-or-report.js";
@@ -24,6 +27,7 @@ export interface ReplayCliOptions {
   received?: string;
   json?: boolean;
   junit?: string;
+  html?: string;
   speed: string;
   decisionWait?: string;
   protocol?: string;
@@ -110,7 +114,7 @@ export async function runReplayCommand(o: ReplayCliOptions): Promise<number> {
   } finally {
     progress?.done();
   }
-  const { record, report } = outcome;
+  const { record, report, holdsPersonal } = outcome;
   if (o.received) await writeFile(o.received, toJsonLines(record.received.map((r) => r.request)));
   const summary = summarize(record, report, {
     fixtures: files,
@@ -118,6 +122,10 @@ export async function runReplayCommand(o: ReplayCliOptions): Promise<number> {
     ...(o.received ? { receivedFile: o.received } : {}),
   });
   if (o.junit) await writeFile(o.junit, renderJunit(summary));
+  if (o.html)
+    await writeAtomically(dirname(o.html), [
+      { path: basename(o.html), content: renderReportPage(summary, record, output.env, holdsPersonal) },
+    ]);
   process.stdout.write(
     o.json ? `${JSON.stringify(summary, null, 2)}\n` : renderText(summary, process.stdout.isTTY === true),
   );

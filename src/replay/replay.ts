@@ -1,7 +1,7 @@
 import type { PlantedValue } from "../traffic/planted.js";
 import type { FixtureRequest } from "../traffic/read.js";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
-import { checkReplay, type CheckReport } from "./checks/index.js";
+import { checkReplay, leakOracle, type CheckReport } from "./checks/index.js";
 import { runReplay, type ReplayRecord, type ReplaySetup } from "./run.js";
 import { flattenFixtures, planSends } from "./schedule.js";
 import { mebibytes } from "../schema/units.js";
@@ -17,15 +17,27 @@ export interface ReplayOptions extends Omit<ReplaySetup, "plan"> {
   planted?: readonly PlantedValue[];
 }
 
+export interface ReplayOutcome {
+  record: ReplayRecord;
+  report: CheckReport;
+  /** The leak oracle's verdict on a text: whether it holds a planted or removed value. Reports withhold such texts. */
+  holdsPersonal: (text: string) => boolean;
+}
+
 /** The library entry point: fixtures through the real collector, judged against the environment's description. */
-export async function replay(o: ReplayOptions): Promise<{ record: ReplayRecord; report: CheckReport }> {
+export async function replay(o: ReplayOptions): Promise<ReplayOutcome> {
   const plan = planSends(flattenFixtures(o.fixtures), {
     speed: o.speed,
     nowNs: BigInt(Date.now()) * 1_000_000n,
     maxRequestBytes: requestLimit(o.env),
   });
   const record = await runReplay({ ...o, plan });
-  return { record, report: checkReplay(record, o.env, o.confidence, o.planted) };
+  const leaks = leakOracle(record, o.env, o.planted);
+  return {
+    record,
+    report: checkReplay(record, o.env, o.confidence, o.planted, leaks),
+    holdsPersonal: (text) => leaks.oracle.holds(text),
+  };
 }
 
 /** Half of what the environment's receiver accepts: the harness groups spans, and must not be refused for it. */

@@ -1,4 +1,5 @@
 import type { TSchema } from "@sinclair/typebox";
+import { renderTemplate } from "../emit/templates.js";
 import { Description } from "./description.js";
 
 /** The published JSON Schema: the same object the validator uses, serialized. */
@@ -7,7 +8,8 @@ export const publishedSchema = (): string => `${JSON.stringify(Description, null
 interface Row {
   path: string;
   type: string;
-  default?: string;
+  /** Markdown of the default, or "" when there is none. */
+  default: string;
   description: string;
 }
 
@@ -15,22 +17,9 @@ interface Row {
 export function referencePage(): string {
   const rows: Row[] = [];
   walk(Description, "", rows);
-  const lines = [
-    "# The pipeline description format",
-    "",
-    "Generated from the schema by `npm run schema:write`; do not edit by hand. Editors get the same",
-    "information from `schema/tracegen.schema.json` (the shipped `tracing.yaml` points at it).",
-    "",
-    "Environment overlays (`environments.<name>`) accept every key below except `tracegen` and `environments`,",
-    "all optional: mappings merge into the base key by key, lists and scalars replace the base value.",
-    "",
-    "| key | type | default | meaning |",
-    "|---|---|---|---|",
-    ...rows
-      .filter((r) => !r.path.startsWith("environments.<name>.") || r.path === "environments.<name>.tier")
-      .map((r) => `| \`${r.path}\` | ${r.type} | ${r.default ?? ""} | ${r.description} |`),
-  ];
-  return `${lines.join("\n")}\n`;
+  return renderTemplate("description-format.md.hbs", {
+    rows: rows.filter((r) => !r.path.startsWith("environments.<name>.") || r.path === "environments.<name>.tier"),
+  });
 }
 
 function walk(schema: TSchema, path: string, rows: Row[]): void {
@@ -39,7 +28,7 @@ function walk(schema: TSchema, path: string, rows: Row[]): void {
     rows.push({
       path,
       type: typeName(s),
-      ...(s["default"] !== undefined ? { default: `\`${JSON.stringify(s["default"])}\`` } : {}),
+      default: s["default"] !== undefined ? `\`${JSON.stringify(s["default"])}\`` : "",
       description: String(s["description"] ?? "").replace(/\|/g, "\\|"),
     });
   }

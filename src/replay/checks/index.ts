@@ -35,31 +35,25 @@ export interface CheckReport {
 /**
  * Judges a replay. `env` is the environment as described (not the run-time copy with
  * swapped addresses, nor a config a test broke): the expectations come from the
- * description. `planted` is what the fixtures' manifest says was planted in them.
+ * description. `planted` is what the fixtures' manifest says was planted in them; a caller
+ * that shows the replay's output to people passes the leak oracle it built from them.
  */
 export function checkReplay(
   record: ReplayRecord,
   env: ResolvedEnvironment,
   confidence: number,
   planted: readonly PlantedValue[] = [],
+  leaks: LeakOracle = leakOracle(record, env, planted),
 ): CheckReport {
   const { pipeline } = env;
   const contract = maskingContract(env);
-  const sent: SentSpan[] = record.sent.flatMap((b) => b.batch.spans.map((r) => ({ record: r, sentAtMs: b.sentAtMs })));
+  const sent = sentSpans(record);
   const bySpan = new Map<string, SpanRecord>(
     sent.map((s) => [spanKey(s.record.span.traceId, s.record.span.spanId), s.record]),
   );
   const requests = record.received.map((r) => r.request);
   const received = receivedSpans(requests);
-
-  // Every planted value counts, whatever this description says: a fixture is made for the
-  // description it proves, and a rule missing here is exactly what the oracle must catch.
-  const plantedValues = new Set(planted.map((p) => p.value));
-  const fromSent = sentCandidates(
-    contract,
-    sent.map((s) => s.record),
-  ).filter((c) => !plantedValues.has(c.value));
-  const oracle = new PlantedOracle(planted, fromSent);
+  const { oracle, fromSent } = leaks;
 
   const findings = new FindingList();
   oracle.check(
@@ -70,7 +64,7 @@ export function checkReplay(
     },
     findings,
   );
-  checkKeyRules(contract, requests, record.metrics.samples, findings);
+  checkKeyRules(contract, requests, record.metrics.samples, findings, (text) => oracle.holds(text));
   checkPatterns(contract, record.received, record.metrics.samples, findings);
   for (const g of record.garbage)
     findings.add("integrity", "not-otlp", () => ({
@@ -122,4 +116,33 @@ export function checkReplay(
       requestsReceived: requests.length,
     },
   };
+}
+
+const sentSpans = (record: ReplayRecord): SentSpan[] =>
+  record.sent.flatMap((b) => b.batch.spans.map((r) => ({ record: r, sentAtMs: b.sentAtMs })));
+
+export interface LeakOracle {
+  oracle: PlantedOracle;
+  /** The values sent under removed or pseudonymized keys that were not planted. */
+  fromSent: PlantedValue[];
+}
+
+/**
+ * The leak oracle of a replay: what the fixtures planted, and every value sent under a
+ * removed or pseudonymized key. Reports ask it before they show a text that came out. It
+ * indexes every form of every value, which takes seconds for a large corpus: build it once.
+ */
+export function leakOracle(
+  record: ReplayRecord,
+  env: ResolvedEnvironment,
+  planted: readonly PlantedValue[] = [],
+): LeakOracle {
+  // Every planted value counts, whatever this description says: a fixture is made for the
+  // description it proves, and a rule missing here is exactly what the oracle must catch.
+  const plantedValues = new Set(planted.map((p) => p.value));
+  const fromSent = sentCandidates(
+    maskingContract(env),
+    sentSpans(record).map((s) => s.record),
+  ).filter((c) => !plantedValues.has(c.value));
+  return { oracle: new PlantedOracle(planted, fromSent), fromSent };
 }

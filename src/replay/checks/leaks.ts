@@ -67,6 +67,7 @@ export function checkKeyRules(
   received: readonly TraceRequest[],
   metrics: readonly Sample[],
   out: FindingList,
+  holdsPersonal: (text: string) => boolean,
 ): void {
   const removed = new Map(contract.remove.map((k) => [canonicalKey(k), k]));
   const pseudonymized = new Map(contract.pseudonymize.map((k) => [canonicalKey(k), k]));
@@ -120,7 +121,8 @@ export function checkKeyRules(
   received.forEach((request, r) =>
     request.resourceSpans.forEach((rs, i) => {
       const service = serviceOf(rs.resource);
-      const base: FindingLocation = { request: r, ...(service ? { service } : {}) };
+      // A location names the service unless its name is itself personal data.
+      const base: FindingLocation = { request: r, ...(service && !holdsPersonal(service) ? { service } : {}) };
       attributes(rs.resource.attributes, `resourceSpans[${i}].resource.attributes`, base, {});
       rs.scopeSpans.forEach((ss, j) => {
         const scopePath = `resourceSpans[${i}].scopeSpans[${j}]`;

@@ -117,4 +117,4 @@ export function location(w: FindingLocation, receivedFile: string | undefined): 
   return parts.join("  ");
 }
 
-const pct = (x: number): string => `${Number((x * 100).toFixed(2))}%`;
+export const pct = (x: number): string => `${Number((x * 100).toFixed(2))}%`;
