@@ -24,7 +24,11 @@ export interface SenderOptions {
   endpoint: string;
   tls?: SenderTls;
   token?: string;
+  /** How long one request may wait for its answer (default 30 s). */
+  timeoutMs?: number;
 }
+
+const DEFAULT_TIMEOUT_MS = 30_000;
 
 export interface SendOutcome {
   ok: boolean;
@@ -72,7 +76,7 @@ function grpcSender(o: SenderOptions): Sender {
           (b: Buffer) => b,
           request,
           metadata,
-          { deadline: Date.now() + 30_000 },
+          { deadline: Date.now() + (o.timeoutMs ?? DEFAULT_TIMEOUT_MS) },
           (error, response) => {
             if (error)
               resolve({
@@ -124,7 +128,7 @@ function httpSender(o: SenderOptions): Sender {
                 ...(o.tls.cert && o.tls.key ? { cert: o.tls.cert, key: o.tls.key } : {}),
               }
             : {}),
-          timeout: 30_000,
+          timeout: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         };
         const req = (o.tls ? httpsRequest : httpRequest)(options, (res) => {
           const chunks: Buffer[] = [];
