@@ -509,7 +509,8 @@ function readEnumInto(
 
 /*
  * Encoding goes through the official message definitions (otlp-proto.ts): the model becomes the
- * plain object protobufjs encodes, with proto3 defaults left out so nothing is written for them.
+ * plain object protobufjs encodes. Its encoders skip undefined fields and empty lists, so proto3
+ * defaults are given as undefined (`orUnset`) and nothing is written for them.
  */
 
 type Message = Record<string, unknown>;
@@ -519,67 +520,67 @@ export function encodeProtoRequest(request: TraceRequest): Uint8Array {
   return type.encode({ resourceSpans: request.resourceSpans.map(resourceSpansMessage) }).finish();
 }
 
+const orUnset = <T>(value: T): T | undefined => (value === "" || value === 0 ? undefined : value);
+
 function resourceSpansMessage(rs: ResourceSpans): Message {
-  return omitDefaults({
-    resource: omitDefaults({
+  return {
+    resource: {
       attributes: rs.resource.attributes.map(keyValueMessage),
-      droppedAttributesCount: rs.resource.droppedAttributesCount,
-    }),
+      droppedAttributesCount: orUnset(rs.resource.droppedAttributesCount),
+    },
     scopeSpans: rs.scopeSpans.map(scopeSpansMessage),
-    schemaUrl: rs.schemaUrl,
-  });
+    schemaUrl: orUnset(rs.schemaUrl),
+  };
 }
 
 function scopeSpansMessage(ss: ScopeSpans): Message {
-  return omitDefaults({
-    scope: omitDefaults({
-      name: ss.scope.name,
-      version: ss.scope.version,
+  return {
+    scope: {
+      name: orUnset(ss.scope.name),
+      version: orUnset(ss.scope.version),
       attributes: ss.scope.attributes.map(keyValueMessage),
-      droppedAttributesCount: ss.scope.droppedAttributesCount,
-    }),
+      droppedAttributesCount: orUnset(ss.scope.droppedAttributesCount),
+    },
     spans: ss.spans.map(spanMessage),
-    schemaUrl: ss.schemaUrl,
-  });
+    schemaUrl: orUnset(ss.schemaUrl),
+  };
 }
 
 function spanMessage(s: Span): Message {
-  return omitDefaults({
-    // Ids are written even when empty or zero: the receiver must see what was sent.
+  return {
+    // Ids are written even when empty: the receiver must see what was sent.
     traceId: hex(s.traceId),
     spanId: hex(s.spanId),
-    traceState: s.traceState,
+    traceState: orUnset(s.traceState),
     parentSpanId: s.parentSpanId ? hex(s.parentSpanId) : undefined,
-    flags: s.flags,
-    name: s.name,
-    kind: s.kind,
+    flags: orUnset(s.flags),
+    name: orUnset(s.name),
+    kind: orUnset(s.kind),
     startTimeUnixNano: fixed64(s.startTimeUnixNano),
     endTimeUnixNano: fixed64(s.endTimeUnixNano),
     attributes: s.attributes.map(keyValueMessage),
-    droppedAttributesCount: s.droppedAttributesCount,
-    events: s.events.map((e) =>
-      omitDefaults({
-        timeUnixNano: fixed64(e.timeUnixNano),
-        name: e.name,
-        attributes: e.attributes.map(keyValueMessage),
-        droppedAttributesCount: e.droppedAttributesCount,
-      }),
-    ),
-    droppedEventsCount: s.droppedEventsCount,
-    links: s.links.map((l) =>
-      omitDefaults({
-        traceId: hex(l.traceId),
-        spanId: hex(l.spanId),
-        traceState: l.traceState,
-        attributes: l.attributes.map(keyValueMessage),
-        droppedAttributesCount: l.droppedAttributesCount,
-        flags: l.flags,
-      }),
-    ),
-    droppedLinksCount: s.droppedLinksCount,
+    droppedAttributesCount: orUnset(s.droppedAttributesCount),
+    events: s.events.map((e) => ({
+      timeUnixNano: fixed64(e.timeUnixNano),
+      name: orUnset(e.name),
+      attributes: e.attributes.map(keyValueMessage),
+      droppedAttributesCount: orUnset(e.droppedAttributesCount),
+    })),
+    droppedEventsCount: orUnset(s.droppedEventsCount),
+    links: s.links.map((l) => ({
+      traceId: hex(l.traceId),
+      spanId: hex(l.spanId),
+      traceState: orUnset(l.traceState),
+      attributes: l.attributes.map(keyValueMessage),
+      droppedAttributesCount: orUnset(l.droppedAttributesCount),
+      flags: orUnset(l.flags),
+    })),
+    droppedLinksCount: orUnset(s.droppedLinksCount),
     status:
-      s.status.code || s.status.message ? omitDefaults({ message: s.status.message, code: s.status.code }) : undefined,
-  });
+      s.status.code || s.status.message
+        ? { message: orUnset(s.status.message), code: orUnset(s.status.code) }
+        : undefined,
+  };
 }
 
 function keyValueMessage(a: KeyValue): Message {
@@ -593,7 +594,7 @@ function anyValueMessage(v: AnyValue): Message {
     case "bool":
       return { boolValue: v.value };
     case "int":
-      return { intValue: longBits(BigInt.asUintN(64, v.value), false) };
+      return { intValue: longBits(BigInt.asUintN(64, v.value)) };
     case "double":
       return { doubleValue: v.value };
     case "array":
@@ -608,32 +609,9 @@ function anyValueMessage(v: AnyValue): Message {
 }
 
 /** protobufjs takes 64-bit integers as {low, high} halves; no Long library needed. */
-const longBits = (u: bigint, unsigned: boolean) => ({
-  low: Number(u & 0xffffffffn) | 0,
-  high: Number(u >> 32n) | 0,
-  unsigned,
-});
+const longBits = (u: bigint) => ({ low: Number(u & 0xffffffffn) | 0, high: Number(u >> 32n) | 0 });
 
-const fixed64 = (value: bigint) => (value === 0n ? undefined : longBits(value, true));
-
-/** Leaves out what proto3 does not write: empty strings and lists, zeros, unset messages. */
-function omitDefaults(fields: Message): Message {
-  const out: Message = {};
-  for (const [key, value] of Object.entries(fields)) {
-    if (value === undefined || value === "" || value === 0) continue;
-    if (Array.isArray(value) && value.length === 0) continue;
-    if (isEmptyMessage(value)) continue;
-    out[key] = value;
-  }
-  return out;
-}
-
-const isEmptyMessage = (value: unknown): boolean =>
-  typeof value === "object" &&
-  value !== null &&
-  !(value instanceof Uint8Array) &&
-  !("low" in value) &&
-  Object.keys(value).length === 0;
+const fixed64 = (value: bigint) => (value === 0n ? undefined : longBits(value));
 
 const hex = (id: string): Uint8Array => Buffer.from(id, "hex");
 
