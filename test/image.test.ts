@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { chmod, chown, copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,7 @@ import {
   descendantNamed,
   imageConfig,
   inNetns,
+  layerEntries,
   makeNetns,
   pemBody,
   realUid,
@@ -20,6 +21,7 @@ import {
   scanForSecrets,
   unpackLayers,
   type Buildah,
+  type Layer,
 } from "./helpers/image.js";
 import { repoPath } from "./helpers/repo.js";
 
@@ -186,6 +188,25 @@ describe("the otelcol-shop image (prod config)", () => {
     }
   });
 
+  it("holds the binary `npm run collector:build` made and the environment's config, owned by root and read-only to its user", async () => {
+    const [layer] = await unpacked();
+    const sha = async (file: string) =>
+      createHash("sha256")
+        .update(await readFile(file))
+        .digest("hex");
+    expect(await sha(join(layer!.dir, "otelcol-shop"))).toBe(await sha(repoPath("build/otelcol-shop")));
+    expect(await readFile(join(layer!.dir, CONFIG), "utf8")).toBe(
+      await readFile(repoPath("configs/prod/collector.yaml"), "utf8"),
+    );
+    const entries = await layerEntries(layer!);
+    expect(entries.length).toBeGreaterThan(5);
+    for (const e of entries) {
+      expect(e.owner, e.path).toBe("0/0");
+      // Nothing the collector's user could change: no write bit for group or others.
+      expect(e.mode.slice(5, 6) + e.mode.slice(8, 9), `${e.path} ${e.mode}`).toBe("--");
+    }
+  });
+
   it("holds no secret: no token, key or PEM private key in any layer, where a variant with them planted is caught", async () => {
     const secrets = {
       "ingest token": token,
@@ -193,10 +214,10 @@ describe("the otelcol-shop image (prod config)", () => {
       "collector key": pemBody(tls.collector.key.toString()),
       "CA key": pemBody(await readFile(join(dir, "tls-made", "ca-key.pem"), "utf8")),
     };
-    const layers = await unpackLayers(ARCHIVE, join(dir, "unpacked"));
+    const layers = await unpacked();
     expect(layers.length).toBeGreaterThan(0);
     // The scan read the files that matter, so an empty result means something.
-    const listed = await execa("find", [...layers, "-type", "f", "-printf", "/%P\\n"]);
+    const listed = await execa("find", [...layers.map((l) => l.dir), "-type", "f", "-printf", "/%P\\n"]);
     expect(listed.stdout.split("\n").sort()).toEqual([
       "/etc/group",
       "/etc/otelcol-shop/config.yaml",
@@ -242,6 +263,10 @@ describe("the otelcol-shop image (prod config)", () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let unpacking: Promise<Layer[]> | undefined;
+/** The archive's layers, unpacked once for the tests that read them. */
+const unpacked = () => (unpacking ??= unpackLayers(ARCHIVE, join(dir, "unpacked")));
 
 /** One span in OTLP/JSON, as any OTLP/HTTP client may send it. */
 const otlpJson = () => ({

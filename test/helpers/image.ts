@@ -99,17 +99,24 @@ export async function realUid(pid: number): Promise<number> {
   return Number(uid);
 }
 
+export interface Layer {
+  /** Where its files were unpacked. */
+  dir: string;
+  /** The layer as stored in the archive (a tar file, compressed or not). */
+  blob: string;
+}
+
 /**
  * Every file of every layer of an OCI archive, unpacked with tar into `dir` (one folder per layer), so a
  * scan reads exactly the bytes a registry would serve.
  */
-export async function unpackLayers(archive: string, dir: string): Promise<string[]> {
+export async function unpackLayers(archive: string, dir: string): Promise<Layer[]> {
   const oci = join(dir, "oci");
   await mkdir(oci, { recursive: true });
   await execa("tar", ["-xf", archive, "-C", oci]);
   const blob = (digest: string) => join(oci, "blobs", ...digest.split(":"));
   const index = JSON.parse(await readFile(join(oci, "index.json"), "utf8")) as { manifests: Array<{ digest: string }> };
-  const layers: string[] = [];
+  const layers: Layer[] = [];
   for (const m of index.manifests) {
     const manifest = JSON.parse(await readFile(blob(m.digest), "utf8")) as { layers: Array<{ digest: string }> };
     for (const layer of manifest.layers) {
@@ -117,7 +124,7 @@ export async function unpackLayers(archive: string, dir: string): Promise<string
       await mkdir(into, { recursive: true });
       // --no-same-owner/--no-same-permissions: the files are only read here; owners do not matter.
       await execa("tar", ["-xf", blob(layer.digest), "-C", into, "--no-same-owner", "--no-same-permissions"]);
-      layers.push(into);
+      layers.push({ dir: into, blob: blob(layer.digest) });
     }
   }
   return layers;
@@ -135,9 +142,9 @@ const PEM_PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----\s+[A-Za-z0-9+/=\s]{4
  * Reads every regular file under the unpacked layers and reports where a named secret value or any
  * PEM private key appears (names only, never the values).
  */
-export async function scanForSecrets(layers: string[], secrets: Record<string, string>): Promise<SecretHit[]> {
+export async function scanForSecrets(layers: Layer[], secrets: Record<string, string>): Promise<SecretHit[]> {
   const hits: SecretHit[] = [];
-  for (const layer of layers) {
+  for (const { dir: layer } of layers) {
     for (const entry of await readdir(layer, { recursive: true, withFileTypes: true })) {
       if (!entry.isFile()) continue;
       const path = join(entry.parentPath, entry.name);
@@ -148,6 +155,18 @@ export async function scanForSecrets(layers: string[], secrets: Record<string, s
     }
   }
   return hits;
+}
+
+/** Each entry of a layer as its tar header says: path, numeric owner and mode, what a container will see. */
+export async function layerEntries(layer: Layer): Promise<Array<{ path: string; owner: string; mode: string }>> {
+  const { stdout } = await execa("tar", ["-tvf", layer.blob, "--numeric-owner"]);
+  return stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [mode, owner, , , , ...rest] = line.split(/\s+/);
+      return { path: `/${rest.join(" ").replace(/\/$/, "")}`, owner: owner!, mode: mode! };
+    });
 }
 
 /** The base64 body of a PEM file: what a copy of the key would contain even without its header lines. */
