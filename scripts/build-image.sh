@@ -37,7 +37,7 @@ ENV_NAME=""
 CONTEXT_ONLY=0
 while (($#)); do
   case "$1" in
-    --env) ENV_NAME="${2:-}"; shift 2 || die "--env needs an environment name" ;;
+    --env) (($# >= 2)) || { echo "$NAME: --env needs an environment name" >&2; exit 2; }; ENV_NAME="$2"; shift 2 ;;
     --env=*) ENV_NAME="${1#--env=}"; shift ;;
     --force) FORCE=1; shift ;;
     --context-only) CONTEXT_ONLY=1; shift ;;
@@ -45,7 +45,7 @@ while (($#)); do
     *) echo "$NAME: unknown argument '$1' (use --env ENV, --force, --context-only or --help)" >&2; exit 2 ;;
   esac
 done
-[[ -n "$ENV_NAME" ]] || { echo "$NAME: --env ENV is required (one of: $(ls configs | tr '\n' ' '))" >&2; exit 2; }
+[[ -n "$ENV_NAME" ]] || { echo "$NAME: --env ENV is required (one of: $(ls configs | xargs))" >&2; exit 2; }
 [[ "$ENV_NAME" =~ ^[a-z0-9][a-z0-9-]*$ ]] || { echo "$NAME: '$ENV_NAME' is not an environment name" >&2; exit 2; }
 readonly CONFIG="configs/$ENV_NAME/collector.yaml"
 [[ -f "$CONFIG" ]] || die "$CONFIG not found: run \`tracegen build --env $ENV_NAME\` first"
