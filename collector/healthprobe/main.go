@@ -2,7 +2,7 @@
 //
 // The runtime image is distroless: it has no shell, curl or wget, and the
 // collector binary has no "check my own health" subcommand. This tiny static
-// program, built in the same Dockerfile build stage, does one HTTP GET
+// program, built by scripts/build-image.sh, does one HTTP GET
 // against the health_check extension and turns the answer into an exit code
 // Docker understands: 0 healthy, 1 unhealthy.
 //

@@ -1,5 +1,5 @@
 /**
- * Feature gates every run of otelcol-shop enables (the Dockerfile's CMD passes the same ones).
+ * Feature gates every run of otelcol-shop enables (the Containerfile's CMD passes the same ones).
  * `recordpolicy` makes the tail sampler write, on the scope of every span it keeps at decision
  * time, the name of the first policy that kept the trace: the answer to "why is this trace here".
  */

@@ -1,4 +1,3 @@
-import protobuf from "protobufjs/minimal.js";
 import type {
   AnyValue,
   KeyValue,
@@ -12,13 +11,14 @@ import type {
   TraceRequest,
 } from "./model.js";
 import { newSpan, SPAN_ID_BYTES, TRACE_ID_BYTES } from "./model.js";
+import { otlpTraceTypes } from "./otlp-proto.js";
 import { DecodeError } from "./problem.js";
 
 /*
- * The OTLP trace messages on the protobuf wire, field numbers as in opentelemetry-proto
- * (trace/v1/trace.proto, common/v1/common.proto, resource/v1/resource.proto). Decoding is
- * hand-written over a small reader so that every error names the byte offset it hit and the
- * message path it was in; encoding uses protobufjs's writer.
+ * The OTLP trace messages on the protobuf wire. Requests from outside (the sink, fixture files)
+ * are decoded by hand over a small reader, field numbers as in opentelemetry-proto, so that every
+ * error names the byte offset it hit and the message path it was in: protobufjs reports neither.
+ * test/otlp-proto.test.ts holds this decoder to the official definitions on every fixture.
  */
 
 const WIRE = { VARINT: 0, I64: 1, LEN: 2, I32: 5 } as const;
@@ -507,172 +507,125 @@ function readEnumInto(
 
 // ---------------------------------------------------------------- encoding
 
-type Writer = protobuf.Writer;
-const LEN = (no: number): number => (no << 3) | WIRE.LEN;
+/*
+ * Encoding goes through the official message definitions (otlp-proto.ts): the model becomes the
+ * plain object protobufjs encodes. Its encoders skip undefined fields and empty lists, so proto3
+ * defaults are given as undefined (`orUnset`) and nothing is written for them.
+ */
+
+type Message = Record<string, unknown>;
 
 export function encodeProtoRequest(request: TraceRequest): Uint8Array {
-  const w = protobuf.Writer.create();
-  for (const rs of request.resourceSpans) {
-    w.uint32(LEN(1)).fork();
-    writeResourceSpans(w, rs);
-    w.ldelim();
-  }
-  return w.finish();
+  const { request: type } = otlpTraceTypes();
+  return type.encode({ resourceSpans: request.resourceSpans.map(resourceSpansMessage) }).finish();
 }
 
-function writeResourceSpans(w: Writer, rs: ResourceSpans): void {
-  w.uint32(LEN(1)).fork();
-  writeAttributes(w, 1, rs.resource.attributes);
-  if (rs.resource.droppedAttributesCount) w.uint32((2 << 3) | WIRE.VARINT).uint32(rs.resource.droppedAttributesCount);
-  w.ldelim();
-  for (const ss of rs.scopeSpans) {
-    w.uint32(LEN(2)).fork();
-    writeScopeSpans(w, ss);
-    w.ldelim();
-  }
-  if (rs.schemaUrl) w.uint32(LEN(3)).string(rs.schemaUrl);
+const orUnset = <T>(value: T): T | undefined => (value === "" || value === 0 ? undefined : value);
+
+function resourceSpansMessage(rs: ResourceSpans): Message {
+  return {
+    resource: {
+      attributes: rs.resource.attributes.map(keyValueMessage),
+      droppedAttributesCount: orUnset(rs.resource.droppedAttributesCount),
+    },
+    scopeSpans: rs.scopeSpans.map(scopeSpansMessage),
+    schemaUrl: orUnset(rs.schemaUrl),
+  };
 }
 
-function writeScopeSpans(w: Writer, ss: ScopeSpans): void {
-  w.uint32(LEN(1)).fork();
-  if (ss.scope.name) w.uint32(LEN(1)).string(ss.scope.name);
-  if (ss.scope.version) w.uint32(LEN(2)).string(ss.scope.version);
-  writeAttributes(w, 3, ss.scope.attributes);
-  if (ss.scope.droppedAttributesCount) w.uint32((4 << 3) | WIRE.VARINT).uint32(ss.scope.droppedAttributesCount);
-  w.ldelim();
-  for (const s of ss.spans) {
-    w.uint32(LEN(2)).fork();
-    writeSpan(w, s);
-    w.ldelim();
-  }
-  if (ss.schemaUrl) w.uint32(LEN(3)).string(ss.schemaUrl);
+function scopeSpansMessage(ss: ScopeSpans): Message {
+  return {
+    scope: {
+      name: orUnset(ss.scope.name),
+      version: orUnset(ss.scope.version),
+      attributes: ss.scope.attributes.map(keyValueMessage),
+      droppedAttributesCount: orUnset(ss.scope.droppedAttributesCount),
+    },
+    spans: ss.spans.map(spanMessage),
+    schemaUrl: orUnset(ss.schemaUrl),
+  };
 }
 
-function writeSpan(w: Writer, s: Span): void {
-  w.uint32(LEN(1)).bytes(hex(s.traceId));
-  w.uint32(LEN(2)).bytes(hex(s.spanId));
-  if (s.traceState) w.uint32(LEN(3)).string(s.traceState);
-  if (s.parentSpanId) w.uint32(LEN(4)).bytes(hex(s.parentSpanId));
-  if (s.name) w.uint32(LEN(5)).string(s.name);
-  if (s.kind) w.uint32((6 << 3) | WIRE.VARINT).uint32(s.kind);
-  writeFixed64(w, 7, s.startTimeUnixNano);
-  writeFixed64(w, 8, s.endTimeUnixNano);
-  writeAttributes(w, 9, s.attributes);
-  if (s.droppedAttributesCount) w.uint32((10 << 3) | WIRE.VARINT).uint32(s.droppedAttributesCount);
-  for (const e of s.events) {
-    w.uint32(LEN(11)).fork();
-    writeFixed64(w, 1, e.timeUnixNano);
-    if (e.name) w.uint32(LEN(2)).string(e.name);
-    writeAttributes(w, 3, e.attributes);
-    if (e.droppedAttributesCount) w.uint32((4 << 3) | WIRE.VARINT).uint32(e.droppedAttributesCount);
-    w.ldelim();
-  }
-  if (s.droppedEventsCount) w.uint32((12 << 3) | WIRE.VARINT).uint32(s.droppedEventsCount);
-  for (const l of s.links) {
-    w.uint32(LEN(13)).fork();
-    w.uint32(LEN(1)).bytes(hex(l.traceId));
-    w.uint32(LEN(2)).bytes(hex(l.spanId));
-    if (l.traceState) w.uint32(LEN(3)).string(l.traceState);
-    writeAttributes(w, 4, l.attributes);
-    if (l.droppedAttributesCount) w.uint32((5 << 3) | WIRE.VARINT).uint32(l.droppedAttributesCount);
-    if (l.flags) w.uint32((6 << 3) | WIRE.I32).fixed32(l.flags);
-    w.ldelim();
-  }
-  if (s.droppedLinksCount) w.uint32((14 << 3) | WIRE.VARINT).uint32(s.droppedLinksCount);
-  if (s.status.code || s.status.message) {
-    w.uint32(LEN(15)).fork();
-    if (s.status.message) w.uint32(LEN(2)).string(s.status.message);
-    if (s.status.code) w.uint32((3 << 3) | WIRE.VARINT).uint32(s.status.code);
-    w.ldelim();
-  }
-  if (s.flags) w.uint32((16 << 3) | WIRE.I32).fixed32(s.flags);
+function spanMessage(s: Span): Message {
+  return {
+    // Ids are written even when empty: the receiver must see what was sent.
+    traceId: hex(s.traceId),
+    spanId: hex(s.spanId),
+    traceState: orUnset(s.traceState),
+    parentSpanId: s.parentSpanId ? hex(s.parentSpanId) : undefined,
+    flags: orUnset(s.flags),
+    name: orUnset(s.name),
+    kind: orUnset(s.kind),
+    startTimeUnixNano: fixed64(s.startTimeUnixNano),
+    endTimeUnixNano: fixed64(s.endTimeUnixNano),
+    attributes: s.attributes.map(keyValueMessage),
+    droppedAttributesCount: orUnset(s.droppedAttributesCount),
+    events: s.events.map((e) => ({
+      timeUnixNano: fixed64(e.timeUnixNano),
+      name: orUnset(e.name),
+      attributes: e.attributes.map(keyValueMessage),
+      droppedAttributesCount: orUnset(e.droppedAttributesCount),
+    })),
+    droppedEventsCount: orUnset(s.droppedEventsCount),
+    links: s.links.map((l) => ({
+      traceId: hex(l.traceId),
+      spanId: hex(l.spanId),
+      traceState: orUnset(l.traceState),
+      attributes: l.attributes.map(keyValueMessage),
+      droppedAttributesCount: orUnset(l.droppedAttributesCount),
+      flags: orUnset(l.flags),
+    })),
+    droppedLinksCount: orUnset(s.droppedLinksCount),
+    status:
+      s.status.code || s.status.message
+        ? { message: orUnset(s.status.message), code: orUnset(s.status.code) }
+        : undefined,
+  };
 }
 
-function writeFixed64(w: Writer, no: number, value: bigint): void {
-  if (value === 0n) return;
-  w.uint32((no << 3) | WIRE.I64)
-    .fixed32(Number(value & 0xffffffffn))
-    .fixed32(Number((value >> 32n) & 0xffffffffn));
+function keyValueMessage(a: KeyValue): Message {
+  return { key: a.key, value: anyValueMessage(a.value) };
 }
 
-function writeAttributes(w: Writer, no: number, attributes: readonly KeyValue[]): void {
-  for (const a of attributes) {
-    w.uint32(LEN(no)).fork();
-    writeKeyValue(w, a);
-    w.ldelim();
-  }
-}
-
-function writeKeyValue(w: Writer, a: KeyValue): void {
-  w.uint32(LEN(1)).string(a.key);
-  w.uint32(LEN(2)).fork();
-  writeAnyValue(w, a.value);
-  w.ldelim();
-}
-
-function writeAnyValue(w: Writer, v: AnyValue): void {
+function anyValueMessage(v: AnyValue): Message {
   switch (v.type) {
     case "string":
-      w.uint32(LEN(1)).string(v.value);
-      return;
+      return { stringValue: v.value };
     case "bool":
-      w.uint32((2 << 3) | WIRE.VARINT).bool(v.value);
-      return;
-    case "int": {
-      const u = BigInt.asUintN(64, v.value);
-      // protobufjs takes 64-bit values as {low, high} halves; no Long library needed.
-      const bits = { low: Number(u & 0xffffffffn), high: Number(u >> 32n) } as unknown as number;
-      w.uint32((3 << 3) | WIRE.VARINT).int64(bits);
-      return;
-    }
+      return { boolValue: v.value };
+    case "int":
+      return { intValue: longBits(BigInt.asUintN(64, v.value)) };
     case "double":
-      w.uint32((4 << 3) | WIRE.I64).double(v.value);
-      return;
+      return { doubleValue: v.value };
     case "array":
-      w.uint32(LEN(5)).fork();
-      for (const item of v.values) {
-        w.uint32(LEN(1)).fork();
-        writeAnyValue(w, item);
-        w.ldelim();
-      }
-      w.ldelim();
-      return;
+      return { arrayValue: { values: v.values.map(anyValueMessage) } };
     case "kvlist":
-      w.uint32(LEN(6)).fork();
-      for (const item of v.values) {
-        w.uint32(LEN(1)).fork();
-        writeKeyValue(w, item);
-        w.ldelim();
-      }
-      w.ldelim();
-      return;
+      return { kvlistValue: { values: v.values.map(keyValueMessage) } };
     case "bytes":
-      w.uint32(LEN(7)).bytes(v.value);
-      return;
+      return { bytesValue: v.value };
     case "empty":
-      return;
+      return {};
   }
 }
+
+/** protobufjs takes 64-bit integers as {low, high} halves; no Long library needed. */
+const longBits = (u: bigint) => ({ low: Number(u & 0xffffffffn) | 0, high: Number(u >> 32n) | 0 });
+
+const fixed64 = (value: bigint) => (value === 0n ? undefined : longBits(value));
 
 const hex = (id: string): Uint8Array => Buffer.from(id, "hex");
 
 /** An ExportTraceServiceResponse with no partial success: the empty message. */
 export const EMPTY_EXPORT_RESPONSE = new Uint8Array(0);
 
-/** The rejected-span count of an ExportTraceServiceResponse (partial_success = 1 { rejected_spans = 1 }). */
+/** The partial success of an ExportTraceServiceResponse, decoded by the official definition. */
 export function decodeExportResponse(bytes: Uint8Array): { rejectedSpans: bigint; errorMessage: string } {
-  const r = new Reader(bytes, 0);
-  const out = { rejectedSpans: 0n, errorMessage: "" };
-  r.fields("", (no, wire) => {
-    if (no !== 1 || wire !== WIRE.LEN) return false;
-    const sub = r.sub("partialSuccess");
-    sub.fields("partialSuccess", (n, w) => {
-      if (n === 1 && w === WIRE.VARINT) out.rejectedSpans = BigInt.asIntN(64, sub.varint("rejectedSpans"));
-      else if (n === 2 && w === WIRE.LEN) out.errorMessage = sub.string("errorMessage");
-      else return false;
-      return true;
-    });
-    return true;
-  });
-  return out;
+  const { response } = otlpTraceTypes();
+  const message = response.toObject(response.decode(bytes), { longs: String, defaults: true }) as {
+    partialSuccess?: { rejectedSpans: string; errorMessage: string };
+  };
+  return {
+    rejectedSpans: BigInt(message.partialSuccess?.rejectedSpans ?? "0"),
+    errorMessage: message.partialSuccess?.errorMessage ?? "",
+  };
 }

@@ -17,7 +17,7 @@ import { sleep } from "../process/child.js";
 import { countedSpans, parsePrometheusText, scrape, type Sample } from "./prometheus.js";
 import { freeAddresses, type RuntimeAddresses } from "../collector/runtime/addresses.js";
 import type { Batch, SendPlan } from "./schedule.js";
-import { createSender, type SendOutcome, type Sender } from "./sender.js";
+import { createSender, sendWithRetry, type SendOutcome, type Sender } from "./sender.js";
 import { startSink, type Garbage, type Received, type Sink } from "./sink.js";
 import { collectorFiles, makeTlsMaterial, sinkTls, type TlsMaterial } from "./tls-material.js";
 
@@ -286,7 +286,7 @@ async function sendPlan(
     if (wait > 0) await sleep(wait);
     while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
     const sentAtMs = Date.now() - startedAt;
-    const p = sendWithRetry(sender, batch).then(({ outcome, attempts }) => {
+    const p = sendWithRetry(sender, batch.request, batch.spans.length).then(({ outcome, attempts }) => {
       sent.push({ batch, sentAtMs, outcome, attempts });
       done += batch.spans.length;
       setup.onProgress?.({ phase: "sending", spans: done, total: setup.plan.spans });
@@ -299,16 +299,6 @@ async function sendPlan(
   await Promise.all(inFlight);
   if (fatal) throw fatal;
   return sent.sort((a, b) => a.sentAtMs - b.sentAtMs);
-}
-
-async function sendWithRetry(sender: Sender, batch: Batch): Promise<{ outcome: SendOutcome; attempts: number }> {
-  let outcome = await sender.send(batch.request, batch.spans.length);
-  let attempts = 1;
-  for (; !outcome.ok && outcome.retryable && attempts < 6; attempts++) {
-    await sleep(200 * 2 ** attempts);
-    outcome = await sender.send(batch.request, batch.spans.length);
-  }
-  return { outcome, attempts };
 }
 
 /** Decisions are taken on a one-second tick once a trace has waited decision_wait since its first span arrived. */

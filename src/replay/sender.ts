@@ -24,7 +24,11 @@ export interface SenderOptions {
   endpoint: string;
   tls?: SenderTls;
   token?: string;
+  /** How long one request may wait for its answer (default 30 s). */
+  timeoutMs?: number;
 }
+
+const DEFAULT_TIMEOUT_MS = 30_000;
 
 export interface SendOutcome {
   ok: boolean;
@@ -33,6 +37,8 @@ export interface SendOutcome {
   error?: string;
   /** Worth another try: the collector is busy (memory limiter) or briefly unreachable. */
   retryable: boolean;
+  /** How long the server asked the client to wait before trying again (HTTP Retry-After). */
+  retryAfterMs?: number;
 }
 
 export interface Sender {
@@ -70,7 +76,7 @@ function grpcSender(o: SenderOptions): Sender {
           (b: Buffer) => b,
           request,
           metadata,
-          { deadline: Date.now() + 30_000 },
+          { deadline: Date.now() + (o.timeoutMs ?? DEFAULT_TIMEOUT_MS) },
           (error, response) => {
             if (error)
               resolve({
@@ -85,6 +91,18 @@ function grpcSender(o: SenderOptions): Sender {
       }),
     close: () => client.close(),
   };
+}
+
+/** The statuses OTLP/HTTP names as worth retrying (the specification's "Retryable Response Codes"). */
+const RETRYABLE_HTTP = new Set([429, 502, 503, 504]);
+
+/** Retry-After in seconds or as an HTTP date; anything else is no advice. */
+export function retryAfter(header: string | undefined, now = Date.now()): number | undefined {
+  if (header === undefined) return undefined;
+  const value = header.trim();
+  if (/^[0-9]{1,9}$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) || !/[A-Za-z]/.test(value) ? undefined : Math.max(0, at - now);
 }
 
 function httpSender(o: SenderOptions): Sender {
@@ -110,7 +128,7 @@ function httpSender(o: SenderOptions): Sender {
                 ...(o.tls.cert && o.tls.key ? { cert: o.tls.cert, key: o.tls.key } : {}),
               }
             : {}),
-          timeout: 30_000,
+          timeout: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         };
         const req = (o.tls ? httpsRequest : httpRequest)(options, (res) => {
           const chunks: Buffer[] = [];
@@ -118,16 +136,20 @@ function httpSender(o: SenderOptions): Sender {
           res.on("end", () => {
             const status = res.statusCode ?? 0;
             if (status >= 200 && status < 300) resolve(partial(Buffer.concat(chunks)));
-            else
+            else {
+              const retryAfterMs = RETRYABLE_HTTP.has(status) ? retryAfter(res.headers["retry-after"]) : undefined;
               resolve({
                 ok: false,
                 rejected: spans,
                 error: `HTTP ${status}: ${Buffer.concat(chunks).toString("utf8").slice(0, 300)}`,
-                retryable: status === 429 || status === 502 || status === 503 || status === 504,
+                retryable: RETRYABLE_HTTP.has(status),
+                ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
               });
+            }
           });
         });
         req.on("error", (error) => resolve({ ok: false, rejected: spans, error: error.message, retryable: true }));
+        req.on("timeout", () => req.destroy(new Error(`no answer within ${options.timeout} ms`)));
         req.end(body);
       }),
     close: () => undefined,
@@ -139,4 +161,36 @@ function partial(response: Buffer): SendOutcome {
   return rejectedSpans > 0n
     ? { ok: true, rejected: Number(rejectedSpans), error: errorMessage || "partial success", retryable: false }
     : { ok: true, rejected: 0, retryable: false };
+}
+
+export interface RetryPolicy {
+  /** Sends in all, the first included. */
+  attempts: number;
+  /** Back-off before the n-th retry when the server gives no Retry-After: baseMs · 2^n. */
+  baseMs: number;
+  /** A Retry-After longer than this is cut to it: the replay must end in bounded time. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseMs: 200, maxRetryAfterMs: 10_000 };
+
+/** Sends, and sends again while the collector pushes back, as long as the policy allows. */
+export async function sendWithRetry(
+  sender: Sender,
+  request: TraceRequest,
+  spans: number,
+  policy: RetryPolicy = DEFAULT_RETRY,
+  wait: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+): Promise<{ outcome: SendOutcome; attempts: number }> {
+  let outcome = await sender.send(request, spans);
+  let attempts = 1;
+  for (; !outcome.ok && outcome.retryable && attempts < policy.attempts; attempts++) {
+    await wait(
+      outcome.retryAfterMs !== undefined
+        ? Math.min(outcome.retryAfterMs, policy.maxRetryAfterMs)
+        : policy.baseMs * 2 ** attempts,
+    );
+    outcome = await sender.send(request, spans);
+  }
+  return { outcome, attempts };
 }

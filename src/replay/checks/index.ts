@@ -66,6 +66,12 @@ export function checkReplay(
   );
   checkKeyRules(contract, requests, record.metrics.samples, findings, (text) => oracle.holds(text));
   checkPatterns(contract, record.received, record.metrics.samples, findings);
+  for (const { batch, outcome } of record.sent)
+    if (outcome.ok && outcome.rejected > 0)
+      findings.add("integrity", "rejected-spans", () => ({
+        message: `the collector took a request but rejected ${outcome.rejected} of its ${batch.spans.length} spans (partial success): ${outcome.error?.slice(0, 200) ?? ""}`,
+        where: { traceId: batch.spans[0]?.span.traceId, source: batch.spans[0]?.source },
+      }));
   for (const g of record.garbage)
     findings.add("integrity", "not-otlp", () => ({
       message: `the sink received something that is not OTLP: ${g.problem}`,

@@ -14,6 +14,10 @@ export const RULES: Record<string, { family: CheckFamily; title: string }> = {
   "raw-pseudonymized": { family: "leaks", title: "every value of a pseudonymized key arrives as its pseudonym" },
   "redact-pattern": { family: "leaks", title: "no text matching a redact_values rule arrives, metric labels included" },
   "unscrubbed-literal": { family: "leaks", title: "no literal is left in a scrubbed attribute" },
+  "rejected-spans": {
+    family: "integrity",
+    title: "the collector takes every span sent, none rejected by a partial success",
+  },
   "not-otlp": { family: "integrity", title: "the collector exports valid OTLP" },
   "unknown-span": { family: "integrity", title: "nothing arrives that was not sent" },
   altered: { family: "integrity", title: "spans arrive whole, and their text as sent or masked, nothing else" },
