@@ -5,6 +5,7 @@ import { originOf } from "../collector/registry.js";
 import { checkComponentConfigs, type ConfigProblem } from "../check/components.js";
 import { checkPipelineGraph } from "../check/graph.js";
 import { checkAgainstDistribution } from "../check/manifest.js";
+import { compileAccess } from "../access/artifacts.js";
 import { compileCollectorConfig } from "../compile/index.js";
 import { compileFlowHealth } from "../health/index.js";
 import { renderCollectorYaml, referencedEnvVars } from "../emit/render.js";
@@ -30,7 +31,7 @@ export interface GeneratedEnvironment {
 
 /** Further files generated per environment from the same resolved description. */
 export type ArtifactCompiler = (env: ResolvedEnvironment, config: CollectorConfig) => OutputFile[];
-const ARTIFACTS: readonly ArtifactCompiler[] = [compileFlowHealth];
+const ARTIFACTS: readonly ArtifactCompiler[] = [compileFlowHealth, compileAccess];
 
 export interface GenerateOptions {
   environments?: readonly string[];

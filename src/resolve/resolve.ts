@@ -1,6 +1,7 @@
 import { Value } from "@sinclair/typebox/value";
 import {
   Pipeline,
+  type Access,
   type DebugExporter,
   type Description,
   type Environment,
@@ -22,7 +23,7 @@ type WithDefaults<T, Optional extends keyof T = never> = Required<Omit<T, Option
 /** One environment's pipeline after the overlay and the schema's defaults: what every compiler reads. */
 export type ResolvedPipeline = Omit<
   PipelineModel,
-  "services" | "flows" | "sampling" | "masking" | "telemetry" | "exporters" | "receivers"
+  "services" | "flows" | "sampling" | "masking" | "telemetry" | "exporters" | "receivers" | "access"
 > & {
   services: Record<string, Service & { title: string }>;
   flows: Record<string, Flow & { title: string }>;
@@ -35,6 +36,21 @@ export type ResolvedPipeline = Omit<
     debug?: Required<DebugExporter>;
   };
   receivers: { otlp: WithDefaults<OtlpReceiver, "grpc" | "http" | "token_file" | "oidc" | "cors_origins"> };
+  access?: ResolvedAccess;
+};
+
+type Staff = Access["staff"];
+type Partners = NonNullable<Access["partners"]>;
+
+/** The access section after the schema's defaults; sections a production guardrail demands stay optional. */
+export type ResolvedAccess = WithDefaults<Access, "partners" | "limits" | "tls" | "audit"> & {
+  staff: WithDefaults<Staff, "mfa"> & {
+    mfa?: WithDefaults<NonNullable<Staff["mfa"]>, "min_acr">;
+    remove_attributes: Required<NonNullable<Staff["remove_attributes"]>>;
+  };
+  partners?: Required<Partners>;
+  limits?: Required<NonNullable<Access["limits"]>>;
+  jaeger: Required<NonNullable<Access["jaeger"]>>;
 };
 
 export interface ResolvedEnvironment {
