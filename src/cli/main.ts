@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { Description } from "../schema/description.js";
 import { VERSION } from "../version.js";
+import { registerAuditCommand } from "./audit-command.js";
 import { registerBuildCommand } from "./build-command.js";
 import { registerExplainCommand } from "./explain-command.js";
 import { registerFixturesCommand } from "./fixtures-command.js";
@@ -33,6 +34,7 @@ Start with:
   registerReplayCommand(program);
   registerRecordCommand(program);
   registerFixturesCommand(program);
+  registerAuditCommand(program);
   program
     .command("schema")
     .description("print the JSON Schema of the description format (for editors and other tools)")
