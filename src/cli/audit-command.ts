@@ -1,5 +1,6 @@
 import { Option, type Command } from "commander";
 import pg from "pg";
+import { auditSetupSql, isRoleName } from "../access/audit/roles.js";
 import { readAuditEntries, type AuditEntry, type AuditFilter } from "../access/audit/read.js";
 import { AUDIT_TABLE } from "../access/audit/table.js";
 import { BREAK_KIND_TEXT, verifyAuditChain, type VerifyReport } from "../access/audit/verify.js";
@@ -52,6 +53,25 @@ Examples:
   $ tracegen audit show --outcome refused --since 1h      refused requests of the last hour
   $ tracegen audit show --partner acme --limit 20 --json  a partner's last 20 requests, as JSON lines`,
     );
+
+  audit
+    .command("setup-sql")
+    .description("print the SQL that gives the audit log its own schema and least-privilege roles (run once with psql)")
+    .option("--owner <role>", "NOLOGIN role that owns the schema and table (created when missing)", "audit_owner")
+    .option("--writer <role>", "the gateway's login role: INSERT and SELECT only", "tracegen_gateway")
+    .option("--reader <role>", "operators' login role for verify and show: SELECT only", "audit_reader")
+    .addHelpText(
+      "after",
+      `
+The writer and reader roles must exist (CREATE ROLE ... LOGIN PASSWORD ...). Then:
+  $ tracegen audit setup-sql | psql "postgres://admin@db.internal/shop?sslmode=verify-full" -v ON_ERROR_STOP=1`,
+    )
+    .action((options: { owner: string; writer: string; reader: string }) => {
+      for (const name of Object.values(options))
+        if (!isRoleName(name))
+          throw new UsageError(`role names are lower-case letters, digits and _, got ${JSON.stringify(name)}`);
+      process.stdout.write(auditSetupSql(options));
+    });
 
   connectionOptions(
     audit

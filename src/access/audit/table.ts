@@ -12,7 +12,6 @@ export const AUDIT_TABLE = `${AUDIT_SCHEMA}.access_events`;
  * refuses a row that does not extend the chain's head, so no writer, ours or another, can fork it.
  */
 export const AUDIT_TABLE_DDL = `
-CREATE SCHEMA IF NOT EXISTS ${AUDIT_SCHEMA};
 CREATE TABLE ${AUDIT_TABLE} (
   seq bigint PRIMARY KEY CHECK (seq > 0),
   at timestamptz NOT NULL,
@@ -57,7 +56,8 @@ export async function ensureAuditTable(client: pg.PoolClient | pg.Client): Promi
   await client.query("BEGIN");
   try {
     await client.query("SELECT pg_advisory_xact_lock($1)", [APPEND_LOCK_KEY.toString()]);
-    if (!(await tableExists(client))) await client.query(AUDIT_TABLE_DDL);
+    if (!(await tableExists(client)))
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${AUDIT_SCHEMA};${AUDIT_TABLE_DDL}`);
     await client.query("COMMIT");
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined);
