@@ -4,11 +4,13 @@ import { fileURLToPath } from "node:url";
 import getPort from "get-port";
 import { stringify } from "yaml";
 import { compileJaegerConfig } from "../../src/access/jaeger-config.js";
+import type { ResolvedAccess } from "../../src/resolve/resolve.js";
 import { startChild, StartFailure, tempDir, waitUntilReady, type Child } from "./child.js";
 
 /*
- * Jaeger v2 (built by scripts/build-jaeger.sh) as the shop's trace store: in-memory storage, OTLP/gRPC
- * in, the query UI and HTTP API out, every port free and on 127.0.0.1. Its defaults (4317, 4318,
+ * Jaeger v2 (built by scripts/build-jaeger.sh) as the shop's trace store: in-memory storage unless a
+ * caller names another, OTLP/gRPC in, the query UI and HTTP API out, every port free and on
+ * 127.0.0.1. Its defaults (4317, 4318,
  * 16686...) would collide with the collector and with other runs, so it always gets a config file:
  * the one `tracegen build` generates as jaeger.yaml, on free ports.
  */
@@ -23,15 +25,19 @@ export interface JaegerPorts {
   metrics: number;
 }
 
+type JaegerStorage = ResolvedAccess["jaeger"]["storage"];
+
+const IN_MEMORY: JaegerStorage = { memory: { max_traces: 100_000 } };
+
 /** The config `tracegen build` writes as jaeger.yaml, on ports free for this run. */
-export function jaegerConfig(ports: JaegerPorts, maxTraces = 100_000): Record<string, unknown> {
+export function jaegerConfig(ports: JaegerPorts, storage: JaegerStorage = IN_MEMORY): Record<string, unknown> {
   return compileJaegerConfig({
     otlp_grpc: `127.0.0.1:${ports.otlpGrpc}`,
     query_http_port: ports.queryHttp,
     query_grpc_port: ports.queryGrpc,
     health_port: ports.health,
     metrics_port: ports.metrics,
-    storage: { memory: { max_traces: maxTraces } },
+    storage,
   });
 }
 
@@ -45,7 +51,7 @@ export interface Jaeger {
   stop(): Promise<void>;
 }
 
-export async function startJaeger(): Promise<Jaeger> {
+export async function startJaeger(storage: JaegerStorage = IN_MEMORY): Promise<Jaeger> {
   await access(JAEGER_BINARY, constants.X_OK).catch(() => {
     throw new StartFailure(`${JAEGER_BINARY} is missing: run \`npm run jaeger:build\` first`);
   });
@@ -64,7 +70,7 @@ export async function startJaeger(): Promise<Jaeger> {
       metrics: await getPort(),
     };
     const configFile = join(dir.path, "jaeger.yaml");
-    await writeFile(configFile, stringify(jaegerConfig(ports)));
+    await writeFile(configFile, stringify(jaegerConfig(ports, storage)));
     child = startChild({ name: "jaeger", command: JAEGER_BINARY, args: ["--config", configFile] });
     const queryUrl = `http://127.0.0.1:${ports.queryHttp}`;
     const startMs = await waitUntilReady(

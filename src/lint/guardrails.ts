@@ -99,6 +99,14 @@ export function lintGuardrails({ env, report }: LintContext): void {
         "requests to the trace gateway are not recorded",
         "set access.audit.database_url_env to the variable holding the audit PostgreSQL URL",
       );
+    const { storage } = access.jaeger;
+    if ("badger" in storage && !storage.badger.encryption_at_rest)
+      guard(
+        ["access", "jaeger", "storage", "badger"],
+        "encryption-at-rest",
+        "Jaeger's Badger files hold span attributes in plaintext, and Jaeger cannot turn on Badger's own encryption",
+        "put the directory on encrypted storage and declare it: encryption_at_rest: { provided_by: luks, key_management: ... }",
+      );
     if (!access.limits)
       guard(
         ["access"],

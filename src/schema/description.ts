@@ -9,6 +9,7 @@ import {
 import { DETECTOR_NAMES, DETECTORS } from "../masking/detectors.js";
 import { SCRUB_KINDS } from "../masking/scrub-kinds.js";
 import { SEMCONV_VERSION } from "../masking/semconv-allowlist.js";
+import { EncryptionAtRest } from "./at-rest.js";
 import {
   refine,
   AttributeKey,
@@ -566,6 +567,7 @@ export const JaegerStorage = Type.Union(
           {
             directory: refine(FilePath, { description: "Where Badger keeps its key and value files." }),
             ttl: refine(Duration, { description: "How long spans are kept." }),
+            encryption_at_rest: Type.Optional(EncryptionAtRest),
           },
           strict,
         ),
