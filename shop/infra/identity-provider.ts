@@ -1,7 +1,7 @@
 import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
-import { exportJWK, generateKeyPair } from "jose";
+import { exportJWK, generateKeyPair, type JWK } from "jose";
 import Provider, { type KoaContextWithOIDC } from "oidc-provider";
 import * as OTPAuth from "otpauth";
 
@@ -40,6 +40,8 @@ export interface IdentityProviderOptions {
   partnerClaim?: string;
   /** The claim holding a staff member's groups. */
   groupsClaim?: string;
+  /** A private ES256 JWK (with kid) to sign with instead of a key made at start. */
+  signingKey?: JWK;
 }
 
 export interface IdentityProvider {
@@ -86,6 +88,12 @@ async function readForm(req: import("node:http").IncomingMessage): Promise<URLSe
     chunks.push(chunk);
   }
   return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+}
+
+/** A private ES256 JWK with a random kid. */
+export async function newSigningKey(): Promise<JWK> {
+  const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+  return { ...(await exportJWK(privateKey)), kid: randomBytes(8).toString("hex"), alg: "ES256", use: "sig" };
 }
 
 export async function startIdentityProvider(options: IdentityProviderOptions): Promise<IdentityProvider> {
@@ -251,6 +259,10 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
   return {
     issuer,
     console: { clientId: CONSOLE_ID, clientSecret: consoleSecret, redirectUri: REDIRECT_URI },
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())).then(() => undefined),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

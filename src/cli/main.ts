@@ -5,6 +5,7 @@ import { registerAuditCommand } from "./audit-command.js";
 import { registerBuildCommand } from "./build-command.js";
 import { registerExplainCommand } from "./explain-command.js";
 import { registerFixturesCommand } from "./fixtures-command.js";
+import { registerGatewayCommand } from "./gateway-command.js";
 import { registerRecordCommand } from "./record-command.js";
 import { registerReplayCommand } from "./replay-command.js";
 import { UsageError } from "./options.js";
@@ -34,6 +35,7 @@ Start with:
   registerReplayCommand(program);
   registerRecordCommand(program);
   registerFixturesCommand(program);
+  registerGatewayCommand(program);
   registerAuditCommand(program);
   program
     .command("schema")
