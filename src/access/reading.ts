@@ -25,7 +25,11 @@ export interface Reading {
   status: number;
   body: unknown;
   traceIds: string[];
+  /** For the audit log only: why an answer withholds a trace that exists. */
+  withheld?: string;
 }
+
+const withheld = (api: Route["api"], reason: string): Reading => ({ ...NOT_FOUND[api], withheld: reason });
 
 /**
  * What a partner gets for a trace that is not theirs, the same as for a trace that does not exist:
@@ -49,22 +53,18 @@ export function attributeFilter(principal: Principal, access: Access): KeepAttri
   return removing(access.staff.remove_attributes[principal.role]);
 }
 
-/** Jaeger's query string for a request: search sizes capped, a partner's searches narrowed to their tag. */
-export function upstreamParams(
-  route: Route,
-  params: URLSearchParams,
-  principal: Principal,
-  access: Access,
-): URLSearchParams {
+/**
+ * Jaeger's query string for a request, search sizes capped. A partner's search is not narrowed by a
+ * tag upstream: Jaeger matches tags on the searched service's own spans, and the partner attribute
+ * sits on the span where the partner called in. Their results are filtered below instead.
+ */
+export function upstreamParams(route: Route, params: URLSearchParams, access: Access): URLSearchParams {
   const out = new URLSearchParams(params);
   if (route.action !== "search") return out;
   const maxTraces = access.limits?.max_traces ?? 100;
   const sizeKey = route.api === "ui" ? "limit" : "query.num_traces";
   const asked = Number(out.get(sizeKey));
   if (!(Number.isInteger(asked) && asked > 0 && asked <= maxTraces)) out.set(sizeKey, String(maxTraces));
-  // The v3 search has no attribute filter at this Jaeger release: its results are filtered below only.
-  if (principal.kind === "partner" && route.api === "ui")
-    out.append("tag", `${(access.partners as NonNullable<Access["partners"]>).attribute}:${principal.partner}`);
   return out;
 }
 
@@ -103,7 +103,8 @@ function readUiTraces(route: Route, body: Json, keep: KeepAttribute, partner: Pa
     (trace): trace is Json =>
       isObject(trace) && (!partner || jaegerTraceCarries(trace, partner.attribute, partner.value)),
   );
-  if (partner && route.action === "trace" && traces.length === 0) return NOT_FOUND.ui;
+  if (partner && route.action === "trace" && traces.length === 0)
+    return withheld("ui", "trace of another partner or internal");
   const data = traces.map((trace) => filterJaegerTrace(trace, keep));
   return {
     status: 200,
@@ -117,6 +118,7 @@ function readV3Traces(body: Json, keep: KeepAttribute, partner: PartnerMatch): R
   const theirs = partner ? otlpTraceIdsCarrying(result, partner.attribute, partner.value) : undefined;
   const filtered = filterOtlpTraces(result, keep, theirs ? (span) => theirs.has(String(span["traceId"])) : undefined);
   const traceIds = otlpTraceIds(filtered);
-  if (partner && traceIds.length === 0) return NOT_FOUND.v3;
+  if (partner && traceIds.length === 0)
+    return otlpTraceIds(result).length > 0 ? withheld("v3", "traces of another partner or internal") : NOT_FOUND.v3;
   return { status: 200, body: { ...body, result: filtered }, traceIds };
 }

@@ -197,11 +197,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (!mayPerform(principal, route.action, access.staff.manager_flow_health_only))
       return end(who, refused(403, `${route.action} not allowed`, "not allowed for this reader"));
     const url = new URL(request.url, "https://gateway.invalid");
-    const params = upstreamParams(route, url.searchParams, principal, access);
+    const params = upstreamParams(route, url.searchParams, access);
     const query = params.size > 0 ? `?${params}` : "";
     try {
       const upstream = await queryJaeger(`${upstreamUrl}${url.pathname}${query}`, { timeoutMs, maxBytes });
       const reading = readAnswer(route, principal, access, upstream);
+      if (reading.withheld !== undefined) return end(who, { reading, outcome: "refused", reason: reading.withheld });
       return end(who, { reading, outcome: reading.status < 500 ? "allowed" : "error" });
     } catch (error) {
       if (error instanceof UpstreamTimeout)

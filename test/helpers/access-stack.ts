@@ -1,0 +1,297 @@
+import { readFile } from "node:fs/promises";
+import { context, trace, type Attributes } from "@opentelemetry/api";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BasicTracerProvider, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { JWK } from "jose";
+import pg from "pg";
+import * as OTPAuth from "otpauth";
+import { parse } from "yaml";
+import { openAuditStore, type AuditEvent, type AuditStore } from "../../src/access/audit/store.js";
+import { checkGatewayConfig, type ResolvedGatewayConfig } from "../../src/access/gateway-config.js";
+import { startGateway, type Gateway } from "../../src/access/server.js";
+import { discoverTokenVerifier } from "../../src/access/token-verifier.js";
+import { generate } from "../../src/build/generate.js";
+import { makeTlsMaterial, type TlsMaterial } from "../../src/replay/tls-material.js";
+import { httpsRequest, type HttpsAnswer } from "../../shop/driver/https-client.js";
+import { partnerToken, staffToken } from "../../shop/driver/sign-in.js";
+import { tempDir } from "../../shop/infra/child.js";
+import {
+  newSigningKey,
+  ORDERS_SCOPE,
+  startIdentityProvider,
+  TRACES_SCOPE,
+  type IdentityProvider,
+} from "../../shop/infra/identity-provider.js";
+import { startJaeger, type Jaeger } from "../../shop/infra/jaeger.js";
+import { startPostgres, type Postgres } from "../../shop/infra/postgres.js";
+import { eventually } from "./eventually.js";
+import { loadRepoDescription } from "./repo.js";
+
+/*
+ * The trace access stack the tests run against, all real: Jaeger v2 (build/jaeger) holding traces
+ * of partner A, partner B and an internal flow sent by the OpenTelemetry JS SDK over OTLP/gRPC;
+ * the shop's oidc-provider issuing tokens over HTTPS; PostgreSQL holding the audit log; and the
+ * gateway, configured from the dev environment of tracing.yaml with this run's addresses.
+ */
+
+export const AUDIENCE = "https://traces.shop3d.example";
+
+export const PASSWORDS = { support: "support-pass-1", developer: "developer-pass-1", manager: "manager-pass-1" };
+
+export interface SeededTrace {
+  traceId: string;
+  orderId: string;
+}
+
+export interface AccessStack {
+  tls: TlsMaterial;
+  jaeger: Jaeger;
+  idp: IdentityProvider;
+  signingKey: JWK;
+  postgres: Postgres;
+  auditUrl: string;
+  config: ResolvedGatewayConfig;
+  traces: { a: SeededTrace; b: SeededTrace; internal: SeededTrace };
+  /** The user's TOTP secret, for the second factor at sign-in. */
+  totp: Record<string, string>;
+  tokens: {
+    support: string;
+    developer: string;
+    manager: string;
+    partnerA: string;
+    partnerB: string;
+  };
+  /** A gateway on a free port with this stack's issuer, Jaeger and audit log; limits may be changed. */
+  startGateway(change?: (config: ResolvedGatewayConfig) => void, upstreamUrl?: string): Promise<Gateway>;
+  auditEvents(): Promise<AuditEvent[]>;
+  get(
+    gateway: Gateway,
+    path: string,
+    token?: string,
+    init?: { method?: string; headers?: Record<string, string> },
+  ): Promise<HttpsAnswer>;
+  stop(): Promise<void>;
+}
+
+const otp = (secret: string) => new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) }).generate();
+
+async function gatewayConfig(tls: TlsMaterial, issuer: string): Promise<ResolvedGatewayConfig> {
+  const result = generate(await loadRepoDescription("tracing.yaml"), { environments: ["dev"] });
+  const file = result.outputs[0]?.files.find((f) => f.path === "dev/gateway.yaml");
+  if (!file) throw new Error("tracegen build wrote no dev/gateway.yaml");
+  const config = checkGatewayConfig(parse(file.content), file.path);
+  config.access.issuer = issuer;
+  config.access.tls = {
+    ca_file: tls.caFile,
+    cert_file: tls.collector.certFile,
+    key_file: tls.collector.keyFile,
+    min_version: "1.3",
+    client_auth: "none",
+  };
+  return config;
+}
+
+/** Spans of three traces, through the official SDK's OTLP/gRPC exporter, as two services would send them. */
+async function seedTraces(jaeger: Jaeger): Promise<AccessStack["traces"]> {
+  const providers = new Map<string, BasicTracerProvider>();
+  const tracer = (service: string) => {
+    let provider = providers.get(service);
+    if (!provider) {
+      provider = new BasicTracerProvider({
+        resource: resourceFromAttributes({ "service.name": service, "host.name": `${service}-host-7` }),
+        spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `http://${jaeger.otlpGrpc}` }))],
+      });
+      providers.set(service, provider);
+    }
+    return provider.getTracer("access-test");
+  };
+  const order = (orderId: string, partner: string | undefined): SeededTrace => {
+    const own: Attributes = partner ? { "partner.id": partner } : {};
+    const root = tracer(partner ? "shop-api" : "mes").startSpan(partner ? "POST /api/orders" : "execute order", {
+      attributes: {
+        ...own,
+        "order.id": orderId,
+        "order.flow": partner ? "order-upload" : "order-execution",
+        "user.id": "hmac:5f1c2a",
+        "client.address": "203.0.113.9",
+        "http.route": "/api/orders",
+        "http.request.method": "POST",
+        "internal.margin": "0.42",
+      },
+    });
+    const child = tracer("crm-api").startSpan(
+      "price order",
+      { attributes: { "order.id": orderId, "db.statement": "SELECT price FROM parts WHERE id = ?" } },
+      trace.setSpan(context.active(), root),
+    );
+    child.addEvent("priced", { "order.id": orderId, "internal.cost": 17.5 });
+    child.end();
+    root.end();
+    return { traceId: root.spanContext().traceId, orderId };
+  };
+  const traces = { a: order("ord-a-1", "A"), b: order("ord-b-1", "B"), internal: order("ord-i-1", undefined) };
+  await Promise.all([...providers.values()].map((p) => p.shutdown()));
+  for (const t of Object.values(traces))
+    await eventually(`trace ${t.traceId} in Jaeger`, 20_000, async () => {
+      const res = await fetch(`${jaeger.queryUrl}/api/traces/${t.traceId}`);
+      const body = (await res.json()) as { data?: Array<{ spans: unknown[] }> };
+      return body.data?.[0]?.spans.length === 2 ? true : undefined;
+    });
+  return traces;
+}
+
+export async function startAccessStack(): Promise<AccessStack> {
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const dir = await tempDir("access-");
+    stops.push(() => dir.remove());
+    const tls = await makeTlsMaterial(dir.path);
+    const [jaeger, postgres] = await Promise.all([startJaeger(), startPostgres()]);
+    stops.push(
+      () => jaeger.stop(),
+      () => postgres.stop(),
+    );
+    await postgres.createDatabase("audit");
+    const auditUrl = postgres.url("audit");
+    const totp = {
+      support: new OTPAuth.Secret().base32,
+      developer: new OTPAuth.Secret().base32,
+      manager: new OTPAuth.Secret().base32,
+      inactive: new OTPAuth.Secret().base32,
+    };
+    const signingKey = await newSigningKey();
+    const idp = await startIdentityProvider({
+      audience: AUDIENCE,
+      tls: { cert: tls.sink.cert, key: tls.sink.key },
+      signingKey,
+      staff: [
+        {
+          login: "sam",
+          password: PASSWORDS.support,
+          totpSecret: totp.support,
+          groups: ["trace-support"],
+          active: true,
+        },
+        {
+          login: "dana",
+          password: PASSWORDS.developer,
+          totpSecret: totp.developer,
+          groups: ["trace-developers"],
+          active: true,
+        },
+        {
+          login: "max",
+          password: PASSWORDS.manager,
+          totpSecret: totp.manager,
+          groups: ["shop-managers"],
+          active: true,
+        },
+        { login: "pat", password: "password-only-1", groups: ["trace-support"], active: true },
+        {
+          login: "ivy",
+          password: "inactive-pass-1",
+          totpSecret: totp.inactive,
+          groups: ["trace-support"],
+          active: false,
+        },
+      ],
+      partners: [
+        { clientId: "partner-a", clientSecret: "partner-a-secret", partnerId: "A", scopes: [TRACES_SCOPE] },
+        { clientId: "partner-b", clientSecret: "partner-b-secret", partnerId: "B", scopes: [TRACES_SCOPE] },
+        { clientId: "partner-c", clientSecret: "partner-c-secret", partnerId: "C", scopes: [ORDERS_SCOPE] },
+      ],
+    });
+    stops.push(() => idp.stop());
+    const issuer = { ...idp, ca: tls.ca };
+    const traces = await seedTraces(jaeger);
+    const tokens = {
+      support: await staffToken(
+        issuer,
+        { login: "sam", password: PASSWORDS.support, otp: otp(totp.support) },
+        AUDIENCE,
+      ),
+      developer: await staffToken(
+        issuer,
+        { login: "dana", password: PASSWORDS.developer, otp: otp(totp.developer) },
+        AUDIENCE,
+      ),
+      manager: await staffToken(
+        issuer,
+        { login: "max", password: PASSWORDS.manager, otp: otp(totp.manager) },
+        AUDIENCE,
+      ),
+      partnerA: await partnerToken(
+        issuer,
+        { clientId: "partner-a", clientSecret: "partner-a-secret" },
+        AUDIENCE,
+        TRACES_SCOPE,
+      ),
+      partnerB: await partnerToken(
+        issuer,
+        { clientId: "partner-b", clientSecret: "partner-b-secret" },
+        AUDIENCE,
+        TRACES_SCOPE,
+      ),
+    };
+    const config = await gatewayConfig(tls, idp.issuer);
+    const audits: AuditStore[] = [];
+    stops.push(async () => {
+      for (const a of audits) await a.close();
+    });
+    const ca = await readFile(tls.caFile);
+    return {
+      tls,
+      jaeger,
+      idp,
+      signingKey,
+      postgres,
+      auditUrl,
+      config,
+      traces,
+      totp,
+      tokens,
+      async startGateway(change, upstreamUrl) {
+        const own = structuredClone(config);
+        change?.(own);
+        const audit = await openAuditStore(auditUrl);
+        audits.push(audit);
+        const verifier = await discoverTokenVerifier(own.access, { issuerCa: ca.toString() });
+        const gateway = await startGateway({
+          config: own,
+          verifier,
+          audit,
+          upstreamUrl: upstreamUrl ?? jaeger.queryUrl,
+          listen: { host: "127.0.0.1", port: 0 },
+        });
+        stops.push(() => gateway.close());
+        return gateway;
+      },
+      async auditEvents() {
+        const client = new pg.Client({ connectionString: auditUrl });
+        await client.connect();
+        try {
+          const rows = await client.query<{ record: string }>("SELECT record FROM audit.access_events ORDER BY seq");
+          return rows.rows.map((r) => JSON.parse(r.record) as AuditEvent);
+        } finally {
+          await client.end();
+        }
+      },
+      get: (gateway, path, token, init = {}) =>
+        httpsRequest(`${gateway.url}${path}`, {
+          ca,
+          method: init.method ?? "GET",
+          headers: { ...(token !== undefined && { authorization: `Bearer ${token}` }), ...init.headers },
+        }),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+export const totpCode = otp;
