@@ -105,13 +105,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
       return [user.login, { user, salt, hash: hashPassword(user.password, salt) }];
     }),
   );
-  const { privateKey } = await generateKeyPair("ES256", { extractable: true });
-  const signingKey = {
-    ...(await exportJWK(privateKey)),
-    kid: randomBytes(8).toString("hex"),
-    alg: "ES256",
-    use: "sig",
-  };
+  const signingKey = options.signingKey ?? (await newSigningKey());
   const consoleSecret = randomBytes(24).toString("base64url");
 
   // The issuer is only known once the server listens on a free port.

@@ -219,7 +219,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.addHook("onSend", async (_request, reply) => {
     reply.headers(SECURITY_HEADERS);
   });
-  for (const route of ROUTES) app.get(route.path, (request, reply) => serve(route, request, reply));
+  for (const route of ROUTES) {
+    app.get(route.path, (request, reply) => serve(route, request, reply));
+    app.route({
+      method: ["POST", "PUT", "PATCH", "DELETE"],
+      url: route.path,
+      handler: (request, reply) =>
+        finish(request, reply, route.action, NOBODY, performance.now(), {
+          ...refused(405, `method ${request.method}`, "the trace API is read-only", { allow: "GET, HEAD" }),
+        }),
+    });
+  }
   app.setNotFoundHandler((request, reply) =>
     finish(request, reply, "unknown", NOBODY, performance.now(), refused(404, "no such endpoint", "not found")),
   );
