@@ -10,9 +10,9 @@ import { startChild, StartFailure, tempDir, waitUntilReady, type Child } from ".
 /*
  * Jaeger v2 (built by scripts/build-jaeger.sh) as the shop's trace store: in-memory storage unless a
  * caller names another, OTLP/gRPC in, the query UI and HTTP API out, every port free and on
- * 127.0.0.1. Its defaults (4317, 4318,
- * 16686...) would collide with the collector and with other runs, so it always gets a config file:
- * the one `tracegen build` generates as jaeger.yaml, on free ports.
+ * 127.0.0.1. Its defaults (4317, 4318, 16686...) would collide with the collector and with other
+ * runs, so it always gets a config file: the one `tracegen build` generates as jaeger.yaml, on free
+ * ports.
  */
 
 export const JAEGER_BINARY = resolve(fileURLToPath(import.meta.url), "../../../build/jaeger");

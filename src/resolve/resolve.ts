@@ -1,5 +1,6 @@
 import { Value } from "@sinclair/typebox/value";
 import {
+  DEFAULT_JAEGER_STORAGE,
   Pipeline,
   type Access,
   type DebugExporter,
@@ -80,5 +81,6 @@ export function resolveEnvironment(description: Description, name: string): Reso
   for (const named of [pipeline.services, pipeline.flows] as Array<Record<string, { title?: string }>>) {
     for (const [name, entry] of Object.entries(named)) entry.title ??= name;
   }
+  if (pipeline.access) pipeline.access.jaeger.storage ??= DEFAULT_JAEGER_STORAGE;
   return { name, tier: tierOf(name, description.environments[name] ?? {}), pipeline };
 }

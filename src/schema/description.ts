@@ -578,6 +578,9 @@ export const JaegerStorage = Type.Union(
   { description: "Jaeger's trace storage backend." },
 );
 
+/** Not a schema default: TypeBox would merge it into a storage given as badger, making it both. */
+export const DEFAULT_JAEGER_STORAGE: Static<typeof JaegerStorage> = { memory: { max_traces: 100000 } };
+
 export const JaegerServer = Type.Object(
   {
     otlp_grpc: Type.Optional(
@@ -595,7 +598,9 @@ export const JaegerServer = Type.Object(
     metrics_port: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 65535, default: 8888, description: "Jaeger's own metrics, on 127.0.0.1." }),
     ),
-    storage: Type.Optional(refine(JaegerStorage, { default: { memory: { max_traces: 100000 } } })),
+    storage: Type.Optional(
+      refine(JaegerStorage, { description: "Jaeger's trace storage backend; without it, memory for 100000 traces." }),
+    ),
   },
   {
     ...strict,
