@@ -55,7 +55,7 @@ export const TRACES_SCOPE = "traces:read";
 /** A scope partners hold for placing orders, not for reading traces. */
 export const ORDERS_SCOPE = "orders:write";
 const CONSOLE_ID = "trace-console";
-const REDIRECT_URI = "https://127.0.0.1/signed-in";
+export const CONSOLE_REDIRECT_URI = "https://127.0.0.1/signed-in";
 
 interface Account {
   user: StaffUser;
@@ -131,7 +131,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
       {
         client_id: CONSOLE_ID,
         client_secret: consoleSecret,
-        redirect_uris: [REDIRECT_URI],
+        redirect_uris: [CONSOLE_REDIRECT_URI],
         grant_types: ["authorization_code"],
         response_types: ["code"],
         scope: `openid ${TRACES_SCOPE}`,
@@ -252,7 +252,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
 
   return {
     issuer,
-    console: { clientId: CONSOLE_ID, clientSecret: consoleSecret, redirectUri: REDIRECT_URI },
+    console: { clientId: CONSOLE_ID, clientSecret: consoleSecret, redirectUri: CONSOLE_REDIRECT_URI },
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

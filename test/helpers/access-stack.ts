@@ -1,19 +1,14 @@
 import { readFile } from "node:fs/promises";
-import { context, trace, type Attributes } from "@opentelemetry/api";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BasicTracerProvider, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { JWK } from "jose";
 import pg from "pg";
 import * as OTPAuth from "otpauth";
-import { parse } from "yaml";
 import { openAuditStore, type AuditEvent, type AuditStore } from "../../src/access/audit/store.js";
-import { checkGatewayConfig, type ResolvedGatewayConfig } from "../../src/access/gateway-config.js";
+import type { ResolvedGatewayConfig } from "../../src/access/gateway-config.js";
 import { startGateway, type Gateway } from "../../src/access/server.js";
 import { discoverTokenVerifier } from "../../src/access/token-verifier.js";
-import { generate } from "../../src/build/generate.js";
 import { makeTlsMaterial, type TlsMaterial } from "../../src/replay/tls-material.js";
 import { httpsRequest, type HttpsAnswer } from "../../shop/driver/https-client.js";
+import { seedPartnerTraces, type PartnerTraces } from "../../shop/driver/partner-traces.js";
 import { partnerToken, staffToken } from "../../shop/driver/sign-in.js";
 import { tempDir } from "../../shop/infra/child.js";
 import {
@@ -24,9 +19,9 @@ import {
   type IdentityProvider,
 } from "../../shop/infra/identity-provider.js";
 import { startJaeger, type Jaeger } from "../../shop/infra/jaeger.js";
+import { AUDIENCE, devGatewayConfig } from "../../shop/infra/trace-access.js";
 import { startPostgres, type Postgres } from "../../shop/infra/postgres.js";
-import { eventually } from "./eventually.js";
-import { loadRepoDescription } from "./repo.js";
+import { repoPath } from "./repo.js";
 
 /*
  * The trace access stack the tests run against, all real: Jaeger v2 (build/jaeger) holding traces
@@ -35,14 +30,9 @@ import { loadRepoDescription } from "./repo.js";
  * gateway, configured from the dev environment of tracing.yaml with this run's addresses.
  */
 
-export const AUDIENCE = "https://traces.shop3d.example";
+export { AUDIENCE };
 
 export const PASSWORDS = { support: "support-pass-1", developer: "developer-pass-1", manager: "manager-pass-1" };
-
-export interface SeededTrace {
-  traceId: string;
-  orderId: string;
-}
 
 export interface AccessStack {
   tls: TlsMaterial;
@@ -52,7 +42,7 @@ export interface AccessStack {
   postgres: Postgres;
   auditUrl: string;
   config: ResolvedGatewayConfig;
-  traces: { a: SeededTrace; b: SeededTrace; internal: SeededTrace };
+  traces: PartnerTraces;
   /** The user's TOTP secret, for the second factor at sign-in. */
   totp: Record<string, string>;
   tokens: {
@@ -75,71 +65,6 @@ export interface AccessStack {
 }
 
 const otp = (secret: string) => new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) }).generate();
-
-async function gatewayConfig(tls: TlsMaterial, issuer: string): Promise<ResolvedGatewayConfig> {
-  const result = generate(await loadRepoDescription("tracing.yaml"), { environments: ["dev"] });
-  const file = result.outputs[0]?.files.find((f) => f.path === "dev/gateway.yaml");
-  if (!file) throw new Error("tracegen build wrote no dev/gateway.yaml");
-  const config = checkGatewayConfig(parse(file.content), file.path);
-  config.access.issuer = issuer;
-  config.access.tls = {
-    ca_file: tls.caFile,
-    cert_file: tls.collector.certFile,
-    key_file: tls.collector.keyFile,
-    min_version: "1.3",
-    client_auth: "none",
-  };
-  return config;
-}
-
-/** Spans of three traces, through the official SDK's OTLP/gRPC exporter, as two services would send them. */
-async function seedTraces(jaeger: Jaeger): Promise<AccessStack["traces"]> {
-  const providers = new Map<string, BasicTracerProvider>();
-  const tracer = (service: string) => {
-    let provider = providers.get(service);
-    if (!provider) {
-      provider = new BasicTracerProvider({
-        resource: resourceFromAttributes({ "service.name": service, "host.name": `${service}-host-7` }),
-        spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `http://${jaeger.otlpGrpc}` }))],
-      });
-      providers.set(service, provider);
-    }
-    return provider.getTracer("access-test");
-  };
-  const order = (orderId: string, partner: string | undefined): SeededTrace => {
-    const own: Attributes = partner ? { "partner.id": partner } : {};
-    const root = tracer(partner ? "shop-api" : "mes").startSpan(partner ? "POST /api/orders" : "execute order", {
-      attributes: {
-        ...own,
-        "order.id": orderId,
-        "order.flow": partner ? "order-upload" : "order-execution",
-        "user.id": "hmac:5f1c2a",
-        "client.address": "203.0.113.9",
-        "http.route": "/api/orders",
-        "http.request.method": "POST",
-        "internal.margin": "0.42",
-      },
-    });
-    const child = tracer("crm-api").startSpan(
-      "price order",
-      { attributes: { "order.id": orderId, "db.statement": "SELECT price FROM parts WHERE id = ?" } },
-      trace.setSpan(context.active(), root),
-    );
-    child.addEvent("priced", { "order.id": orderId, "internal.cost": 17.5 });
-    child.end();
-    root.end();
-    return { traceId: root.spanContext().traceId, orderId };
-  };
-  const traces = { a: order("ord-a-1", "A"), b: order("ord-b-1", "B"), internal: order("ord-i-1", undefined) };
-  await Promise.all([...providers.values()].map((p) => p.shutdown()));
-  for (const t of Object.values(traces))
-    await eventually(`trace ${t.traceId} in Jaeger`, 20_000, async () => {
-      const res = await fetch(`${jaeger.queryUrl}/api/traces/${t.traceId}`);
-      const body = (await res.json()) as { data?: Array<{ spans: unknown[] }> };
-      return body.data?.[0]?.spans.length === 2 ? true : undefined;
-    });
-  return traces;
-}
 
 export async function startAccessStack(): Promise<AccessStack> {
   const stops: Array<() => Promise<void>> = [];
@@ -207,7 +132,7 @@ export async function startAccessStack(): Promise<AccessStack> {
     });
     stops.push(() => idp.stop());
     const issuer = { ...idp, ca: tls.ca };
-    const traces = await seedTraces(jaeger);
+    const traces = await seedPartnerTraces(jaeger);
     const tokens = {
       support: await staffToken(
         issuer,
@@ -237,7 +162,7 @@ export async function startAccessStack(): Promise<AccessStack> {
         TRACES_SCOPE,
       ),
     };
-    const config = await gatewayConfig(tls, idp.issuer);
+    const config = await devGatewayConfig(tls, idp.issuer, repoPath("tracing.yaml"));
     const audits: AuditStore[] = [];
     stops.push(async () => {
       for (const a of audits) await a.close();
