@@ -73,6 +73,8 @@ export async function startTraceAccess(options: {
   jaegerQueryUrl: string;
   postgres: Postgres;
   descriptionFile: string;
+  /** Replaces the description's limits (a benchmark measures latency, not the rate limit). */
+  limits?: NonNullable<ResolvedGatewayConfig["access"]["limits"]>;
 }): Promise<TraceAccess> {
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
@@ -133,6 +135,7 @@ export async function startTraceAccess(options: {
     const audit = await openAuditStore(options.postgres.url("audit"));
     stops.push(() => audit.close());
     const config = await devGatewayConfig(tls, idp.issuer, options.descriptionFile);
+    if (options.limits) config.access.limits = options.limits;
     const verifier = await discoverTokenVerifier(config.access, { issuerCa: tls.ca.toString() });
     const gateway = await startGateway({
       config,

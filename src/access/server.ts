@@ -108,7 +108,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       rejectUnauthorized: tls.client_auth === "required",
     },
     bodyLimit: limits.max_body,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     connectionTimeout: timeoutMs + 5000,
     requestTimeout: timeoutMs + 5000,
     logger: false,
