@@ -1,6 +1,9 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openAuditStore, type AuditEvent, type AuditStore } from "../src/access/audit/store.js";
+import { tempDir } from "../shop/infra/child.js";
 import { startPostgres, type Postgres } from "../shop/infra/postgres.js";
 import { repoPath } from "./helpers/repo.js";
 
@@ -116,15 +119,15 @@ describe("audit store", () => {
     expect(recomputed.stdout.trim()).toBe("3/3");
   });
 
-  it("creates its table on first use when it may, also when two stores open at once", async () => {
+  it("creates its table on first use when it may, also when several stores open at once", async () => {
     const name = `audit_${++databases}`;
     await postgres.createDatabase(name);
-    const [first, second] = await Promise.all([openAuditStore(postgres.url(name)), openAuditStore(postgres.url(name))]);
-    await Promise.all([first!.append(event()), second!.append(event())]);
-    await Promise.all([first!.close(), second!.close()]);
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openAuditStore(postgres.url(name))));
+    await Promise.all(stores.map((store) => store.append(event())));
+    await Promise.all(stores.map((store) => store.close()));
     const result = await verify(postgres.url(name));
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toContain("2 row(s), seq 1..2");
+    expect(result.stdout).toContain("4 row(s), seq 1..4");
   });
 
   it("stores a canonical record: the same event with its keys in another order hashes the same", async () => {
@@ -277,6 +280,61 @@ describe("tracegen audit verify finds tampering", () => {
     expect(anchored.exitCode).toBe(1);
     expect(anchored.stdout).toContain("the expected head seq 6 is missing: the chain ends at 4");
     expect((await verify(db.reader, "--expect-head", "6:nothex")).exitCode).toBe(2);
+  });
+});
+
+describe("the head file a store keeps outside the database", () => {
+  it("follows every append and finds a cut tail and a chain rewritten with fresh hashes", async () => {
+    const db = await freshDatabase();
+    const dir = await tempDir("audit-head-");
+    try {
+      const headFile = join(dir.path, "audit-head");
+      const store = await openAuditStore(db.gateway, { headFile });
+      expect(await readFile(headFile, "utf8")).toBe(`0:${"0".repeat(64)}\n`);
+      for (const e of six()) await store.append(e);
+      await store.close();
+      const last = (await psql(db.superuser, "SELECT seq || ':' || hash FROM audit.access_events WHERE seq = 6"))
+        .stdout;
+      expect(await readFile(headFile, "utf8")).toBe(`${last.trim()}\n`);
+      expect((await verify(db.reader, "--head-file", headFile)).exitCode).toBe(0);
+
+      // Row 6 rewritten by a superuser who also recomputed its hash: the chain itself is consistent.
+      await psql(
+        db.superuser,
+        `SET session_replication_role = replica;
+         UPDATE audit.access_events SET record = replace(record, 'staff-6', 'nobody'), subject = 'nobody' WHERE seq = 6;
+         UPDATE audit.access_events
+           SET hash = encode(sha256(convert_to(prev_hash || E'\\n' || seq || E'\\n' || record, 'UTF8')), 'hex') WHERE seq = 6;`,
+      );
+      expect((await verify(db.reader)).exitCode).toBe(0);
+      const rewritten = await verify(db.reader, "--head-file", headFile);
+      expect(rewritten.exitCode).toBe(1);
+      expect(rewritten.stdout).toContain("the chain was rewritten");
+
+      await psql(
+        db.superuser,
+        "SET session_replication_role = replica; DELETE FROM audit.access_events WHERE seq = 6;",
+      );
+      const cut = await verify(db.reader, "--head-file", headFile);
+      expect(cut.exitCode).toBe(1);
+      expect(cut.stdout).toContain("the expected head seq 6 is missing: the chain ends at 5");
+    } finally {
+      await dir.remove();
+    }
+  });
+
+  it("is written at open, so a store whose head file cannot be written does not start", async () => {
+    const db = await freshDatabase();
+    const dir = await tempDir("audit-head-");
+    try {
+      const notADirectory = join(dir.path, "file");
+      await writeFile(notADirectory, "");
+      await expect(openAuditStore(db.gateway, { headFile: join(notADirectory, "audit-head") })).rejects.toThrow(
+        /EEXIST|ENOTDIR/,
+      );
+    } finally {
+      await dir.remove();
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { Option, type Command } from "commander";
 import pg from "pg";
 import { auditSetupSql, isRoleName } from "../access/audit/roles.js";
@@ -16,6 +17,7 @@ interface ConnectionOptions {
 
 interface VerifyOptions extends ConnectionOptions {
   expectHead?: string;
+  headFile?: string;
   json?: boolean;
 }
 
@@ -81,6 +83,12 @@ The writer and reader roles must exist (CREATE ROLE ... LOGIN PASSWORD ...). The
         "--expect-head <seq:hash>",
         "a head printed by an earlier verify and kept outside the database: fails if that row is gone or differs",
       )
+      .addOption(
+        new Option(
+          "--head-file <path>",
+          "compare with the head a gateway keeps in this file (its audit head file), as --expect-head does",
+        ).conflicts("expectHead"),
+      )
       .option("--json", "print the report as JSON"),
   )
     .addHelpText(
@@ -95,10 +103,11 @@ What a broken row means:
 
 Deleting rows from the end leaves a shorter chain that is still intact: keep the
 printed head somewhere the database's administrators cannot write (a log shipper,
-a ticket, another system) and pass it back with --expect-head.`,
+a ticket, another system) and pass it back with --expect-head, or point
+--head-file at the file a gateway rewrites with the head after every append.`,
     )
     .action(async (options: VerifyOptions) => {
-      const expected = options.expectHead === undefined ? undefined : parseHead(options.expectHead);
+      const expected = await expectedHead(options);
       process.exitCode = await withClient(options, async (client) => {
         const report = await verifyAuditChain(client);
         const anchor = expected && !report.broken ? await checkAnchor(client, report, expected) : null;
@@ -185,6 +194,8 @@ async function checkAnchor(
   report: VerifyReport,
   expected: { seq: bigint; hash: string },
 ): Promise<AnchorFailure | null> {
+  // A head kept before the first append expects nothing.
+  if (expected.seq === 0n) return null;
   const seq = expected.seq.toString();
   const found = await client.query<{ hash: string }>(`SELECT hash FROM ${AUDIT_TABLE} WHERE seq = $1`, [seq]);
   const hash = found.rows[0]?.hash;
@@ -222,10 +233,21 @@ function printVerify(report: VerifyReport, anchor: AnchorFailure | null): void {
   );
 }
 
-function parseHead(value: string): { seq: bigint; hash: string } {
-  const match = /^([1-9][0-9]{0,18}):([0-9a-f]{64})$/.exec(value);
+async function expectedHead(options: VerifyOptions): Promise<{ seq: bigint; hash: string } | undefined> {
+  if (options.expectHead !== undefined) return parseHead(options.expectHead, "--expect-head");
+  if (options.headFile === undefined) return undefined;
+  const text = await readFile(options.headFile, "utf8").catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(
+      `--head-file ${options.headFile}: ${error.code === "ENOENT" ? "no such file" : error.message}`,
+    );
+  });
+  return parseHead(text.trim(), `--head-file ${options.headFile}`);
+}
+
+function parseHead(value: string, source: string): { seq: bigint; hash: string } {
+  const match = /^(0|[1-9][0-9]{0,18}):([0-9a-f]{64})$/.exec(value);
   if (!match)
-    throw new UsageError(`--expect-head wants <seq>:<64 hex digits> as verify prints it, got ${JSON.stringify(value)}`);
+    throw new UsageError(`${source} wants <seq>:<64 hex digits> as verify prints it, got ${JSON.stringify(value)}`);
   return { seq: BigInt(match[1]!), hash: match[2]! };
 }
 

@@ -1,4 +1,6 @@
+import { basename, dirname } from "node:path";
 import pg from "pg";
+import { writeAtomically } from "../../emit/write-atomically.js";
 import { canonicalJson } from "./canonical-json.js";
 import { chainHash, GENESIS_HASH, storableText } from "./chain.js";
 import { APPEND_LOCK_KEY, AUDIT_TABLE, ensureAuditTable } from "./table.js";
@@ -49,7 +51,10 @@ class PostgresAuditStore implements AuditStore {
   private draining: Promise<void> | undefined;
   private closed = false;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly headFile: string | undefined,
+  ) {}
 
   append(event: AuditEvent): Promise<void> {
     if (this.closed) return Promise.reject(new Error("audit store is closed"));
@@ -89,11 +94,9 @@ class PostgresAuditStore implements AuditStore {
       try {
         await client.query("BEGIN");
         await client.query("SELECT pg_advisory_xact_lock($1)", [APPEND_LOCK_KEY.toString()]);
-        const head = await client.query<{ head_seq: string; hash: string }>(
-          `SELECT seq::text AS head_seq, hash FROM ${AUDIT_TABLE} ORDER BY seq DESC LIMIT 1`,
-        );
-        let seq = BigInt(head.rows[0]?.head_seq ?? 0);
-        let prevHash = head.rows[0]?.hash ?? GENESIS_HASH;
+        const head = await chainHead(client);
+        let seq = BigInt(head.seq);
+        let prevHash = head.hash;
         for (const { record, event } of batch) {
           seq += 1n;
           const hash = chainHash(prevHash, seq, record);
@@ -105,6 +108,7 @@ class PostgresAuditStore implements AuditStore {
           prevHash = hash;
         }
         await client.query("COMMIT");
+        if (this.headFile) await writeHead(this.headFile, { seq: seq.toString(), hash: prevHash });
       } catch (error) {
         failure = error;
         await client.query("ROLLBACK").catch(() => undefined);
@@ -121,8 +125,18 @@ export function indexedCopies(event: Pick<AuditEvent, "subject" | "partner" | "o
   return [event.subject, event.partner, event.outcome].map((value) => (value === null ? null : storableText(value)));
 }
 
+export interface AuditStoreOptions {
+  /**
+   * A file outside the database, rewritten with `seq:hash` of the head after every append (and at
+   * open): `tracegen audit verify --head-file` compares the chain with it, so rows cut from the end
+   * or a chain rewritten with fresh hashes are found. A failed write fails the append: the audit
+   * log fails closed.
+   */
+  headFile?: string;
+}
+
 /** Connects, creates the audit table when it is missing, and continues the chain from its last row. */
-export async function openAuditStore(connectionString: string): Promise<AuditStore> {
+export async function openAuditStore(connectionString: string, options: AuditStoreOptions = {}): Promise<AuditStore> {
   const pool = new pg.Pool({ connectionString, max: 2, connectionTimeoutMillis: 10_000 });
   // A connection dropped while idle (a database restart) is replaced on the next append; without a
   // listener the pool's error event would end the process.
@@ -131,6 +145,7 @@ export async function openAuditStore(connectionString: string): Promise<AuditSto
     const client = await pool.connect();
     try {
       await ensureAuditTable(client);
+      if (options.headFile) await writeHead(options.headFile, await chainHead(client));
     } finally {
       client.release();
     }
@@ -138,5 +153,17 @@ export async function openAuditStore(connectionString: string): Promise<AuditSto
     await pool.end().catch(() => undefined);
     throw error;
   }
-  return new PostgresAuditStore(pool);
+  return new PostgresAuditStore(pool, options.headFile);
+}
+
+async function chainHead(client: pg.PoolClient): Promise<{ seq: string; hash: string }> {
+  const head = await client.query<{ head_seq: string; hash: string }>(
+    `SELECT seq::text AS head_seq, hash FROM ${AUDIT_TABLE} ORDER BY seq DESC LIMIT 1`,
+  );
+  const row = head.rows[0];
+  return row ? { seq: row.head_seq, hash: row.hash } : { seq: "0", hash: GENESIS_HASH };
+}
+
+function writeHead(file: string, head: { seq: string; hash: string }): Promise<void> {
+  return writeAtomically(dirname(file), [{ path: basename(file), content: `${head.seq}:${head.hash}\n` }]);
 }

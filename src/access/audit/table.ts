@@ -53,15 +53,15 @@ export const APPEND_LOCK_KEY = 0x7472_6163_6567_656en;
  */
 export async function ensureAuditTable(client: pg.PoolClient | pg.Client): Promise<void> {
   if (await tableExists(client)) return;
-  await client.query("BEGIN");
+  // A session lock, so the second look runs in a transaction of its own: one that started before
+  // another process created the table could still see the table as missing.
+  await client.query("SELECT pg_advisory_lock($1)", [APPEND_LOCK_KEY.toString()]);
   try {
-    await client.query("SELECT pg_advisory_xact_lock($1)", [APPEND_LOCK_KEY.toString()]);
+    // Several statements in one query string run as one transaction.
     if (!(await tableExists(client)))
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${AUDIT_SCHEMA};${AUDIT_TABLE_DDL}`);
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
+  } finally {
+    await client.query("SELECT pg_advisory_unlock($1)", [APPEND_LOCK_KEY.toString()]);
   }
 }
 
