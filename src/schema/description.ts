@@ -498,7 +498,7 @@ export const StaffAccess = Type.Object(
       Type.Boolean({
         default: true,
         description:
-          "Managers see the flow-health views only: service and operation lists, dependencies and trace search summaries, never a single trace's spans.",
+          "Managers see the flow-health views only: the service and operation lists and the dependency graph; trace searches and single traces are refused (403).",
       }),
     ),
   },
