@@ -94,6 +94,13 @@ async function appendAll(url: string, events: AuditEvent[]): Promise<void> {
   }
 }
 
+/** A row's hash as PostgreSQL computes it: the stored hashes are checked by code other than the store's. */
+const REHASH = String.raw`encode(sha256(convert_to(prev_hash || E'\n' || seq || E'\n' || record, 'UTF8')), 'hex')`;
+
+/** What only a superuser can do: change rows with the append-only triggers switched off. */
+const tamper = (db: AuditDatabase, sql: string) =>
+  psql(db.superuser, `SET session_replication_role = replica; ${sql};`);
+
 const six = () => Array.from({ length: 6 }, (_, i) => event({ subject: `staff-${i + 1}`, status: 200 }));
 
 describe("audit store", () => {
@@ -113,7 +120,7 @@ describe("audit store", () => {
     // PostgreSQL's own sha256 agrees with every stored hash: the chain is not checked only by the code that wrote it.
     const recomputed = await psql(
       db.superuser,
-      `SELECT count(*) FILTER (WHERE hash = encode(sha256(convert_to(prev_hash || E'\\n' || seq || E'\\n' || record, 'UTF8')), 'hex'))
+      `SELECT count(*) FILTER (WHERE hash = ${REHASH})
          || '/' || count(*) FROM audit.access_events`,
     );
     expect(recomputed.stdout.trim()).toBe("3/3");
@@ -207,15 +214,12 @@ describe("audit store", () => {
     );
     // With the triggers switched off (what only a superuser can do), the same UPDATE goes through:
     // the refusals above come from the triggers, and the tampering tests below start from here.
-    await psql(db.superuser, `SET session_replication_role = replica; ${changes[0]};`);
+    await tamper(db, changes[0]!);
     expect((await psql(db.superuser, "SELECT count(*) FROM audit.access_events")).stdout.trim()).toBe("2");
   });
 });
 
 describe("tracegen audit verify finds tampering", () => {
-  const tamper = (db: AuditDatabase, sql: string) =>
-    psql(db.superuser, `SET session_replication_role = replica; ${sql};`);
-
   it("names the row whose record was changed", async () => {
     const db = await freshDatabase();
     await appendAll(db.gateway, six());
@@ -237,7 +241,7 @@ describe("tracegen audit verify finds tampering", () => {
       db,
       `UPDATE audit.access_events SET record = replace(record, 'staff-3', 'someone-else') WHERE seq = 3;
        UPDATE audit.access_events SET subject = 'someone-else',
-         hash = encode(sha256(convert_to(prev_hash || E'\\n' || seq || E'\\n' || record, 'UTF8')), 'hex') WHERE seq = 3`,
+         hash = ${REHASH} WHERE seq = 3`,
     );
     const result = await verify(db.reader);
     expect(result.exitCode).toBe(1);
@@ -299,22 +303,17 @@ describe("the head file a store keeps outside the database", () => {
       expect((await verify(db.reader, "--head-file", headFile)).exitCode).toBe(0);
 
       // Row 6 rewritten by a superuser who also recomputed its hash: the chain itself is consistent.
-      await psql(
-        db.superuser,
-        `SET session_replication_role = replica;
-         UPDATE audit.access_events SET record = replace(record, 'staff-6', 'nobody'), subject = 'nobody' WHERE seq = 6;
-         UPDATE audit.access_events
-           SET hash = encode(sha256(convert_to(prev_hash || E'\\n' || seq || E'\\n' || record, 'UTF8')), 'hex') WHERE seq = 6;`,
+      await tamper(
+        db,
+        `UPDATE audit.access_events SET record = replace(record, 'staff-6', 'nobody'), subject = 'nobody' WHERE seq = 6;
+         UPDATE audit.access_events SET hash = ${REHASH} WHERE seq = 6`,
       );
       expect((await verify(db.reader)).exitCode).toBe(0);
       const rewritten = await verify(db.reader, "--head-file", headFile);
       expect(rewritten.exitCode).toBe(1);
       expect(rewritten.stdout).toContain("the chain was rewritten");
 
-      await psql(
-        db.superuser,
-        "SET session_replication_role = replica; DELETE FROM audit.access_events WHERE seq = 6;",
-      );
+      await tamper(db, "DELETE FROM audit.access_events WHERE seq = 6");
       const cut = await verify(db.reader, "--head-file", headFile);
       expect(cut.exitCode).toBe(1);
       expect(cut.stdout).toContain("the expected head seq 6 is missing: the chain ends at 5");
