@@ -226,6 +226,37 @@ describe("trace access refusals", () => {
     expect(difference).toBeLessThan(Math.max(2, 0.25 * median(missing)));
   }, 60_000);
 
+  it("refuses a search by an attribute the reader cannot see, which would point at the trace holding it", async () => {
+    const byOrder = `/api/traces?service=crm-api&lookback=1h&tags=${encodeURIComponent(JSON.stringify({ "order.id": "ord-a-1" }))}`;
+    const support = await stack.get(gateway, byOrder, stack.tokens.support);
+    expect(support.status).toBe(200);
+    expect(support.json<{ data: Array<{ traceID: string }> }>().data.map((t) => t.traceID)).toEqual([
+      stack.traces.a.traceId,
+    ]);
+    const developer = await stack.get(gateway, byOrder, stack.tokens.developer);
+    expect(developer.status).toBe(403);
+    expect(await lastAudit()).toMatchObject({
+      outcome: "refused",
+      role: "developer",
+      reason: "search by withheld attributes order.id",
+    });
+    const partnerInternal = await stack.get(
+      gateway,
+      "/api/traces?service=crm-api&lookback=1h&tag=internal.margin:0.42",
+      stack.tokens.partnerA,
+    );
+    expect(partnerInternal.status).toBe(403);
+    expect(await lastAudit()).toMatchObject({
+      outcome: "refused",
+      partner: "A",
+      reason: "search by withheld attributes internal.margin",
+    });
+    const partnerOwn = await stack.get(gateway, byOrder, stack.tokens.partnerA);
+    expect(partnerOwn.status).toBe(200);
+    const partnerOther = await stack.get(gateway, byOrder, stack.tokens.partnerB);
+    expect(partnerOther.json<{ data: unknown[] }>().data).toEqual([]);
+  });
+
   it("refuses partners the dependency graph", async () => {
     const answer = await stack.get(
       gateway,

@@ -68,6 +68,20 @@ export function upstreamParams(route: Route, params: URLSearchParams, access: Ac
   return out;
 }
 
+/**
+ * Attribute keys a UI search filters by (`tags` JSON and `tag=key:value`) that the reader may not
+ * see: a search by them would tell which trace holds a withheld value, so it is refused.
+ */
+export function withheldSearchKeys(route: Route, params: URLSearchParams, keep: KeepAttribute): string[] {
+  if (route.action !== "search" || route.api !== "ui") return [];
+  const keys = params.getAll("tag").map((tag) => tag.split(":")[0] ?? "");
+  for (const tags of params.getAll("tags")) {
+    const parsed = parse(Buffer.from(tags));
+    keys.push(...(isObject(parsed) ? Object.keys(parsed) : [""]));
+  }
+  return keys.filter((key) => !keep(key));
+}
+
 function parse(body: Buffer): unknown {
   try {
     return JSON.parse(body.toString("utf8"));

@@ -8,7 +8,7 @@ import type { AuditEvent, AuditStore } from "./audit/store.js";
 import type { ResolvedGatewayConfig } from "./gateway-config.js";
 import { bearerChallenge, principalOf, type Principal } from "./principal.js";
 import { RateLimiter } from "./rate-limit.js";
-import { readAnswer, upstreamParams, type Reading } from "./reading.js";
+import { attributeFilter, readAnswer, upstreamParams, withheldSearchKeys, type Reading } from "./reading.js";
 import { mayPerform, ROUTES, type Route } from "./routes.js";
 import type { TokenVerifier } from "./token-verifier.js";
 import { queryJaeger, ResultTooLarge, UpstreamTimeout } from "./upstream.js";
@@ -197,6 +197,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (!mayPerform(principal, route.action, access.staff.manager_flow_health_only))
       return end(who, refused(403, `${route.action} not allowed`, "not allowed for this reader"));
     const url = new URL(request.url, "https://gateway.invalid");
+    const withheld = withheldSearchKeys(route, url.searchParams, attributeFilter(principal, access));
+    if (withheld.length > 0)
+      return end(
+        who,
+        refused(
+          403,
+          `search by withheld attributes ${withheld.join(", ")}`,
+          "search by an attribute this reader cannot see",
+        ),
+      );
     const params = upstreamParams(route, url.searchParams, access);
     const query = params.size > 0 ? `?${params}` : "";
     try {
