@@ -82,6 +82,8 @@ export async function startAccessStack(): Promise<AccessStack> {
     );
     await postgres.createDatabase("audit");
     const auditUrl = postgres.url("audit");
+    // The table exists from the start, so reading the log works before any gateway wrote to it.
+    await (await openAuditStore(auditUrl)).close();
     const totp = {
       support: new OTPAuth.Secret().base32,
       developer: new OTPAuth.Secret().base32,
