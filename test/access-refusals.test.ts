@@ -138,13 +138,14 @@ describe("trace access refusals", () => {
       { login: "pat", password: "password-only-1" },
       AUDIENCE,
     );
-    const { answer } = await expectRefused(
+    const { answer, event } = await expectRefused(
       token,
       401,
       /no second factor in amr \[pwd\]/,
       /^Bearer error="insufficient_user_authentication", error_description="[^"]+"/,
     );
     expect(answer.json()).toEqual({ error: "step-up authentication required" });
+    expect(event).toMatchObject({ subject: "pat", clientId: "trace-console", role: null });
   });
 
   it("names the required acr in the challenge when the description sets min_acr", async () => {
@@ -185,7 +186,7 @@ describe("trace access refusals", () => {
       "orders:write",
     );
     const { event } = await expectRefused(token, 403, /without scope traces:read/, /error="insufficient_scope"/);
-    expect(event).toMatchObject({ partner: null, clientId: null, subject: null });
+    expect(event).toMatchObject({ partner: null, clientId: "partner-c", subject: "partner-c" });
   });
 
   it("answers partner A's request for partner B's trace exactly as for a trace that does not exist", async () => {

@@ -32,7 +32,7 @@ const strings = (value: unknown): string[] =>
       : [];
 
 /** RFC 9068 names the client `client_id`; some issuers only set `azp`. */
-const clientOf = (claims: JWTPayload): string | null =>
+export const clientOf = (claims: JWTPayload): string | null =>
   strings(claims["client_id"])[0] ?? strings(claims["azp"])[0] ?? null;
 
 /**

@@ -6,7 +6,7 @@ import { parseEndpoint, type HostPort } from "../endpoint/endpoint.js";
 import { durationMs, mebibytes } from "../schema/units.js";
 import type { AuditEvent, AuditStore } from "./audit/store.js";
 import type { ResolvedGatewayConfig } from "./gateway-config.js";
-import { bearerChallenge, principalOf, type Principal } from "./principal.js";
+import { bearerChallenge, clientOf, principalOf, type Principal } from "./principal.js";
 import { RateLimiter } from "./rate-limit.js";
 import { attributeFilter, readAnswer, upstreamParams, withheldSearchKeys, type Reading } from "./reading.js";
 import { mayPerform, ROUTES, type Route } from "./routes.js";
@@ -51,6 +51,8 @@ export interface Gateway {
 
 interface Outcome {
   reading: Reading;
+  /** Who a verified token names, when it is refused all the same. */
+  who?: Who;
   outcome: AuditEvent["outcome"];
   reason?: string;
   headers?: Record<string, string>;
@@ -65,6 +67,16 @@ const refused = (status: number, reason: string, message: string, headers?: Reco
   reason,
   ...(headers && { headers }),
 });
+
+/** Query parameters as the audit records them: a repeated one (`tag`, `traceID`) as the list of its values. */
+function paramsOf(params: URLSearchParams): Record<string, string | string[]> {
+  return Object.fromEntries(
+    [...new Set(params.keys())].map((key) => {
+      const values = params.getAll(key);
+      return [key, values.length === 1 ? (values[0] as string) : values];
+    }),
+  );
+}
 
 function whoIs(principal: Principal): Who {
   return {
@@ -127,7 +139,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       at: new Date(),
       ...who,
       action,
-      query: { method: request.method, path: url.pathname.slice(0, 512), params: Object.fromEntries(url.searchParams) },
+      query: { method: request.method, path: url.pathname.slice(0, 512), params: paramsOf(url.searchParams) },
       traceIds: result.reading.traceIds,
       outcome: result.outcome,
       status: result.reading.status,
@@ -171,10 +183,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           principal.status,
           principal.reason,
           principal.status === 401 ? "step-up authentication required" : "forbidden",
-          {
-            "www-authenticate": principal.challenge,
-          },
+          { "www-authenticate": principal.challenge },
         ),
+        who: { ...NOBODY, subject: claims.sub ?? null, clientId: clientOf(claims) },
       };
     return principal;
   }
@@ -186,8 +197,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return end(NOBODY, refused(414, `request target of ${request.url.length} bytes`, "request target too long"));
     const authenticated = await authenticate(request);
     const principal = "reading" in authenticated ? undefined : authenticated;
-    const who = principal ? whoIs(principal) : NOBODY;
-    const wait = limiter.take(principal?.clientId ?? principal?.subject ?? `address:${request.ip}`);
+    const who = principal ? whoIs(principal) : ((authenticated as Outcome).who ?? NOBODY);
+    const wait = limiter.take(who.clientId ?? who.subject ?? `address:${request.ip}`);
     if (wait > 0)
       return end(
         who,
