@@ -97,16 +97,24 @@ class PostgresAuditStore implements AuditStore {
         const head = await chainHead(client);
         let seq = BigInt(head.seq);
         let prevHash = head.hash;
+        // One column array per field, one INSERT per batch; rows go in by seq, so the insert
+        // trigger sees each row's predecessor, written earlier by the same statement.
+        const columns: unknown[][] = Array.from({ length: 8 }, () => []);
         for (const { record, event } of batch) {
           seq += 1n;
           const hash = chainHash(prevHash, seq, record);
-          await client.query(
-            `INSERT INTO ${AUDIT_TABLE} (seq, at, subject, partner, outcome, record, prev_hash, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-            [seq.toString(), event.at, ...indexedCopies(event), record, prevHash, hash],
+          [seq.toString(), event.at, ...indexedCopies(event), record, prevHash, hash].forEach((value, i) =>
+            columns[i]!.push(value),
           );
           prevHash = hash;
         }
+        await client.query(
+          `INSERT INTO ${AUDIT_TABLE} (seq, at, subject, partner, outcome, record, prev_hash, hash)
+           SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
+                                $7::text[], $8::text[])
+           ORDER BY 1`,
+          columns,
+        );
         await client.query("COMMIT");
         if (this.headFile) await writeHead(this.headFile, { seq: seq.toString(), hash: prevHash });
       } catch (error) {

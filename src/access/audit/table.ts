@@ -32,12 +32,12 @@ END $$;
 CREATE TRIGGER access_events_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ${AUDIT_TABLE}
   FOR EACH STATEMENT EXECUTE FUNCTION ${AUDIT_SCHEMA}.refuse_change();
 CREATE FUNCTION ${AUDIT_SCHEMA}.require_chain_head() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  head record;
 BEGIN
-  IF NEW.seq = 1 AND NEW.prev_hash = '${GENESIS_HASH}' THEN RETURN NEW; END IF;
-  IF EXISTS (SELECT 1 FROM ${AUDIT_TABLE} WHERE seq = NEW.seq - 1 AND hash = NEW.prev_hash)
-     AND NOT EXISTS (SELECT 1 FROM ${AUDIT_TABLE} WHERE seq >= NEW.seq) THEN
-    RETURN NEW;
-  END IF;
+  SELECT seq, hash INTO head FROM ${AUDIT_TABLE} ORDER BY seq DESC LIMIT 1;
+  IF NOT FOUND AND NEW.seq = 1 AND NEW.prev_hash = '${GENESIS_HASH}' THEN RETURN NEW; END IF;
+  IF FOUND AND NEW.seq = head.seq + 1 AND NEW.prev_hash = head.hash THEN RETURN NEW; END IF;
   RAISE EXCEPTION '${AUDIT_TABLE}: row % does not extend the chain head', NEW.seq;
 END $$;
 CREATE TRIGGER access_events_extend_head BEFORE INSERT ON ${AUDIT_TABLE}
