@@ -1,10 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { AuditConfigError, openAuditSink } from "../access/audit-sink.js";
-import { GatewayConfigError, loadGatewayConfig } from "../access/gateway-config.js";
-import { startGateway } from "../access/server.js";
-import { discoverTokenVerifier, IssuerDiscoveryError } from "../access/token-verifier.js";
 import { UsageError } from "./options.js";
 
 interface GatewayOptions {
@@ -38,6 +34,15 @@ Example:
 }
 
 async function runGateway(options: GatewayOptions): Promise<number> {
+  // Loaded here, not with the CLI: the HTTPS server, token and PostgreSQL stacks would slow every other command's start.
+  const [{ AuditConfigError, openAuditSink }, { GatewayConfigError, loadGatewayConfig }, { startGateway }, verifier] =
+    await Promise.all([
+      import("../access/audit-sink.js"),
+      import("../access/gateway-config.js"),
+      import("../access/server.js"),
+      import("../access/token-verifier.js"),
+    ]);
+  const { discoverTokenVerifier, IssuerDiscoveryError } = verifier;
   const file = options.config ?? join(options.out, options.env, "gateway.yaml");
   try {
     const config = await loadGatewayConfig(file).catch((error: NodeJS.ErrnoException) => {
@@ -47,9 +52,9 @@ async function runGateway(options: GatewayOptions): Promise<number> {
     if (config.environment !== options.env)
       throw new UsageError(`${file} is the gateway config of ${config.environment}, not ${options.env}`);
     const issuerCa = options.issuerCa ? await readFile(options.issuerCa, "utf8") : undefined;
-    const verifier = await discoverTokenVerifier(config.access, { ...(issuerCa && { issuerCa }) });
+    const tokens = await discoverTokenVerifier(config.access, { ...(issuerCa && { issuerCa }) });
     const audit = await openAuditSink(config);
-    const gateway = await startGateway({ config, verifier, audit });
+    const gateway = await startGateway({ config, verifier: tokens, audit });
     process.stdout.write(`trace gateway for ${options.env} at ${gateway.url}, reading ${config.upstream.query_url}\n`);
     await new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);
