@@ -387,6 +387,12 @@ describe("tracegen audit show and the database URL", () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain("cannot read the audit log (no_such_database on 127.0.0.1:");
     expect(result.stderr + result.stdout).not.toContain(secret);
+    for (const malformed of [`postgres://tracegen_gateway:${secret}@[::1/audit`, `https://u:${secret}@host/db`]) {
+      const refused = await verify(malformed);
+      expect(refused.exitCode).toBe(2);
+      expect(refused.stderr).toContain("expected postgres://user:password@host:port/database");
+      expect(refused.stderr + refused.stdout).not.toContain(secret);
+    }
     const missing = await tracegen(["audit", "verify", "--db-env", "NO_SUCH_AUDIT_VARIABLE"]);
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain("environment variable NO_SUCH_AUDIT_VARIABLE is not set");

@@ -143,45 +143,45 @@ a ticket, another system) and pass it back with --expect-head, or point
   });
 }
 
-function connectionString(options: ConnectionOptions): string {
-  if (options.db !== undefined) return options.db;
-  const value = process.env[options.dbEnv];
+/** The database URL, parsed here so that nothing later has a reason to echo it. */
+function connectionUrl(options: ConnectionOptions): { url: string; password: string } {
+  const source = options.db !== undefined ? "--db" : `environment variable ${options.dbEnv}`;
+  const value = options.db ?? process.env[options.dbEnv];
   if (!value)
     throw new UsageError(
-      `environment variable ${options.dbEnv} is not set: put the audit database's PostgreSQL URL there, or name another variable with --db-env`,
+      `${source} is not set: put the audit database's PostgreSQL URL there, or name another variable with --db-env`,
     );
-  return value;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new UsageError(`${source} is not a URL; expected postgres://user:password@host:port/database`);
+  }
+  if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:")
+    throw new UsageError(`${source} is a ${parsed.protocol} URL; expected postgres://user:password@host:port/database`);
+  return { url: value, password: decodeURIComponent(parsed.password) };
 }
 
 /** Runs `work` on one connection; a database that cannot be read is a failed check (exit 1), reported without the URL. */
 async function withClient(options: ConnectionOptions, work: (client: pg.Client) => Promise<number>): Promise<number> {
-  const url = connectionString(options);
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  const where = `${client.database ?? "?"} on ${client.host}:${client.port} as ${client.user ?? "?"}`;
-  client.on("error", () => undefined);
+  const { url, password } = connectionUrl(options);
+  let client: pg.Client | undefined;
+  let where = "the audit database";
   try {
+    client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+    where = `${client.database ?? "?"} on ${client.host}:${client.port} as ${client.user ?? "?"}`;
+    client.on("error", () => undefined);
     await client.connect();
     return await work(client);
   } catch (error) {
-    const message = withoutSecret((error as Error).message, url);
+    const message = [url, password]
+      .filter((secret) => secret.length > 0)
+      .reduce((text, secret) => text.replaceAll(secret, "***"), (error as Error).message);
     process.stderr.write(`tracegen audit: cannot read the audit log (${where}): ${message}\n`);
     return 1;
   } finally {
-    await client.end().catch(() => undefined);
+    await client?.end().catch(() => undefined);
   }
-}
-
-function withoutSecret(message: string, url: string): string {
-  const password = (() => {
-    try {
-      return decodeURIComponent(new URL(url).password);
-    } catch {
-      return "";
-    }
-  })();
-  return [url, password]
-    .filter((secret) => secret.length > 0)
-    .reduce((text, secret) => text.replaceAll(secret, "***"), message);
 }
 
 interface AnchorFailure {
