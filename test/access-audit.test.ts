@@ -149,7 +149,7 @@ describe("audit store", () => {
     expect(records[0]).toMatch(/^\{"action":"GET \/api\/traces","at":"2026-11-29T10:00:00.000Z","clientId":/);
   });
 
-  it("continues the chain after the database restarts, from a new store and from one left open", async () => {
+  it("continues the chain after the database restarts, from a new store, a new process and one left open", async () => {
     const db = await freshDatabase();
     await appendAll(db.gateway, [event(), event()]);
     const openAcrossRestart: AuditStore = await openAuditStore(db.gateway);
@@ -158,11 +158,27 @@ describe("audit store", () => {
     await openAcrossRestart.append(event({ subject: "after-restart" }));
     await openAcrossRestart.close();
     await appendAll(db.gateway, [event({ subject: "new-store" })]);
+    const child = await execa(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--input-type=module",
+        "-e",
+        `const { openAuditStore } = await import(${JSON.stringify(repoPath("src/access/audit/store.ts"))});
+         const store = await openAuditStore(process.env.AUDIT_URL);
+         await store.append({ ...${JSON.stringify(event({ subject: "new-process" }))}, at: new Date() });
+         await store.close();`,
+      ],
+      { cwd: repoPath(), env: { AUDIT_URL: db.gateway }, reject: false, timeout: 60_000 },
+    );
+    expect(child.stderr).toBe("");
+    expect(child.exitCode).toBe(0);
     const result = await verify(db.reader);
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toContain("5 row(s), seq 1..5");
+    expect(result.stdout).toContain("6 row(s), seq 1..6");
     const subjects = (await psql(db.superuser, "SELECT subject FROM audit.access_events ORDER BY seq")).stdout;
-    expect(subjects.split("\n").slice(2)).toEqual(["before-restart", "after-restart", "new-store"]);
+    expect(subjects.split("\n").slice(2)).toEqual(["before-restart", "after-restart", "new-store", "new-process"]);
   });
 
   it("keeps one chain when two stores append concurrently, and the database refuses a fork", async () => {
