@@ -25,11 +25,6 @@ export interface AuditStore {
   close(): Promise<void>;
 }
 
-/** The canonical record of one event: what the chain hashes and what `audit show` reads back. */
-export function auditRecord(event: AuditEvent): string {
-  return canonicalJson(event);
-}
-
 interface Pending {
   record: string;
   event: AuditEvent;
@@ -60,7 +55,8 @@ class PostgresAuditStore implements AuditStore {
     if (this.closed) return Promise.reject(new Error("audit store is closed"));
     let record: string;
     try {
-      record = auditRecord(event);
+      // What the chain hashes and what `audit show` reads back.
+      record = canonicalJson(event);
     } catch (error) {
       return Promise.reject(error);
     }
