@@ -354,6 +354,23 @@ describe("the head file a store keeps outside the database", () => {
 });
 
 describe("tracegen audit show and the database URL", () => {
+  it("--help teaches the commands, where the URL comes from, and what each broken row means", async () => {
+    const [audit, verifyHelp, setup] = await Promise.all([
+      tracegen(["audit", "--help"]),
+      tracegen(["audit", "verify", "--help"]),
+      tracegen(["audit", "setup-sql", "--help"]),
+    ]);
+    expect(audit.exitCode).toBe(0);
+    expect(audit.stdout).toMatch(/verify[\s\S]*show[\s\S]*setup-sql/);
+    expect(audit.stdout).toContain("$TRACEGEN_AUDIT_DATABASE_URL");
+    expect(audit.stdout).toContain("$ tracegen audit show --outcome refused --since 1h");
+    for (const kind of ["record hash mismatch", "broken link", "gap in sequence", "indexed column differs"])
+      expect(verifyHelp.stdout).toContain(kind);
+    expect(verifyHelp.stdout).toContain("--head-file");
+    expect(setup.stdout).toContain("tracegen audit setup-sql | psql");
+    expect((await tracegen(["audit", "setup-sql", "--writer", "x; DROP TABLE y"])).exitCode).toBe(2);
+  });
+
   it("prints records oldest first, filtered, escaped for the terminal, and as JSON lines", async () => {
     const db = await freshDatabase();
     await appendAll(db.gateway, [

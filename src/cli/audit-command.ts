@@ -56,25 +56,6 @@ Examples:
   $ tracegen audit show --partner acme --limit 20 --json  a partner's last 20 requests, as JSON lines`,
     );
 
-  audit
-    .command("setup-sql")
-    .description("print the SQL that gives the audit log its own schema and least-privilege roles (run once with psql)")
-    .option("--owner <role>", "NOLOGIN role that owns the schema and table (created when missing)", "audit_owner")
-    .option("--writer <role>", "the gateway's login role: INSERT and SELECT only", "tracegen_gateway")
-    .option("--reader <role>", "operators' login role for verify and show: SELECT only", "audit_reader")
-    .addHelpText(
-      "after",
-      `
-The writer and reader roles must exist (CREATE ROLE ... LOGIN PASSWORD ...). Then:
-  $ tracegen audit setup-sql | psql "postgres://admin@db.internal/shop?sslmode=verify-full" -v ON_ERROR_STOP=1`,
-    )
-    .action((options: { owner: string; writer: string; reader: string }) => {
-      for (const name of Object.values(options))
-        if (!isRoleName(name))
-          throw new UsageError(`role names are lower-case letters, digits and _, got ${JSON.stringify(name)}`);
-      process.stdout.write(auditSetupSql(options));
-    });
-
   connectionOptions(
     audit
       .command("verify")
@@ -141,6 +122,25 @@ a ticket, another system) and pass it back with --expect-head, or point
       return 0;
     });
   });
+
+  audit
+    .command("setup-sql")
+    .description("print the SQL that gives the audit log its own schema and least-privilege roles (run once with psql)")
+    .option("--owner <role>", "NOLOGIN role that owns the schema and table (created when missing)", "audit_owner")
+    .option("--writer <role>", "the gateway's login role: INSERT and SELECT only", "tracegen_gateway")
+    .option("--reader <role>", "operators' login role for verify and show: SELECT only", "audit_reader")
+    .addHelpText(
+      "after",
+      `
+The writer and reader roles must exist (CREATE ROLE ... LOGIN PASSWORD ...). Then:
+  $ tracegen audit setup-sql | psql "postgres://admin@db.internal/shop?sslmode=verify-full" -v ON_ERROR_STOP=1`,
+    )
+    .action((options: { owner: string; writer: string; reader: string }) => {
+      for (const name of Object.values(options))
+        if (!isRoleName(name))
+          throw new UsageError(`role names are lower-case letters, digits and _, got ${JSON.stringify(name)}`);
+      process.stdout.write(auditSetupSql(options));
+    });
 }
 
 /** The database URL, parsed here so that nothing later has a reason to echo it. */
