@@ -58,10 +58,9 @@ export function attributeFilter(principal: Principal, access: Access): KeepAttri
  * tag upstream: Jaeger matches tags on the searched service's own spans, and the partner attribute
  * sits on the span where the partner called in. Their results are filtered below instead.
  */
-export function upstreamParams(route: Route, params: URLSearchParams, access: Access): URLSearchParams {
+export function upstreamParams(route: Route, params: URLSearchParams, maxTraces: number): URLSearchParams {
   const out = new URLSearchParams(params);
   if (route.action !== "search") return out;
-  const maxTraces = access.limits?.max_traces ?? 100;
   const sizeKey = route.api === "ui" ? "limit" : "query.num_traces";
   const asked = Number(out.get(sizeKey));
   if (!(Number.isInteger(asked) && asked > 0 && asked <= maxTraces)) out.set(sizeKey, String(maxTraces));

@@ -2,7 +2,10 @@ import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from "fastify";
 import { errors as joseErrors } from "jose";
+import type { Static } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
 import { parseEndpoint, type HostPort } from "../endpoint/endpoint.js";
+import { AccessLimits } from "../schema/description.js";
 import { durationMs, mebibytes } from "../schema/units.js";
 import type { AuditEvent, AuditStore } from "./audit/store.js";
 import type { ResolvedGatewayConfig } from "./gateway-config.js";
@@ -23,16 +26,8 @@ const SECURITY_HEADERS = {
   "referrer-policy": "no-referrer",
 } as const;
 
-/** Limits that hold when the description sets none (dev only; production demands them). */
-const DEFAULT_LIMITS = {
-  rate: 10,
-  burst: 20,
-  max_url_length: 4096,
-  max_body: 16384,
-  max_result: "8MiB",
-  max_traces: 100,
-  query_timeout: "10s",
-} as const;
+/** Per-client rate when the description sets no limits (outside production only); the other bounds take the schema's defaults. */
+const UNSET_RATE = { rate: 10, burst: 20 } as const;
 
 export interface GatewayOptions {
   config: ResolvedGatewayConfig;
@@ -98,7 +93,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { access } = options.config;
   if (!access.tls || access.tls === "off")
     throw new Error(`the gateway serves HTTPS only: access.tls is off in environment ${options.config.environment}`);
-  const limits = { ...DEFAULT_LIMITS, ...access.limits };
+  const limits =
+    access.limits ?? (Value.Default(AccessLimits, { ...UNSET_RATE }) as Required<Static<typeof AccessLimits>>);
   const tls = access.tls;
   const [cert, key, ca] = await Promise.all([
     readFile(tls.cert_file, "utf8"),
@@ -218,7 +214,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           "search by an attribute this reader cannot see",
         ),
       );
-    const params = upstreamParams(route, url.searchParams, access);
+    const params = upstreamParams(route, url.searchParams, limits.max_traces);
     const query = params.size > 0 ? `?${params}` : "";
     try {
       const upstream = await queryJaeger(`${upstreamUrl}${url.pathname}${query}`, { timeoutMs, maxBytes });
