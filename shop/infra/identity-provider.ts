@@ -1,4 +1,5 @@
 import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
@@ -79,7 +80,7 @@ function totpMatches(secret: string, code: string): boolean {
   return totp.validate({ token: code, window: 1 }) !== null;
 }
 
-async function readForm(req: import("node:http").IncomingMessage): Promise<URLSearchParams> {
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -207,11 +208,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
     },
   });
 
-  async function signIn(
-    op: Provider,
-    req: import("node:http").IncomingMessage,
-    res: import("node:http").ServerResponse,
-  ): Promise<void> {
+  async function signIn(op: Provider, req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const details = await op.interactionDetails(req, res);
       if (req.method !== "POST") {
