@@ -18,6 +18,7 @@ import {
   type StaffUser,
 } from "./identity-provider.js";
 import type { Postgres } from "./postgres.js";
+import { Stops } from "./stack.js";
 
 /*
  * Trace access for the running shop: the identity provider with the shop's staff and partners, and
@@ -76,13 +77,10 @@ export async function startTraceAccess(options: {
   /** Replaces the description's limits (a benchmark measures latency, not the rate limit). */
   limits?: NonNullable<ResolvedGatewayConfig["access"]["limits"]>;
 }): Promise<TraceAccess> {
-  const stops: Array<() => Promise<void>> = [];
-  const stopAll = async () => {
-    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
-  };
+  const stops = new Stops();
   try {
     const dir = await tempDir("shop-access-");
-    stops.push(() => dir.remove());
+    stops.onStop("certificates", () => dir.remove());
     const tls = await makeTlsMaterial(dir.path);
     const totp = () => new OTPAuth.Secret().base32;
     const staff: StaffSignIn[] = [
@@ -130,10 +128,10 @@ export async function startTraceAccess(options: {
       staff,
       partners,
     });
-    stops.push(() => idp.stop());
+    stops.add("identity provider", idp);
     await options.postgres.createDatabase("audit");
     const audit = await openAuditStore(options.postgres.url("audit"));
-    stops.push(() => audit.close());
+    stops.onStop("audit store", () => audit.close());
     const config = await devGatewayConfig(tls, idp.issuer, options.descriptionFile);
     if (options.limits) config.access.limits = options.limits;
     const verifier = await discoverTokenVerifier(config.access, { issuerCa: tls.ca.toString() });
@@ -144,7 +142,7 @@ export async function startTraceAccess(options: {
       upstreamUrl: options.jaegerQueryUrl,
       listen: { host: "127.0.0.1", port: await getPort() },
     });
-    stops.push(() => gateway.close());
+    stops.onStop("gateway", () => gateway.close());
     return {
       gatewayUrl: gateway.url,
       issuer: idp.issuer,
@@ -153,10 +151,10 @@ export async function startTraceAccess(options: {
       idp,
       staff,
       partners,
-      stop: stopAll,
+      stop: () => stops.stopAll(),
     };
   } catch (error) {
-    await stopAll();
+    await stops.stopAll();
     throw error;
   }
 }

@@ -19,6 +19,7 @@ import {
   type IdentityProvider,
 } from "../../shop/infra/identity-provider.js";
 import { startJaeger, type Jaeger } from "../../shop/infra/jaeger.js";
+import { Stops } from "../../shop/infra/stack.js";
 import { AUDIENCE, devGatewayConfig } from "../../shop/infra/trace-access.js";
 import { startPostgres, type Postgres } from "../../shop/infra/postgres.js";
 import { repoPath } from "./repo.js";
@@ -67,19 +68,15 @@ export interface AccessStack {
 const otp = (secret: string) => new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) }).generate();
 
 export async function startAccessStack(): Promise<AccessStack> {
-  const stops: Array<() => Promise<void>> = [];
-  const stopAll = async () => {
-    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
-  };
+  const stops = new Stops();
   try {
     const dir = await tempDir("access-");
-    stops.push(() => dir.remove());
+    stops.onStop("certificates", () => dir.remove());
     const tls = await makeTlsMaterial(dir.path);
-    const [jaeger, postgres] = await Promise.all([startJaeger(), startPostgres()]);
-    stops.push(
-      () => jaeger.stop(),
-      () => postgres.stop(),
-    );
+    const [jaeger, postgres] = await Promise.all([
+      startJaeger().then((j) => stops.add("Jaeger", j)),
+      startPostgres().then((p) => stops.add("PostgreSQL", p)),
+    ]);
     await postgres.createDatabase("audit");
     const auditUrl = postgres.url("audit");
     // The table exists from the start, so reading the log works before any gateway wrote to it.
@@ -132,7 +129,7 @@ export async function startAccessStack(): Promise<AccessStack> {
         { clientId: "partner-c", clientSecret: "partner-c-secret", partnerId: "C", scopes: [ORDERS_SCOPE] },
       ],
     });
-    stops.push(() => idp.stop());
+    stops.add("identity provider", idp);
     const issuer = { ...idp, ca: tls.ca };
     const traces = await seedPartnerTraces(jaeger);
     const tokens = {
@@ -166,7 +163,7 @@ export async function startAccessStack(): Promise<AccessStack> {
     };
     const config = await devGatewayConfig(tls, idp.issuer, repoPath("tracing.yaml"));
     const audits: AuditStore[] = [];
-    stops.push(async () => {
+    stops.onStop("audit stores", async () => {
       for (const a of audits) await a.close();
     });
     const ca = await readFile(tls.caFile);
@@ -194,7 +191,7 @@ export async function startAccessStack(): Promise<AccessStack> {
           upstreamUrl: upstreamUrl ?? jaeger.queryUrl,
           listen: { host: "127.0.0.1", port: 0 },
         });
-        stops.push(() => gateway.close());
+        stops.onStop("gateway", () => gateway.close());
         return gateway;
       },
       async auditEvents() {
@@ -213,10 +210,10 @@ export async function startAccessStack(): Promise<AccessStack> {
           method: init.method ?? "GET",
           headers: { ...(token !== undefined && { authorization: `Bearer ${token}` }), ...init.headers },
         }),
-      stop: stopAll,
+      stop: () => stops.stopAll(),
     };
   } catch (error) {
-    await stopAll();
+    await stops.stopAll();
     throw error;
   }
 }
