@@ -285,6 +285,16 @@ describe("trace access refusals", () => {
     expect(await lastAudit()).toMatchObject({ outcome: "refused", status: 414, subject: null });
   });
 
+  it("refuses a request body over the limit before reading it whole, and records it", async () => {
+    const answer = await stack.get(gateway, "/api/traces", stack.tokens.support, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ padding: "x".repeat(64 * 1024) }),
+    });
+    expect(answer.status).toBe(413);
+    expect(await lastAudit()).toMatchObject({ outcome: "refused", status: 413, subject: null });
+  });
+
   it("serves reads only: other methods and unknown paths are refused and recorded", async () => {
     const post = await stack.get(gateway, "/api/traces", stack.tokens.support, { method: "DELETE" });
     expect(post.status).toBe(405);

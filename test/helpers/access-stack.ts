@@ -60,7 +60,7 @@ export interface AccessStack {
     gateway: Gateway,
     path: string,
     token?: string,
-    init?: { method?: string; headers?: Record<string, string> },
+    init?: { method?: string; headers?: Record<string, string>; body?: string },
   ): Promise<HttpsAnswer>;
   stop(): Promise<void>;
 }
@@ -209,6 +209,7 @@ export async function startAccessStack(): Promise<AccessStack> {
           ca,
           method: init.method ?? "GET",
           headers: { ...(token !== undefined && { authorization: `Bearer ${token}` }), ...init.headers },
+          ...(init.body !== undefined && { body: init.body }),
         }),
       stop: () => stops.stopAll(),
     };
