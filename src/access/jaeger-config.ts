@@ -1,4 +1,5 @@
 import type { ResolvedAccess } from "../resolve/resolve.js";
+import { serverTlsOf } from "../compile/tls.js";
 
 /** Jaeger v2's storage backend name in its own config; any name works, one is enough. */
 const STORE = "traces";
@@ -34,10 +35,15 @@ export function compileJaegerConfig(jaeger: ResolvedAccess["jaeger"]): Record<st
       },
       healthcheckv2: { use_v2: true, http: { endpoint: loopback(jaeger.health_port) } },
     },
-    receivers: { otlp: { protocols: { grpc: { endpoint: jaeger.otlp_grpc } } } },
+    receivers: { otlp: { protocols: { grpc: { endpoint: jaeger.otlp_grpc, ...tlsOf(jaeger.tls) } } } },
     processors: { batch: {} },
     exporters: { jaeger_storage_exporter: { trace_storage: STORE } },
   };
+}
+
+function tlsOf(tls: ResolvedAccess["jaeger"]["tls"]): { tls?: object } {
+  const settings = tls === undefined ? undefined : serverTlsOf(tls);
+  return settings ? { tls: settings } : {};
 }
 
 function storageBackend(storage: ResolvedAccess["jaeger"]["storage"]): Record<string, unknown> {

@@ -51,7 +51,7 @@ export type ResolvedAccess = WithDefaults<Access, "partners" | "limits" | "tls" 
   };
   partners?: Required<Partners>;
   limits?: Required<NonNullable<Access["limits"]>>;
-  jaeger: Required<NonNullable<Access["jaeger"]>>;
+  jaeger: WithDefaults<NonNullable<Access["jaeger"]>, "tls">;
 };
 
 export interface ResolvedEnvironment {

@@ -601,6 +601,12 @@ export const JaegerServer = Type.Object(
     storage: Type.Optional(
       refine(JaegerStorage, { description: "Jaeger's trace storage backend; without it, memory for 100000 traces." }),
     ),
+    tls: Type.Optional(
+      refine(Tls, {
+        description:
+          "Jaeger's certificate for the OTLP receiver the collector exports to (`client_auth: required` demands the collector's certificate), or `off` where the collector sends in plaintext (tls: off). Required wherever the collector's TLS is on.",
+      }),
+    ),
   },
   {
     ...strict,
