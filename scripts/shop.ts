@@ -1,7 +1,9 @@
 /*
  * npm run shop: the reference shop, running. Starts PostgreSQL, RabbitMQ, Jaeger, otelcol-shop with
  * the dev config and the five services, drives orders through the four flows (with the injected
- * faults), prints where to look in Jaeger, and keeps everything up until Ctrl-C.
+ * faults) and one order from each of two partners, starts the identity provider and the trace access
+ * gateway, prints where to look in Jaeger and how to sign in as each role, and keeps everything up
+ * until Ctrl-C.
  *
  *   npm run shop              run until Ctrl-C
  *   npm run shop -- --once    drive the orders, print the links, stop
@@ -10,18 +12,20 @@
  *                             no Jaeger, no collector: the services send to `tracegen record`'s
  *                             endpoint and their raw spans for the scenario are written to FILE
  */
+import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import { startRecorder } from "../src/cli/record-run.js";
 import { writeFixtureFile } from "../src/traffic/write.js";
 import { spanCount } from "../src/otlp/model.js";
 import { launchStoreBrowser } from "../shop/driver/browser.js";
 import { searchTraces, searchUrl, traceUrl } from "../shop/driver/jaeger.js";
-import { stlModel } from "../shop/driver/orders.js";
+import { stlModel, uploadOrder } from "../shop/driver/orders.js";
 import { runScenario, type ScenarioOrder } from "../shop/driver/scenario.js";
 import { CollectorFailure } from "../src/collector/runtime/process.js";
 import { StartFailure } from "../src/process/child.js";
 import { startServices } from "../shop/infra/services.js";
 import { startBackends, startShop, type Shop } from "../shop/infra/stack.js";
+import { startTraceAccess, type TraceAccess } from "../shop/infra/trace-access.js";
 
 const FLOWS: ReadonlyArray<[flow: string, rootService: string]> = [
   ["order-upload", "shop-api"],
@@ -38,11 +42,13 @@ const recordTo = args.has("--record") ? argv[argv.indexOf("--record") + 1] : und
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 let shop: Shop | undefined;
+let access: TraceAccess | undefined;
 let stopping = false;
 async function stop(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     say("\nstopping the shop...");
+    await access?.stop();
     await shop?.stop();
   }
   process.exit(code);
@@ -66,7 +72,9 @@ if (args.has("--record")) {
 
 try {
   say("starting PostgreSQL, RabbitMQ, Jaeger, otelcol-shop and the five services...");
+  const partnerKeys = { A: randomBytes(16).toString("hex"), B: randomBytes(16).toString("hex") };
   shop = await startShop({
+    partnerKeys,
     log: (line) => say(`  ${line}`),
     ...(verbose && { onLine: (service: string, line: string) => say(`  [${service}] ${line}`) }),
   });
@@ -77,6 +85,20 @@ try {
     (line) => say(`  ${line}`),
   );
   const fromBrowser = await uploadFromStorePage(shop.services.urls.shopApi);
+  for (const [partner, key] of Object.entries(partnerKeys)) {
+    const { orderId } = await uploadOrder(shop.services.urls.shopApi, {
+      fileName: `partner-${partner}.stl`,
+      content: stlModel(20),
+      partnerKey: key,
+    });
+    say(`  ${orderId}  uploaded by partner ${partner}'s system with its API key`);
+  }
+  say("\nstarting the identity provider and the trace access gateway...");
+  access = await startTraceAccess({
+    jaegerQueryUrl: shop.jaeger.queryUrl,
+    postgres: shop.postgres,
+    descriptionFile: "tracing.yaml",
+  });
   say("\nwaiting for the collector's sampling decisions (decision_wait of the dev config)...");
   await printLinks(shop, orders);
   if (fromBrowser)
@@ -89,6 +111,7 @@ try {
     say(
       "            this Jaeger binary serves a placeholder page instead of the UI; the trace JSON is at the API address",
     );
+  printSignIn(access);
   if (once) await stop(0);
   say("\nthe shop keeps running; upload from the store page and watch the traces. Ctrl-C stops everything.");
 } catch (error) {
@@ -174,6 +197,26 @@ async function printLinks(s: Shop, orders: ScenarioOrder[]): Promise<void> {
         );
     }
   }
+}
+
+function printSignIn(a: TraceAccess): void {
+  const token = `npm run -s access:token -- --issuer ${a.issuer} --ca ${a.caFile}`;
+  say(`\ntrace access: ${a.gatewayUrl} (HTTPS, CA ${a.caFile}); Jaeger's own port stays on 127.0.0.1 behind it`);
+  say(
+    `identity provider: ${a.issuer}  (staff: authorization code + PKCE with password and TOTP; partners: client credentials)`,
+  );
+  const { clientId, clientSecret } = a.idp.console;
+  for (const user of a.staff)
+    say(
+      `  ${user.role}: TOKEN=$(${token} --console ${clientId}:${clientSecret} --login ${user.login} --password ${user.password}${user.totpSecret ? ` --totp ${user.totpSecret}` : ""})`,
+    );
+  for (const partner of a.partners)
+    say(`  partner ${partner.partnerId}: TOKEN=$(${token} --client ${partner.clientId}:${partner.clientSecret})`);
+  say(`then: curl --cacert ${a.caFile} -H "Authorization: Bearer $TOKEN" ${a.gatewayUrl}/api/v3/services`);
+  say(
+    `      curl --cacert ${a.caFile} -H "Authorization: Bearer $TOKEN" "${a.gatewayUrl}/api/traces?service=shop-api&lookback=1h"`,
+  );
+  say(`every request is recorded: npm run -s tracegen -- audit show --db ${a.auditUrl}`);
 }
 
 async function servesPlaceholderUi(queryUrl: string): Promise<boolean> {

@@ -22,7 +22,7 @@ function promtool(args: string[]): { status: number | null; output: string } {
 
 const loaded = await loadRepoDescription("tracing.yaml");
 const outputs = generate(loaded).outputs;
-const healthFiles = outputs.flatMap((o) => o.files.filter((f) => !f.path.endsWith("/collector.yaml")));
+const healthFiles = outputs.flatMap((o) => o.files.filter((f) => /\/(prometheus|grafana)\//.test(f.path)));
 
 describe("the committed flow health files", () => {
   it("exist for every environment: rules, scrape config, dashboard and data source", () => {

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import pg from "pg";
 import { faultBaggageHeader, type Fault } from "../services/lib/faults.js";
+import { PARTNER_KEY_HEADER } from "../services/lib/partners.js";
 import { SESSION_COOKIE, sessionCookieValue, type Customer } from "../services/lib/session.js";
 
 /*
@@ -28,7 +29,9 @@ export async function uploadOrder(
     fileName: string;
     content: Uint8Array;
     contentType?: string;
-    customer: Customer;
+    /** A customer with a shop session, or a partner's system with its API key. */
+    customer?: Customer;
+    partnerKey?: string;
     /** The customer's IP, passed on as a load balancer would (X-Forwarded-For). */
     customerAddress?: string;
     fault?: Fault;
@@ -39,7 +42,8 @@ export async function uploadOrder(
     body: Buffer.from(upload.content),
     headers: {
       "content-type": upload.contentType ?? "model/stl",
-      cookie: `${SESSION_COOKIE}=${sessionCookieValue(upload.customer)}`,
+      ...(upload.customer && { cookie: `${SESSION_COOKIE}=${sessionCookieValue(upload.customer)}` }),
+      ...(upload.partnerKey !== undefined && { [PARTNER_KEY_HEADER]: upload.partnerKey }),
       ...(upload.customerAddress ? { "x-forwarded-for": upload.customerAddress } : {}),
       ...(upload.fault ? faultBaggageHeader(upload.fault) : {}),
     },

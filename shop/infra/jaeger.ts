@@ -3,13 +3,16 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import getPort from "get-port";
 import { stringify } from "yaml";
+import { compileJaegerConfig } from "../../src/access/jaeger-config.js";
+import type { ResolvedAccess } from "../../src/resolve/resolve.js";
 import { startChild, StartFailure, tempDir, waitUntilReady, type Child } from "../../src/process/child.js";
 
 /*
- * Jaeger v2 (built by scripts/build-jaeger.sh) as the shop's trace store: in-memory storage, OTLP/gRPC
- * in, the query UI and HTTP API out, every port free and on 127.0.0.1. Its defaults (4317, 4318,
- * 16686...) would collide with the collector and with other runs, so it always gets a config file,
- * written from the typed object below.
+ * Jaeger v2 (built by scripts/build-jaeger.sh) as the shop's trace store: in-memory storage unless a
+ * caller names another, OTLP/gRPC in, the query UI and HTTP API out, every port free and on
+ * 127.0.0.1. Its defaults (4317, 4318, 16686...) would collide with the collector and with other
+ * runs, so it always gets a config file: the one `tracegen build` generates as jaeger.yaml, on free
+ * ports.
  */
 
 export const JAEGER_BINARY = resolve(fileURLToPath(import.meta.url), "../../../build/jaeger");
@@ -18,32 +21,24 @@ export interface JaegerPorts {
   otlpGrpc: number;
   queryHttp: number;
   queryGrpc: number;
+  health: number;
+  metrics: number;
 }
 
-export function jaegerConfig(ports: JaegerPorts, maxTraces = 100_000): Record<string, unknown> {
-  const local = (port: number) => `127.0.0.1:${port}`;
-  return {
-    service: {
-      extensions: ["jaeger_storage", "jaeger_query"],
-      pipelines: { traces: { receivers: ["otlp"], processors: ["batch"], exporters: ["jaeger_storage_exporter"] } },
-      // Jaeger's own metrics endpoint would take port 8888, like every collector's: not needed here.
-      telemetry: { metrics: { level: "none" }, logs: { level: "warn" } },
-    },
-    extensions: {
-      jaeger_storage: { backends: { memstore: { memory: { max_traces: maxTraces } } } },
-      jaeger_query: {
-        storage: { traces: "memstore" },
-        // On by default: Jaeger would trace its own queries to localhost:4317, which is some other
-        // collector's port here, and wait for that export when stopping.
-        enable_tracing: false,
-        http: { endpoint: local(ports.queryHttp) },
-        grpc: { endpoint: local(ports.queryGrpc) },
-      },
-    },
-    receivers: { otlp: { protocols: { grpc: { endpoint: local(ports.otlpGrpc) } } } },
-    processors: { batch: {} },
-    exporters: { jaeger_storage_exporter: { trace_storage: "memstore" } },
-  };
+type JaegerStorage = ResolvedAccess["jaeger"]["storage"];
+
+const IN_MEMORY: JaegerStorage = { memory: { max_traces: 100_000 } };
+
+/** The config `tracegen build` writes as jaeger.yaml, on ports free for this run. */
+export function jaegerConfig(ports: JaegerPorts, storage: JaegerStorage = IN_MEMORY): Record<string, unknown> {
+  return compileJaegerConfig({
+    otlp_grpc: `127.0.0.1:${ports.otlpGrpc}`,
+    query_http_port: ports.queryHttp,
+    query_grpc_port: ports.queryGrpc,
+    health_port: ports.health,
+    metrics_port: ports.metrics,
+    storage,
+  });
 }
 
 export interface Jaeger {
@@ -56,7 +51,7 @@ export interface Jaeger {
   stop(): Promise<void>;
 }
 
-export async function startJaeger(): Promise<Jaeger> {
+export async function startJaeger(storage: JaegerStorage = IN_MEMORY): Promise<Jaeger> {
   await access(JAEGER_BINARY, constants.X_OK).catch(() => {
     throw new StartFailure(`${JAEGER_BINARY} is missing: run \`npm run jaeger:build\` first`);
   });
@@ -67,9 +62,15 @@ export async function startJaeger(): Promise<Jaeger> {
     await dir.remove();
   };
   try {
-    const ports: JaegerPorts = { otlpGrpc: await getPort(), queryHttp: await getPort(), queryGrpc: await getPort() };
+    const ports: JaegerPorts = {
+      otlpGrpc: await getPort(),
+      queryHttp: await getPort(),
+      queryGrpc: await getPort(),
+      health: await getPort(),
+      metrics: await getPort(),
+    };
     const configFile = join(dir.path, "jaeger.yaml");
-    await writeFile(configFile, stringify(jaegerConfig(ports)));
+    await writeFile(configFile, stringify(jaegerConfig(ports, storage)));
     child = startChild({ name: "jaeger", command: JAEGER_BINARY, args: ["--config", configFile] });
     const queryUrl = `http://127.0.0.1:${ports.queryHttp}`;
     const startMs = await waitUntilReady(

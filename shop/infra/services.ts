@@ -25,6 +25,8 @@ export interface ServiceOptions {
   /** false runs the services with the SDK switched off (OTEL_SDK_DISABLED), for overhead comparisons. */
   tracing?: boolean;
   maxUploadBytes?: number;
+  /** Partner id → the API key its systems call the Shop API with. */
+  partnerKeys?: Record<string, string>;
   onLine?: (service: ServiceName, line: string) => void;
 }
 
@@ -65,6 +67,9 @@ export async function startServices(backends: Backends, options: ServiceOptions 
       SHOP_API_PORT: String(port["shop-api"]),
       STORAGE_URL: url("3d-storage"),
       COLLECTOR_OTLP_HTTP_URL: `http://${backends.otlpHttp}`,
+      SHOP_PARTNER_KEYS: Object.entries(options.partnerKeys ?? {})
+        .map(([partner, key]) => `${partner}:${key}`)
+        .join(","),
     },
     "3d-storage": { STORAGE_PORT: String(port["3d-storage"]), STORAGE_DIR: storageDir, CRM_API_URL: url("crm-api") },
     "crm-api": { CRM_API_PORT: String(port["crm-api"]), AMQP_URL: backends.amqpUrl, SHOP_DB_URL: backends.shopDbUrl },

@@ -19,12 +19,17 @@ const MIGRATIONS = resolve(fileURLToPath(import.meta.url), "../../migrations");
 
 type Log = (line: string) => void;
 
-class Stops {
+/** What a start has started so far, stopped in reverse order; a failure to stop one is logged, not thrown. */
+export class Stops {
   private readonly parts: Array<[name: string, stop: () => Promise<void>]> = [];
-  constructor(private readonly log: Log) {}
+  constructor(private readonly log: Log = () => undefined) {}
   add<T extends { stop(): Promise<void> }>(name: string, part: T): T {
     this.parts.push([name, () => part.stop()]);
     return part;
+  }
+  /** For a part whose stopping is not called `stop` (a server's close, a directory's removal). */
+  onStop(name: string, stop: () => Promise<void>): void {
+    this.parts.push([name, stop]);
   }
   async stopAll(): Promise<void> {
     for (const [name, stop] of this.parts.splice(0).reverse()) {

@@ -4,18 +4,26 @@ import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { trace, type Tracer } from "@opentelemetry/api";
 import { build } from "esbuild";
-import { currentFlowFacts, withFlow } from "../../src/kit/index.js";
+import { currentFlowFacts, setPartner, withFlow } from "../../src/kit/index.js";
 import { expectOk, streamTo } from "./lib/http-client.js";
 import { need, needPort } from "./lib/env.js";
 import { HttpError, listen, Router, sendJson, type Request } from "./lib/http-server.js";
-import { customerFromCookies, DEMO_CUSTOMER, SESSION_COOKIE, sessionCookieValue } from "./lib/session.js";
+import { partnerFromKey, PARTNER_KEY_HEADER, partnerKeys } from "./lib/partners.js";
+import {
+  customerFromCookies,
+  DEMO_CUSTOMER,
+  SESSION_COOKIE,
+  sessionCookieValue,
+  type Customer,
+} from "./lib/session.js";
 import { checkUpload } from "./lib/upload-rules.js";
 
 /*
  * Shop API: serves the store page and takes order file uploads. An upload is checked (type, size,
  * customer), given an order id and streamed on to 3D Storage; nothing is kept here, so a rejected or
  * failed upload leaves nothing behind. Browser spans posted to /otlp/v1/traces are relayed to the
- * collector's OTLP/HTTP receiver.
+ * collector's OTLP/HTTP receiver. Partners' systems upload with their API key instead of a session;
+ * their request span carries their partner id, which is what lets them read their own traces.
  */
 
 export async function start(_tracer: Tracer, log: (line: string) => void): Promise<() => Promise<void>> {
@@ -23,6 +31,7 @@ export async function start(_tracer: Tracer, log: (line: string) => void): Promi
   const collectorHttp = need("COLLECTOR_OTLP_HTTP_URL");
   const maxBytes = Number(process.env.SHOP_MAX_UPLOAD_BYTES ?? 20 * 1024 * 1024);
   const environment = process.env.DEPLOYMENT_ENVIRONMENT ?? "dev";
+  const partners = partnerKeys(process.env.SHOP_PARTNER_KEYS);
   const [page, script] = await Promise.all([
     readFile(fileURLToPath(new URL("../web/index.html", import.meta.url)), "utf8"),
     bundleStoreScript(),
@@ -53,11 +62,25 @@ export async function start(_tracer: Tracer, log: (line: string) => void): Promi
       response.writeHead(204).end();
     })
     .on("POST", "/otlp/v1/traces", (request, response) => relay(request, response, collectorHttp))
-    .on("POST", "/api/orders", (request, response) => upload(request, response, storageUrl, maxBytes));
+    .on("POST", "/api/orders", (request, response) => upload(request, response, storageUrl, maxBytes, partners));
 
   const server = await listen(router, needPort("SHOP_API_PORT"));
   log(`shop-api listening on 127.0.0.1:${server.port}`);
   return () => server.close();
+}
+
+/** A partner by API key, or a customer by session cookie. */
+function uploader(request: Request, partners: ReadonlyMap<string, string>): Customer {
+  const key = request.raw.headers[PARTNER_KEY_HEADER];
+  if (key !== undefined) {
+    const partnerId = partnerFromKey(partners, String(key));
+    if (partnerId === undefined) throw new HttpError(401, "unknown partner key");
+    setPartner(partnerId);
+    return { id: `partner-${partnerId}`, email: `orders@partner-${partnerId}.example`, name: `Partner ${partnerId}` };
+  }
+  const customer = customerFromCookies(request.raw.headers.cookie);
+  if (customer === undefined) throw new HttpError(401, "sign in first: the request has no valid shop session");
+  return customer;
 }
 
 async function upload(
@@ -65,9 +88,9 @@ async function upload(
   response: http.ServerResponse,
   storageUrl: string,
   maxBytes: number,
+  partners: ReadonlyMap<string, string>,
 ): Promise<void> {
-  const customer = customerFromCookies(request.raw.headers.cookie);
-  if (customer === undefined) throw new HttpError(401, "sign in first: the request has no valid shop session");
+  const customer = uploader(request, partners);
   const fileName = request.query.get("file");
   const declared = request.raw.headers["content-length"];
   const verdict = checkUpload(

@@ -1,9 +1,11 @@
 import { Command, CommanderError } from "commander";
 import { Description } from "../schema/description.js";
 import { VERSION } from "../version.js";
+import { registerAuditCommand } from "./audit-command.js";
 import { registerBuildCommand } from "./build-command.js";
 import { registerExplainCommand } from "./explain-command.js";
 import { registerFixturesCommand } from "./fixtures-command.js";
+import { registerGatewayCommand } from "./gateway-command.js";
 import { registerRecordCommand } from "./record-command.js";
 import { registerReplayCommand } from "./replay-command.js";
 import { UsageError } from "./options.js";
@@ -33,6 +35,8 @@ Start with:
   registerReplayCommand(program);
   registerRecordCommand(program);
   registerFixturesCommand(program);
+  registerGatewayCommand(program);
+  registerAuditCommand(program);
   program
     .command("schema")
     .description("print the JSON Schema of the description format (for editors and other tools)")

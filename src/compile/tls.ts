@@ -3,7 +3,11 @@ import type { ResolvedPipeline } from "../resolve/resolve.js";
 import { TLS_MIN_VERSION_DEFAULT } from "../schema/description.js";
 
 export function serverTls(pipeline: ResolvedPipeline): ServerTls | undefined {
-  const { tls } = pipeline;
+  return serverTlsOf(pipeline.tls);
+}
+
+/** Server-side TLS of any endpoint the description configures TLS for (the collector's, Jaeger's). */
+export function serverTlsOf(tls: ResolvedPipeline["tls"]): ServerTls | undefined {
   if (tls === "off") return undefined;
   return {
     cert_file: tls.cert_file,

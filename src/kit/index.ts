@@ -19,4 +19,5 @@ export {
 } from "./flow-context.js";
 export { onTable, type TableFacts } from "./database.js";
 export { setRoute } from "./http.js";
+export { PARTNER_ATTRIBUTE, setPartner } from "./partner.js";
 export { traceReturnedMessage, type ReturnedMessage } from "./messaging.js";

@@ -6,6 +6,7 @@ import { checkComponentConfigs, type ConfigProblem } from "../checks/generated/c
 import { checkPipelineGraph } from "../checks/generated/graph.js";
 import { checkAgainstDistribution } from "../checks/generated/manifest.js";
 import type { ArtifactCompiler } from "../compile/artifact.js";
+import { compileAccess } from "../access/artifacts.js";
 import { compileCollectorConfig } from "../compile/index.js";
 import { compileFlowHealth } from "../health/index.js";
 import { renderCollectorYaml, referencedEnvVars } from "../emit/render.js";
@@ -29,7 +30,7 @@ export interface GeneratedEnvironment {
   files: OutputFile[];
 }
 
-const ARTIFACTS: readonly ArtifactCompiler[] = [compileFlowHealth];
+const ARTIFACTS: readonly ArtifactCompiler[] = [compileFlowHealth, compileAccess];
 
 export interface GenerateOptions {
   environments?: readonly string[];

@@ -1,6 +1,8 @@
 import { Value } from "@sinclair/typebox/value";
 import {
+  DEFAULT_JAEGER_STORAGE,
   Pipeline,
+  type Access,
   type DebugExporter,
   type Description,
   type Environment,
@@ -22,7 +24,7 @@ type WithDefaults<T, Optional extends keyof T = never> = Required<Omit<T, Option
 /** One environment's pipeline after the overlay and the schema's defaults: what every compiler reads. */
 export type ResolvedPipeline = Omit<
   PipelineModel,
-  "services" | "flows" | "sampling" | "masking" | "telemetry" | "exporters" | "receivers"
+  "services" | "flows" | "sampling" | "masking" | "telemetry" | "exporters" | "receivers" | "access"
 > & {
   services: Record<string, Service & { title: string }>;
   flows: Record<string, Flow & { title: string }>;
@@ -35,6 +37,21 @@ export type ResolvedPipeline = Omit<
     debug?: Required<DebugExporter>;
   };
   receivers: { otlp: WithDefaults<OtlpReceiver, "grpc" | "http" | "token_file" | "oidc" | "cors_origins"> };
+  access?: ResolvedAccess;
+};
+
+type Staff = Access["staff"];
+type Partners = NonNullable<Access["partners"]>;
+
+/** The access section after the schema's defaults; sections a production guardrail demands stay optional. */
+export type ResolvedAccess = WithDefaults<Access, "partners" | "limits" | "tls" | "audit"> & {
+  staff: WithDefaults<Staff, "mfa"> & {
+    mfa?: WithDefaults<NonNullable<Staff["mfa"]>, "min_acr">;
+    remove_attributes: Required<NonNullable<Staff["remove_attributes"]>>;
+  };
+  partners?: Required<Partners>;
+  limits?: Required<NonNullable<Access["limits"]>>;
+  jaeger: WithDefaults<NonNullable<Access["jaeger"]>, "tls">;
 };
 
 export interface ResolvedEnvironment {
@@ -64,5 +81,6 @@ export function resolveEnvironment(description: Description, name: string): Reso
   for (const named of [pipeline.services, pipeline.flows] as Array<Record<string, { title?: string }>>) {
     for (const [name, entry] of Object.entries(named)) entry.title ??= name;
   }
+  if (pipeline.access) pipeline.access.jaeger.storage ??= DEFAULT_JAEGER_STORAGE;
   return { name, tier: tierOf(name, description.environments[name] ?? {}), pipeline };
 }

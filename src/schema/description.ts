@@ -9,20 +9,8 @@ import {
 import { DETECTOR_NAMES, DETECTORS } from "../masking/detectors.js";
 import { SCRUB_KINDS } from "../masking/scrub-kinds.js";
 import { SEMCONV_VERSION } from "../masking/semconv-allowlist.js";
-import {
-  refine,
-  AttributeKey,
-  Duration,
-  Endpoint,
-  FilePath,
-  HostPort,
-  Mebibytes,
-  Name,
-  Pattern,
-  Percentage,
-  RuleName,
-  SecretRef,
-} from "./primitives.js";
+import { EncryptionAtRest } from "./at-rest.js";
+import { refine, AttributeKey, Duration, Endpoint, FilePath, HostPort, Mebibytes, Name, Pattern, Percentage, RuleName, SecretRef } from "./primitives.js";
 
 /*
  * The one definition of the pipeline description. The TypeScript types, the
@@ -440,6 +428,228 @@ export const Tier = Type.Union(
   },
 );
 
+/** The roles a staff token may map to; what each may see is fixed by the gateway, not the description. */
+export const STAFF_ROLES = ["support", "developer", "manager"] as const;
+
+export const StaffMfa = Type.Object(
+  {
+    amr: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        minItems: 1,
+        default: ["otp", "mfa", "hwk"],
+        description: "`amr` values (RFC 8176) that show a second factor; a staff token needs at least one of them.",
+      }),
+    ),
+    min_acr: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "An `acr` value a staff token must carry instead of (or besides) a second-factor `amr`; sent as `acr_values` in the step-up challenge.",
+      }),
+    ),
+  },
+  { ...strict, description: "Multi-factor authentication every staff token must show." },
+);
+
+export const StaffAccess = Type.Object(
+  {
+    role_claim: Type.String({ minLength: 1, description: "Token claim holding the staff member's groups or roles." }),
+    roles: Type.Record(Type.String({ minLength: 1 }), literals(STAFF_ROLES), {
+      minProperties: 1,
+      description:
+        "Claim value → role. `support` sees everything; `developer` and `manager` see spans without the attributes listed under remove_attributes.",
+    }),
+    active_claim: Type.Optional(
+      Type.String({
+        minLength: 1,
+        default: "active",
+        description: "Boolean claim the identity provider sets to true for an active account; anything else is refused.",
+      }),
+    ),
+    mfa: Type.Optional(StaffMfa),
+    remove_attributes: Type.Optional(
+      Type.Object(
+        {
+          developer: Type.Optional(Type.Array(AttributeKey, { default: [] })),
+          manager: Type.Optional(Type.Array(AttributeKey, { default: [] })),
+        },
+        {
+          ...strict,
+          default: {},
+          description:
+            "Attributes removed from spans, process tags and span events before a developer or a manager sees them.",
+        },
+      ),
+    ),
+    manager_flow_health_only: Type.Optional(
+      Type.Boolean({
+        default: true,
+        description:
+          "Managers see the flow-health views only: the service and operation lists and the dependency graph; trace searches and single traces are refused (403).",
+      }),
+    ),
+  },
+  { ...strict, description: "Staff who sign in through the identity provider." },
+);
+
+export const PartnerAccess = Type.Object(
+  {
+    scope: Type.Optional(
+      Type.String({
+        minLength: 1,
+        default: "traces:read",
+        description: "OAuth 2.0 scope a partner's client-credentials token must carry.",
+      }),
+    ),
+    partner_claim: Type.String({ minLength: 1, description: "Token claim holding the partner's id." }),
+    attribute: refine(AttributeKey, {
+      description: "Span attribute the services set to the calling partner's id; a partner sees traces carrying theirs.",
+    }),
+    allow: Type.Array(AttributeKey, {
+      default: [],
+      description: "The only span and process attributes a partner sees (besides the partner attribute); all others are removed.",
+    }),
+  },
+  { ...strict, description: "Partners (suppliers, B2B customers) calling with OAuth 2.0 client credentials." },
+);
+
+export const AccessLimits = Type.Object(
+  {
+    rate: Type.Number({ exclusiveMinimum: 0, description: "Requests per second refilled into each client's bucket." }),
+    burst: Type.Integer({ minimum: 1, description: "Requests a client may make at once (the bucket's size)." }),
+    max_url_length: Type.Optional(
+      Type.Integer({ minimum: 64, maximum: 65536, default: 4096, description: "Longest request target accepted, in bytes." }),
+    ),
+    max_body: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 1048576, default: 16384, description: "Largest request body accepted, in bytes." }),
+    ),
+    max_result: Type.Optional(
+      refine(Mebibytes, {
+        default: "8MiB",
+        description: "Largest upstream answer passed on; a larger one is refused with 413 rather than cut.",
+      }),
+    ),
+    max_traces: Type.Optional(
+      Type.Integer({ minimum: 1, default: 100, description: "Most traces a search may ask for (`limit`)." }),
+    ),
+    query_timeout: Type.Optional(
+      refine(Duration, {
+        default: "10s",
+        description: "How long a query may take upstream before the gateway answers 504.",
+      }),
+    ),
+  },
+  { ...strict, description: "Per-client rate limit and per-request bounds." },
+);
+
+export const JaegerStorage = Type.Union(
+  [
+    Type.Object(
+      { memory: Type.Object({ max_traces: Type.Integer({ minimum: 1 }) }, strict) },
+      { ...strict, description: "In-memory storage: lost on restart." },
+    ),
+    Type.Object(
+      {
+        badger: Type.Object(
+          {
+            directory: refine(FilePath, { description: "Where Badger keeps its key and value files." }),
+            ttl: refine(Duration, { description: "How long spans are kept." }),
+            encryption_at_rest: Type.Optional(EncryptionAtRest),
+          },
+          strict,
+        ),
+      },
+      { ...strict, description: "Badger on local disk." },
+    ),
+  ],
+  { description: "Jaeger's trace storage backend." },
+);
+
+/** Not a schema default: TypeBox would merge it into a storage given as badger, making it both. */
+export const DEFAULT_JAEGER_STORAGE: Static<typeof JaegerStorage> = { memory: { max_traces: 100000 } };
+
+export const JaegerServer = Type.Object(
+  {
+    otlp_grpc: Type.Optional(
+      refine(Endpoint, { default: "0.0.0.0:4317", description: "Where Jaeger receives OTLP/gRPC from the collector." }),
+    ),
+    query_http_port: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 65535, default: 16686, description: "Jaeger's UI and HTTP query API, on 127.0.0.1." }),
+    ),
+    query_grpc_port: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 65535, default: 16685, description: "Jaeger's gRPC query API, on 127.0.0.1." }),
+    ),
+    health_port: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 65535, default: 13133, description: "Jaeger's health check, on 127.0.0.1." }),
+    ),
+    metrics_port: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 65535, default: 8888, description: "Jaeger's own metrics, on 127.0.0.1." }),
+    ),
+    storage: Type.Optional(
+      refine(JaegerStorage, { description: "Jaeger's trace storage backend; without it, memory for 100000 traces." }),
+    ),
+    tls: Type.Optional(
+      refine(Tls, {
+        description:
+          "Jaeger's certificate for the OTLP receiver the collector exports to (`client_auth: required` demands the collector's certificate), or `off` where the collector sends in plaintext (tls: off). Required wherever the collector's TLS is on.",
+      }),
+    ),
+  },
+  {
+    ...strict,
+    default: {},
+    description:
+      "The Jaeger v2 server written to jaeger.yaml. Its query, health and metrics ports are always bound to 127.0.0.1: the gateway is the only way in.",
+  },
+);
+
+export const Access = Type.Object(
+  {
+    issuer: Type.String({
+      pattern: "^https://",
+      "x-expect": "an https:// URL",
+      description: "The OpenID Connect issuer; its discovery document and JWKS are fetched from it.",
+    }),
+    audiences: Type.Array(Type.String({ minLength: 1 }), {
+      minItems: 1,
+      description: "Accepted `aud` values of access tokens.",
+    }),
+    algorithms: Type.Optional(
+      Type.Array(literals(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]), {
+        minItems: 1,
+        default: ["RS256", "PS256", "ES256", "EdDSA"],
+        description: "Accepted token signature algorithms; only asymmetric ones exist here.",
+      }),
+    ),
+    clock_skew: Type.Optional(
+      refine(Duration, { default: "30s", description: "Tolerance on exp and nbf for clocks that drift." }),
+    ),
+    staff: StaffAccess,
+    partners: Type.Optional(PartnerAccess),
+    limits: Type.Optional(AccessLimits),
+    listen: refine(HostPort, { description: "Where the gateway serves HTTPS." }),
+    tls: Type.Optional(Tls),
+    audit: Type.Optional(
+      Type.Object(
+        {
+          database_url_env: Type.String({
+            pattern: "^[A-Za-z_][A-Za-z0-9_]*$",
+            "x-expect": "an environment variable name like TRACEGEN_AUDIT_DATABASE_URL",
+            description: "Name of the environment variable holding the audit log's PostgreSQL URL (never the URL itself).",
+          }),
+        },
+        { ...strict, description: "Where every request to the gateway is recorded." },
+      ),
+    ),
+    jaeger: Type.Optional(JaegerServer),
+  },
+  {
+    ...strict,
+    description:
+      "Who may read traces, through the gateway in front of Jaeger's query API. Compiled into gateway.yaml and jaeger.yaml.",
+  },
+);
+
 /** Everything an environment may set, apart from the overlay itself. */
 export const PipelineFields = {
   system: Type.Object(
@@ -462,6 +672,7 @@ export const PipelineFields = {
   receivers: Receivers,
   tls: Tls,
   telemetry: Type.Optional(Telemetry),
+  access: Type.Optional(Access),
 };
 
 export const Pipeline = Type.Object(PipelineFields, strict);
@@ -503,6 +714,8 @@ export type Service = Static<typeof Service>;
 export type TlsSettings = Static<typeof TlsSettings>;
 export type Environment = Static<typeof Environment>;
 export type TierName = Static<typeof Tier>;
+export type Access = Static<typeof Access>;
+export type StaffRole = (typeof STAFF_ROLES)[number];
 
 export type DeepPartial<T> = T extends readonly unknown[]
   ? T

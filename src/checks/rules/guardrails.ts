@@ -81,6 +81,40 @@ export function lintGuardrails({ env, report }: LintContext): void {
       `sampling.errors is ${pipeline.sampling.errors}; error traces must all be kept`,
       "set errors: keep",
     );
+  const { access } = pipeline;
+  if (access) {
+    if (!access.staff.mfa)
+      guard(
+        ["access", "staff"],
+        "access-mfa",
+        "staff tokens are accepted without a second factor",
+        "set access.staff.mfa (amr values such as otp, or min_acr)",
+      );
+    if (!access.tls || access.tls === "off")
+      guard(["access"], "access-tls", "the trace gateway has no TLS", "set access.tls with cert_file and key_file");
+    if (!access.audit)
+      guard(
+        ["access"],
+        "access-audit",
+        "requests to the trace gateway are not recorded",
+        "set access.audit.database_url_env to the variable holding the audit PostgreSQL URL",
+      );
+    const { storage } = access.jaeger;
+    if ("badger" in storage && !storage.badger.encryption_at_rest)
+      guard(
+        ["access", "jaeger", "storage", "badger"],
+        "encryption-at-rest",
+        "Jaeger's Badger files hold span attributes in plaintext, and Jaeger cannot turn on Badger's own encryption",
+        "put the directory on encrypted storage and declare it: encryption_at_rest: { provided_by: luks, key_management: ... }",
+      );
+    if (!access.limits)
+      guard(
+        ["access"],
+        "access-limits",
+        "the trace gateway has no rate limit",
+        "set access.limits with rate and burst per client",
+      );
+  }
   if (pipeline.exporters.debug)
     guard(
       ["exporters", "debug"],

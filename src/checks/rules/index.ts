@@ -1,6 +1,7 @@
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { YamlSource } from "../../load/yaml-source.js";
 import type { ResolvedEnvironment } from "../../resolve/resolve.js";
+import { lintAccess } from "./access.js";
 import { makeLintContext, type LintContext } from "./context.js";
 import { lintEndpoints } from "./endpoints.js";
 import { lintFlows } from "./flows.js";
@@ -14,6 +15,7 @@ const RULES: ReadonlyArray<(context: LintContext) => void> = [
   lintSampling,
   lintEndpoints,
   lintGuardrails,
+  lintAccess,
 ];
 
 export function lintEnvironment(source: YamlSource | undefined, file: string, env: ResolvedEnvironment): Diagnostic[] {

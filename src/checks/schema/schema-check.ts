@@ -154,7 +154,7 @@ function pruneUnionBranches(errors: ErrorObject[], root: unknown): ErrorObject[]
   for (const union of unions) {
     const branches = union.schema as Array<Record<string, unknown>>;
     const data = valueAt(root, pointerToPath(union.instancePath));
-    const chosen = branches.findIndex((b) => b["type"] === "object" && isPlainObject(data));
+    const chosen = objectBranchFor(branches, data);
     const prefix = `${union.schemaPath.replace(/^#/, "")}/`;
     kept = kept.filter((e) => {
       const inUnion = e.schemaPath.replace(/^#/, "").startsWith(prefix) && isWithin(e.instancePath, union.instancePath);
@@ -163,6 +163,21 @@ function pruneUnionBranches(errors: ErrorObject[], root: unknown): ErrorObject[]
     });
   }
   return kept;
+}
+
+/** Of a union's mapping branches, the one whose keys the value uses most: where its mistake is explained. */
+function objectBranchFor(branches: Array<Record<string, unknown>>, data: unknown): number {
+  if (!isPlainObject(data)) return -1;
+  const keys = Object.keys(data);
+  let chosen = -1;
+  let shared = -1;
+  branches.forEach((branch, i) => {
+    if (branch["type"] !== "object") return;
+    const properties = Object.keys((branch["properties"] as object | undefined) ?? {});
+    const count = keys.filter((key) => properties.includes(key)).length;
+    if (count > shared) [chosen, shared] = [i, count];
+  });
+  return chosen;
 }
 
 const isWithin = (pointer: string, parent: string): boolean => pointer === parent || pointer.startsWith(`${parent}/`);
