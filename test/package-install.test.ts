@@ -102,6 +102,7 @@ describe("the packed and installed tracegen", () => {
       expect.arrayContaining([
         "package.json",
         "bin/tracegen.js",
+        "dist/cli-bundle/tracegen.js",
         "dist/cli/main.js",
         "dist/index.d.ts",
         "dist/kit/index.js",

@@ -1,4 +1,3 @@
-import { Ajv } from "ajv";
 import { Value } from "@sinclair/typebox/value";
 import { cachedValidator } from "../validate/compiled.js";
 import { COMPONENT_KINDS, type CollectorConfig } from "../collector/components.js";
@@ -11,8 +10,7 @@ export interface ConfigProblem {
   message: string;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validatorFor = cachedValidator(ajv);
+const validatorFor = cachedValidator({ allErrors: true, strict: false });
 
 /** Each component's config against the schema of the keys that component accepts. */
 export function checkComponentConfigs(config: CollectorConfig): ConfigProblem[] {
@@ -43,4 +41,3 @@ export function checkComponentConfigs(config: CollectorConfig): ConfigProblem[] 
   }
   return problems;
 }
-
