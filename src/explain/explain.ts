@@ -9,6 +9,7 @@ import { endpointsOf } from "../lint/endpoints.js";
 import { allowList } from "../masking/allow-list.js";
 import { scrubRules } from "../masking/scrub-kinds.js";
 import { SEMCONV_VERSION } from "../masking/semconv-allowlist.js";
+import { groupedCount } from "../text/count.js";
 
 const MASKED_PLACES =
   "resource, scope, span, event and link attributes and their keys (nested values too), span names, status messages, event names, trace state, scope names and schema URLs";
@@ -56,8 +57,8 @@ export function explain(env: ResolvedEnvironment, config: CollectorConfig): stri
   const { sampling } = pipeline;
   lines.push(
     "",
-    `Sampling: decided ${sampling.decision_wait} after a trace's first span; up to ${tracesHeld(pipeline).toLocaleString("en")} traces held, ` +
-      `decisions remembered for ${decisionCacheSize(pipeline).toLocaleString("en")} traces so late spans follow them`,
+    `Sampling: decided ${sampling.decision_wait} after a trace's first span; up to ${groupedCount(tracesHeld(pipeline))} traces held, ` +
+      `decisions remembered for ${groupedCount(decisionCacheSize(pipeline))} traces so late spans follow them`,
   );
   lines.push(`  Span metrics count every span before sampling.`);
   if (sampling.errors === "keep") lines.push("  Any trace with a span in error status is kept, whatever its flow.");
