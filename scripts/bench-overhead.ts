@@ -6,7 +6,10 @@
  * paths are measured under the same closed-loop load each time, so the kit's own share shows apart
  * from the SDK's.
  *
- *   npm run bench:overhead -- [--uploads 300] [--costings 300] [--concurrency 8] [--rounds 3]
+ *   npm run bench:overhead -- [--uploads 300] [--costings 300] [--concurrency 8] [--rounds 3] [--work-ms 0]
+ *
+ * --work-ms N makes every service spend N ms of CPU on each HTTP request it handles, to show what the same
+ * tracing costs against services that do real work.
  *
  * On a shared machine other work shifts the figures between rounds; each round's own on/off ratio is
  * printed next to the pooled one, so a noisy run shows itself.
@@ -28,6 +31,7 @@ const uploads = option("uploads", 300);
 const costings = option("costings", 300);
 const concurrency = option("concurrency", 8);
 const rounds = option("rounds", 3);
+const workMs = process.argv.includes("--work-ms") ? option("work-ms", 0) : 0;
 const WARMUP = 30;
 
 const MODES = ["off", "bare-sdk", "kit"] as const;
@@ -60,7 +64,7 @@ try {
           otlpGrpc: tracing.collector.otlpGrpc,
           otlpHttp: tracing.collector.otlpHttp,
         },
-        { tracing: mode },
+        { tracing: mode, simulatedWorkMs: workMs },
       );
       const probe = await costingProbe(services.urls.crmApi, backends.shopDbUrl);
       try {
@@ -97,7 +101,9 @@ const merged = (runs: LoadResult[]): RunStats =>
   );
 const stats = perMode(() => ({}) as Record<Path, RunStats>);
 for (const mode of MODES) for (const path of PATHS) stats[mode][path] = merged(results[mode][path]);
-say(`\n${uploads} uploads and ${costings} costings per round, ${concurrency} concurrent, ${rounds} rounds per mode`);
+say(
+  `\n${uploads} uploads and ${costings} costings per round, ${concurrency} concurrent, ${rounds} rounds per mode${workMs > 0 ? `, ${workMs} ms of simulated work per request in every service` : ""}`,
+);
 say("path      tracing       p50 ms    p99 ms    ops/s   services CPU ms/op");
 for (const path of PATHS) {
   const ops = (path === "upload" ? uploads : costings) * rounds;

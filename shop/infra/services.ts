@@ -28,6 +28,8 @@ export interface ServiceOptions {
    */
   tracing?: "kit" | "bare-sdk" | "off";
   maxUploadBytes?: number;
+  /** CPU milliseconds every service spends on each request before handling it (benchmarks only). */
+  simulatedWorkMs?: number;
   onLine?: (service: ServiceName, line: string) => void;
 }
 
@@ -62,6 +64,7 @@ export async function startServices(backends: Backends, options: ServiceOptions 
     OTEL_BSP_SCHEDULE_DELAY: "1000",
     ...(options.tracing === "off" ? { OTEL_SDK_DISABLED: "true" } : {}),
     ...(options.tracing === "bare-sdk" ? { SHOP_TRACING_SETUP: "bare-sdk" } : {}),
+    ...(options.simulatedWorkMs ? { SHOP_SIMULATED_WORK_MS: String(options.simulatedWorkMs) } : {}),
     ...(options.maxUploadBytes !== undefined ? { SHOP_MAX_UPLOAD_BYTES: String(options.maxUploadBytes) } : {}),
   };
   const settings: Record<ServiceName, Record<string, string>> = {
