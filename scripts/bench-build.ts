@@ -3,7 +3,9 @@
  * shipped description, and of a generated description 50 times larger, against the bare start-up of
  * `node` measured in the same run. The same builds through the unbundled modules of dist/cli show
  * what the bundle saves. Every round runs each command once, in turn, so load from other work on the
- * machine falls on all of them alike; the load average is printed with the figures.
+ * machine falls on all of them alike; the load average is printed with the figures, and so is the CPU
+ * time of each process (from Linux's /proc, in 10 ms ticks), which a loaded machine inflates less than
+ * the wall time.
  *
  *   npm run bench:build [-- --runs 15]
  */
@@ -60,23 +62,32 @@ const commands: Array<{ label: string; args: string[] }> = [
   },
 ];
 
+/** CPU time of the finished child processes so far: utime + stime of waited-for children, /proc/self/stat fields 16 and 17. */
+function childrenCpuMs(): number {
+  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
 const times = commands.map((): number[] => []);
+const cpu = commands.map((): number[] => []);
 const loadBefore = loadavg()[0]!;
 for (let round = 0; round < runs; round++) {
   commands.forEach(({ args }, i) => {
-    const start = process.hrtime.bigint();
+    const [start, cpuBefore] = [process.hrtime.bigint(), childrenCpuMs()];
     execFileSync(process.execPath, args, { stdio: "ignore" });
     times[i]!.push(Number(process.hrtime.bigint() - start) / 1e6);
+    cpu[i]!.push(childrenCpuMs() - cpuBefore);
   });
 }
 const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 const medians = times.map(median);
+const cpuMedians = cpu.map(median);
 rmSync(work, { recursive: true, force: true });
 
-const node = medians[0]!;
-const row = (label: string, ms: number) =>
-  `${label.padEnd(44)} ${ms.toFixed(0).padStart(6)} ms   ${(ms / node).toFixed(1).padStart(5)}x node`;
+const [node, nodeCpu] = [medians[0]!, cpuMedians[0]!];
+const row = (label: string, ms: number, cpuMs: number) =>
+  `${label.padEnd(44)} ${ms.toFixed(0).padStart(6)} ms ${(ms / node).toFixed(1).padStart(5)}x node   CPU ${cpuMs.toFixed(0).padStart(5)} ms ${(cpuMs / nodeCpu).toFixed(1).padStart(5)}x node`;
 console.log(
   `median of ${runs} rounds, whole processes, run in turn; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after`,
 );
-commands.forEach(({ label }, i) => console.log(row(label, medians[i]!)));
+commands.forEach(({ label }, i) => console.log(row(label, medians[i]!, cpuMedians[i]!)));
