@@ -14,6 +14,7 @@
  * On a shared machine other work shifts the figures between rounds; each round's own on/off ratio is
  * printed next to the pooled one, so a noisy run shows itself.
  */
+import { loadavg } from "node:os";
 import { readUsage } from "../src/replay/collector-process.js";
 import { runLoad, type LoadResult } from "../shop/bench/load.js";
 import { BENCH_FILE, costingProbe, uploadOnce } from "../shop/bench/paths.js";
@@ -50,6 +51,7 @@ const cpuSeconds = async (pids: number[]): Promise<number> =>
   (await Promise.all(pids.map((pid) => readUsage(pid).then((u) => u.cpuSeconds)))).reduce((a, b) => a + b, 0);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
+const loadAtStart = loadavg()[0]!;
 const backends = await startBackends();
 const tracing = await startTracingBackend();
 try {
@@ -102,7 +104,7 @@ const merged = (runs: LoadResult[]): RunStats =>
 const stats = perMode(() => ({}) as Record<Path, RunStats>);
 for (const mode of MODES) for (const path of PATHS) stats[mode][path] = merged(results[mode][path]);
 say(
-  `\n${uploads} uploads and ${costings} costings per round, ${concurrency} concurrent, ${rounds} rounds per mode${workMs > 0 ? `, ${workMs} ms of simulated work per request in every service` : ""}`,
+  `\n${uploads} uploads and ${costings} costings per round, ${concurrency} concurrent, ${rounds} rounds per mode, load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end${workMs > 0 ? `, ${workMs} ms of simulated work per request in every service` : ""}`,
 );
 say("path      tracing       p50 ms    p99 ms    ops/s   services CPU ms/op");
 for (const path of PATHS) {
