@@ -1,13 +1,17 @@
 /**
  * Times `tracegen build` as whole processes (what a user or CI waits for): every environment of the
  * shipped description, and of a generated description 50 times larger, against the bare start-up of
- * `node` measured in the same run.
+ * `node` measured in the same run. The same builds through the unbundled modules of dist/cli show
+ * what the bundle saves. Every round runs each command once, in turn, so load from other work on the
+ * machine falls on all of them alike; the load average is printed with the figures, and so is the CPU
+ * time of each process (from Linux's /proc, in 10 ms ticks), which a loaded machine inflates less than
+ * the wall time.
  *
  *   npm run bench:build [-- --runs 15]
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 
@@ -36,26 +40,54 @@ function scaled(factor: number): string {
   return stringify({ ...base, services, flows, environments });
 }
 
-function median(command: string, args: string[]): number {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    execFileSync(command, args, { stdio: "ignore" });
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)] ?? NaN;
-}
-
 const large = join(work, "large.tracing.yaml");
 writeFileSync(large, scaled(50));
-const node = median(process.execPath, ["-e", ""]);
-const reference = median(process.execPath, ["bin/tracegen.js", "build", "--out", join(work, "ref")]);
-const big = median(process.execPath, ["bin/tracegen.js", "build", "--file", large, "--out", join(work, "large")]);
+// The CLI as tsc compiled it, module by module, as bin/tracegen.js loaded it before the bundle.
+const UNBUNDLED = [
+  "--input-type=module",
+  "-e",
+  'import { main } from "./dist/cli/main.js"; process.exitCode = await main(process.argv.slice(1));',
+];
+const commands: Array<{ label: string; args: string[] }> = [
+  { label: "node -e '' (baseline)", args: ["-e", ""] },
+  { label: "tracegen build, tracing.yaml (3 envs)", args: ["bin/tracegen.js", "build", "--out", join(work, "ref")] },
+  { label: "  the same, unbundled dist/cli", args: [...UNBUNDLED, "build", "--out", join(work, "ref")] },
+  {
+    label: "tracegen build, 50x description (3 envs)",
+    args: ["bin/tracegen.js", "build", "--file", large, "--out", join(work, "large")],
+  },
+  {
+    label: "  the same, unbundled dist/cli",
+    args: [...UNBUNDLED, "build", "--file", large, "--out", join(work, "large")],
+  },
+];
+
+/** CPU time of the finished child processes so far: utime + stime of waited-for children, /proc/self/stat fields 16 and 17. */
+function childrenCpuMs(): number {
+  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
+const times = commands.map((): number[] => []);
+const cpu = commands.map((): number[] => []);
+const loadBefore = loadavg()[0]!;
+for (let round = 0; round < runs; round++) {
+  commands.forEach(({ args }, i) => {
+    const [start, cpuBefore] = [process.hrtime.bigint(), childrenCpuMs()];
+    execFileSync(process.execPath, args, { stdio: "ignore" });
+    times[i]!.push(Number(process.hrtime.bigint() - start) / 1e6);
+    cpu[i]!.push(childrenCpuMs() - cpuBefore);
+  });
+}
+const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+const medians = times.map(median);
+const cpuMedians = cpu.map(median);
 rmSync(work, { recursive: true, force: true });
 
-const row = (label: string, ms: number) =>
-  `${label.padEnd(44)} ${ms.toFixed(0).padStart(6)} ms   ${(ms / node).toFixed(1).padStart(5)}x node`;
-console.log(`median of ${runs} runs, whole processes`);
-console.log(row("node -e '' (baseline)", node));
-console.log(row("tracegen build, tracing.yaml (3 envs)", reference));
-console.log(row("tracegen build, 50x description (3 envs)", big));
+const [node, nodeCpu] = [medians[0]!, cpuMedians[0]!];
+const row = (label: string, ms: number, cpuMs: number) =>
+  `${label.padEnd(44)} ${ms.toFixed(0).padStart(6)} ms ${(ms / node).toFixed(1).padStart(5)}x node   CPU ${cpuMs.toFixed(0).padStart(5)} ms ${(cpuMs / nodeCpu).toFixed(1).padStart(5)}x node`;
+console.log(
+  `median of ${runs} rounds, whole processes, run in turn; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after`,
+);
+commands.forEach(({ label }, i) => console.log(row(label, medians[i]!, cpuMedians[i]!)));

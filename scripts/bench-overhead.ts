@@ -1,14 +1,20 @@
 /*
- * npm run bench:overhead: what tracing costs the shop. The same services run with the kit on
- * (exporting through otelcol-shop to Jaeger) and with the SDK switched off (OTEL_SDK_DISABLED),
- * alternately, in one run against the same PostgreSQL, RabbitMQ, collector and Jaeger, and the
- * upload and costing paths are measured under the same closed-loop load each time.
+ * npm run bench:overhead: what tracing costs the shop. The same services run three ways in turn, in
+ * one run against the same PostgreSQL, RabbitMQ, collector and Jaeger: with the kit (exporting
+ * through otelcol-shop to Jaeger), with the OpenTelemetry SDK set up by hand without the kit
+ * (shop/bench/bare-sdk.ts), and with the SDK switched off (OTEL_SDK_DISABLED). The upload and costing
+ * paths are measured under the same closed-loop load each time, so the kit's own share shows apart
+ * from the SDK's.
  *
- *   npm run bench:overhead -- [--uploads 300] [--costings 300] [--concurrency 8] [--rounds 3]
+ *   npm run bench:overhead -- [--uploads 300] [--costings 300] [--concurrency 8] [--rounds 3] [--work-ms 0]
+ *
+ * --work-ms N makes every service spend N ms of CPU on each HTTP request it handles, to show what the same
+ * tracing costs against services that do real work.
  *
  * On a shared machine other work shifts the figures between rounds; each round's own on/off ratio is
  * printed next to the pooled one, so a noisy run shows itself.
  */
+import { loadavg } from "node:os";
 import { readUsage } from "../src/collector/runtime/process.js";
 import { runLoad, type LoadResult } from "../shop/bench/load.js";
 import { BENCH_FILE, costingProbe, uploadOnce } from "../shop/bench/paths.js";
@@ -26,29 +32,32 @@ const uploads = option("uploads", 300);
 const costings = option("costings", 300);
 const concurrency = option("concurrency", 8);
 const rounds = option("rounds", 3);
+const workMs = process.argv.includes("--work-ms") ? option("work-ms", 0) : 0;
 const WARMUP = 30;
 
-type Mode = "on" | "off";
+const MODES = ["off", "bare-sdk", "kit"] as const;
+type Mode = (typeof MODES)[number];
 type Path = "upload" | "costing";
-const results: Record<Mode, Record<Path, LoadResult[]>> = {
-  on: { upload: [], costing: [] },
-  off: { upload: [], costing: [] },
-};
+const PATHS: readonly Path[] = ["upload", "costing"];
+const perMode = <T>(make: () => T): Record<Mode, T> =>
+  Object.fromEntries(MODES.map((mode) => [mode, make()])) as Record<Mode, T>;
+const results = perMode((): Record<Path, LoadResult[]> => ({ upload: [], costing: [] }));
 /** CPU seconds the five services (and, separately, the collector and Jaeger) used per path and mode. */
-const cpu: Record<Mode, Record<Path, { services: number; pipeline: number }>> = {
-  on: { upload: { services: 0, pipeline: 0 }, costing: { services: 0, pipeline: 0 } },
-  off: { upload: { services: 0, pipeline: 0 }, costing: { services: 0, pipeline: 0 } },
-};
+const cpu = perMode((): Record<Path, { services: number; pipeline: number }> => ({
+  upload: { services: 0, pipeline: 0 },
+  costing: { services: 0, pipeline: 0 },
+}));
 const cpuSeconds = async (pids: number[]): Promise<number> =>
   (await Promise.all(pids.map((pid) => readUsage(pid).then((u) => u.cpuSeconds)))).reduce((a, b) => a + b, 0);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
+const loadAtStart = loadavg()[0]!;
 const backends = await startBackends();
 const tracing = await startTracingBackend();
 try {
   for (let round = 1; round <= rounds; round++) {
-    // Alternate which mode goes first, so drift over the run (caches, the collector's queue) falls on both.
-    for (const mode of (round % 2 === 1 ? ["on", "off"] : ["off", "on"]) as Mode[]) {
+    // Rotate which mode goes first, so drift over the run (caches, the collector's queue) falls on each.
+    for (const mode of MODES.map((_, i) => MODES[(i + round - 1) % MODES.length]!)) {
       const services = await startServices(
         {
           amqpUrl: backends.rabbit.url,
@@ -57,7 +66,7 @@ try {
           otlpGrpc: tracing.collector.otlpGrpc,
           otlpHttp: tracing.collector.otlpHttp,
         },
-        { tracing: mode === "on" },
+        { tracing: mode, simulatedWorkMs: workMs },
       );
       const probe = await costingProbe(services.urls.crmApi, backends.shopDbUrl);
       try {
@@ -92,41 +101,43 @@ const merged = (runs: LoadResult[]): RunStats =>
     runs.flatMap((r) => r.latenciesMs),
     runs.reduce((ms, r) => ms + r.wallMs, 0),
   );
-say(`\n${uploads} uploads and ${costings} costings per round, ${concurrency} concurrent, ${rounds} rounds per mode`);
-say("path      tracing     p50 ms    p99 ms    ops/s");
-const ratios: string[] = [];
-for (const path of ["upload", "costing"] as Path[]) {
-  const on = merged(results.on[path]);
-  const off = merged(results.off[path]);
-  for (const [mode, s] of [
-    ["off", off],
-    ["on", on],
-  ] as const)
-    say(
-      `${path.padEnd(9)} ${mode.padEnd(7)} ${s.p50Ms.toFixed(1).padStart(9)} ${s.p99Ms.toFixed(1).padStart(9)} ${s.throughput.toFixed(1).padStart(8)}`,
-    );
-  ratios.push(
-    `${path}: p50 ${signed(overheadPercent(on.p50Ms, off.p50Ms))}, p99 ${signed(overheadPercent(on.p99Ms, off.p99Ms))}, throughput ${signed(overheadPercent(on.throughput, off.throughput))}`,
-  );
-}
-say("\noverhead of tracing (on vs off), all rounds pooled:");
-for (const r of ratios) say(`  ${r}`);
-say("CPU per operation (the five services; otelcol-shop and Jaeger apart), all rounds:");
-for (const path of ["upload", "costing"] as Path[]) {
+const stats = perMode(() => ({}) as Record<Path, RunStats>);
+for (const mode of MODES) for (const path of PATHS) stats[mode][path] = merged(results[mode][path]);
+say(
+  `\n${uploads} uploads and ${costings} costings per round, ${concurrency} concurrent, ${rounds} rounds per mode, load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end${workMs > 0 ? `, ${workMs} ms of simulated work per request in every service` : ""}`,
+);
+say("path      tracing       p50 ms    p99 ms    ops/s   services CPU ms/op");
+for (const path of PATHS) {
   const ops = (path === "upload" ? uploads : costings) * rounds;
-  const ms = (seconds: number) => ((seconds * 1000) / ops).toFixed(2);
-  const on = cpu.on[path];
-  const off = cpu.off[path];
-  say(
-    `  ${path}: services ${ms(off.services)} ms off, ${ms(on.services)} ms on (${signed(overheadPercent(on.services, off.services))}); collector and Jaeger ${ms(on.pipeline)} ms`,
-  );
+  for (const mode of MODES) {
+    const s = stats[mode][path];
+    say(
+      `${path.padEnd(9)} ${mode.padEnd(9)} ${s.p50Ms.toFixed(1).padStart(9)} ${s.p99Ms.toFixed(1).padStart(9)} ${s.throughput.toFixed(1).padStart(8)} ${((cpu[mode][path].services * 1000) / ops).toFixed(2).padStart(12)}`,
+    );
+  }
 }
-say("per round (p50):");
+const compare = (label: string, mode: Mode, base: Mode) => {
+  say(`\n${label}, all rounds pooled:`);
+  for (const path of PATHS) {
+    const [a, b] = [stats[mode][path], stats[base][path]];
+    say(
+      `  ${path}: p50 ${signed(overheadPercent(a.p50Ms, b.p50Ms))}, p99 ${signed(overheadPercent(a.p99Ms, b.p99Ms))}, throughput ${signed(overheadPercent(a.throughput, b.throughput))}, services CPU ${signed(overheadPercent(cpu[mode][path].services, cpu[base][path].services))}`,
+    );
+  }
+};
+compare("overhead of tracing with the kit (kit vs off)", "kit", "off");
+compare("overhead of the bare SDK (bare-sdk vs off)", "bare-sdk", "off");
+compare("the kit's own share (kit vs bare-sdk)", "kit", "bare-sdk");
+say("\ncollector and Jaeger CPU per operation with the kit:");
+for (const path of PATHS) {
+  const ops = (path === "upload" ? uploads : costings) * rounds;
+  say(`  ${path}: ${((cpu.kit[path].pipeline * 1000) / ops).toFixed(2)} ms`);
+}
+say("per round (p50, kit vs off and kit vs bare-sdk):");
 for (let i = 0; i < rounds; i++) {
-  const perPath = (["upload", "costing"] as Path[]).map((path) => {
-    const on = merged([results.on[path][i]!]);
-    const off = merged([results.off[path][i]!]);
-    return `${path} ${signed(overheadPercent(on.p50Ms, off.p50Ms))}`;
+  const perPath = PATHS.map((path) => {
+    const [kit, bare, off] = (["kit", "bare-sdk", "off"] as const).map((m) => merged([results[m][path][i]!]));
+    return `${path} ${signed(overheadPercent(kit!.p50Ms, off!.p50Ms))} / ${signed(overheadPercent(kit!.p50Ms, bare!.p50Ms))}`;
   });
   say(`  round ${i + 1}: ${perPath.join(", ")}`);
 }

@@ -66,7 +66,8 @@ let packed: string[] = [];
 let install: Run;
 
 beforeAll(async () => {
-  if (!existsSync(repoPath("dist", "cli", "main.js"))) throw new Error("dist/ is missing: run `npx tsc -p .` first");
+  if (!existsSync(repoPath("dist", "cli-bundle", "tracegen.js")))
+    throw new Error("dist/ is missing or has no CLI bundle: run `npm run build:ts` first");
   scratch = await mkdtemp(join(tmpdir(), "tracegen-install-"));
   const pack = await run(
     "npm",
@@ -102,6 +103,7 @@ describe("the packed and installed tracegen", () => {
       expect.arrayContaining([
         "package.json",
         "bin/tracegen.js",
+        "dist/cli-bundle/tracegen.js",
         "dist/cli/main.js",
         "dist/index.d.ts",
         "dist/kit/index.js",

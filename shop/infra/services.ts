@@ -22,11 +22,16 @@ export interface Backends {
 }
 
 export interface ServiceOptions {
-  /** false runs the services with the SDK switched off (OTEL_SDK_DISABLED), for overhead comparisons. */
-  tracing?: boolean;
+  /**
+   * How the services are traced: the kit (the default), the OpenTelemetry SDK set up by hand without the
+   * kit, or not at all (OTEL_SDK_DISABLED); the last two are the baselines of overhead comparisons.
+   */
+  tracing?: "kit" | "bare-sdk" | "off";
   maxUploadBytes?: number;
   /** Partner id → the API key its systems call the Shop API with. */
   partnerKeys?: Record<string, string>;
+  /** CPU milliseconds every service spends on each request before handling it (benchmarks only). */
+  simulatedWorkMs?: number;
   onLine?: (service: ServiceName, line: string) => void;
 }
 
@@ -59,7 +64,9 @@ export async function startServices(backends: Backends, options: ServiceOptions 
     // A second between exports instead of the SDK's five: traces show up in Jaeger sooner (the dev
     // collector holds each trace for its decision_wait anyway), at a slightly higher p99.
     OTEL_BSP_SCHEDULE_DELAY: "1000",
-    ...(options.tracing === false ? { OTEL_SDK_DISABLED: "true" } : {}),
+    ...(options.tracing === "off" ? { OTEL_SDK_DISABLED: "true" } : {}),
+    ...(options.tracing === "bare-sdk" ? { SHOP_TRACING_SETUP: "bare-sdk" } : {}),
+    ...(options.simulatedWorkMs ? { SHOP_SIMULATED_WORK_MS: String(options.simulatedWorkMs) } : {}),
     ...(options.maxUploadBytes !== undefined ? { SHOP_MAX_UPLOAD_BYTES: String(options.maxUploadBytes) } : {}),
   };
   const settings: Record<ServiceName, Record<string, string>> = {

@@ -4,7 +4,11 @@
  * SIGINT that closes the service and flushes the last spans.
  *
  *   node --import tsx shop/services/main.ts <service>
+ *
+ * SHOP_TRACING_SETUP=bare-sdk starts the OpenTelemetry SDK set up by hand instead of the kit, the
+ * baseline of `npm run bench:overhead`.
  */
+import { startBareSdk } from "../bench/bare-sdk.js";
 import { startTracing } from "../../src/kit/index.js";
 import { SERVICES, type ServiceName } from "./names.js";
 
@@ -14,7 +18,11 @@ if (name === undefined || !SERVICES.includes(name)) {
   process.exit(2);
 }
 // Only the kit is imported above: the service's own modules load after the instrumentations.
-const tracing = startTracing({ serviceName: name, ignorePaths: ["/healthz", "/otlp/v1/traces", "/favicon.ico"] });
+const ignorePaths = ["/healthz", "/otlp/v1/traces", "/favicon.ico"];
+const tracing =
+  process.env.SHOP_TRACING_SETUP === "bare-sdk"
+    ? startBareSdk(name, ignorePaths)
+    : startTracing({ serviceName: name, ignorePaths });
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const module = (await import(`./${name}.js`)) as {
   start(tracer: typeof tracing.tracer, log: (line: string) => void): Promise<() => Promise<void>>;

@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { Option, type Command } from "commander";
 import { writeAtomically } from "../emit/write-atomically.js";
 import type { Format } from "./render-diagnostics.js";
-import { generateOrReport } from "./generate-or-report.js";
 
 interface BuildOptions {
   junit?: string;
@@ -45,6 +44,7 @@ Examples:
 }
 
 async function runBuild(options: BuildOptions): Promise<number> {
+  const { generateOrReport } = await import("./generate-or-report.js");
   const result = await generateOrReport(options, "; nothing written");
   if (!result) return 1;
   const files = result.outputs.flatMap((o) => o.files);

@@ -1,6 +1,4 @@
 import type { Command } from "commander";
-import { explain, explainMermaid } from "../explain/explain.js";
-import { generateOrReport } from "./generate-or-report.js";
 
 export function registerExplainCommand(program: Command): void {
   program
@@ -17,6 +15,10 @@ Examples:
   $ tracegen explain --env dev --mermaid    the pipelines as a chart for docs or a pull request`,
     )
     .action(async (options: { env: string; file?: string; mermaid?: boolean }) => {
+      const [{ generateOrReport }, { explain, explainMermaid }] = await Promise.all([
+        import("./generate-or-report.js"),
+        import("../explain/explain.js"),
+      ]);
       const result = await generateOrReport({
         ...(options.file ? { file: options.file } : {}),
         env: [options.env],

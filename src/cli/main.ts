@@ -1,5 +1,4 @@
 import { Command, CommanderError } from "commander";
-import { Description } from "../schema/description.js";
 import { VERSION } from "../version.js";
 import { registerAuditCommand } from "./audit-command.js";
 import { registerBuildCommand } from "./build-command.js";
@@ -40,7 +39,8 @@ Start with:
   program
     .command("schema")
     .description("print the JSON Schema of the description format (for editors and other tools)")
-    .action(() => {
+    .action(async () => {
+      const { Description } = await import("../schema/description.js");
       process.stdout.write(`${JSON.stringify(Description, null, 2)}\n`);
     });
   return program;

@@ -1,7 +1,5 @@
 import { Option, type Command } from "commander";
-import { validateWithBinary } from "../checks/binary/validate-binary.js";
 import type { Format } from "./render-diagnostics.js";
-import { generateOrReport } from "./generate-or-report.js";
 
 interface ValidateOptions {
   junit?: string;
@@ -38,8 +36,10 @@ Example:
 }
 
 async function runValidate(options: ValidateOptions): Promise<number> {
+  const { generateOrReport } = await import("./generate-or-report.js");
   const result = await generateOrReport(options);
   if (!result) return 1;
+  const { validateWithBinary } = await import("../checks/binary/validate-binary.js");
   let failed = 0;
   for (const output of result.outputs) {
     if (!options.binary) {

@@ -13,9 +13,27 @@ export interface Provenance {
  * comment header saying where it came from. Objects used twice are written out twice, not as anchors.
  */
 export function renderYaml(value: unknown, header: readonly string[]): string {
-  const document = new Document(value, { aliasDuplicateObjects: false });
-  document.commentBefore = header.join("\n");
-  return document.toString({ lineWidth: 0 });
+  return `${header.map((line) => `#${line}`).join("\n")}\n\n${yamlBody(value)}`;
+}
+
+/**
+ * Serializing is most of what a build costs, and environments mostly differ in their headers only
+ * (the Prometheus rules, by far the largest file, are the same in every environment of a description):
+ * each distinct body is serialized once, keyed by the value's JSON text. Generated values are JSON data,
+ * so the same JSON text means the same YAML. A few recent bodies are kept, not every one ever rendered.
+ */
+const recentBodies = new Map<string, string>();
+const KEPT_BODIES = 8;
+
+function yamlBody(value: unknown): string {
+  const key = JSON.stringify(value);
+  let body = recentBodies.get(key);
+  if (body === undefined) {
+    body = new Document(value, { aliasDuplicateObjects: false }).toString({ lineWidth: 0 });
+    recentBodies.set(key, body);
+    if (recentBodies.size > KEPT_BODIES) recentBodies.delete(recentBodies.keys().next().value as string);
+  }
+  return body;
 }
 
 export function renderCollectorYaml(config: CollectorConfig, provenance: Provenance): string {

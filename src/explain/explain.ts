@@ -10,6 +10,7 @@ import { allowList } from "../resolve/allow-list.js";
 import { scrubRules } from "../masking/scrub-kinds.js";
 import { SEMCONV_VERSION } from "../masking/semconv-allowlist.js";
 import { renderTemplate } from "../emit/templates.js";
+import { groupedCount } from "../text/count.js";
 
 const MASKED_PLACES =
   "resource, scope, span, event and link attributes and their keys (nested values too), span names, status messages, event names, trace state, scope names and schema URLs";
@@ -69,8 +70,8 @@ function explainView(env: ResolvedEnvironment, config: CollectorConfig) {
     },
     sampling: {
       decisionWait: sampling.decision_wait,
-      held: tracesHeld(pipeline).toLocaleString("en"),
-      remembered: decisionCacheSize(pipeline).toLocaleString("en"),
+      held: groupedCount(tracesHeld(pipeline)),
+      remembered: groupedCount(decisionCacheSize(pipeline)),
       errorsKept: sampling.errors === "keep",
       flows: Object.entries(pipeline.flows).map(([name, flow]) => {
         const keep = percent(flow.sampling.keep);

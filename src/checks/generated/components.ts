@@ -1,4 +1,3 @@
-import { Ajv } from "ajv";
 import { Value } from "@sinclair/typebox/value";
 import { cachedValidator } from "../schema/compiled.js";
 import { COMPONENT_KINDS } from "../../collector/components.js";
@@ -12,8 +11,7 @@ export interface ConfigProblem {
   message: string;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validatorFor = cachedValidator(ajv);
+const validatorFor = cachedValidator({ allErrors: true, strict: false });
 
 /** Each component's config against the schema of the keys that component accepts. */
 export function checkComponentConfigs(config: CollectorConfig): ConfigProblem[] {

@@ -1,6 +1,7 @@
 import { durationMs, percent } from "../../schema/units.js";
 import { decisionCacheSize, lateSpanWindowMs } from "../../compile/sampling-sizes.js";
 import type { LintContext } from "./context.js";
+import { groupedCount } from "../../text/count.js";
 
 /** Below a second the processor cannot split the wait into batches (collector-contrib #26354). */
 const MIN_DECISION_WAIT_MS = 1000;
@@ -47,7 +48,7 @@ export function lintSampling({ env, report }: LintContext): void {
       "warning",
       "sla-outlives-decision-wait",
       `in ${env.name}, flows ${list} can run longer than decision_wait ${sampling.decision_wait}: spans arriving after the decision follow the decision cache ` +
-        `(${decisionCacheSize(env.pipeline).toLocaleString("en")} traces = max_traces_per_second ${sampling.max_traces_per_second} × ${lateSpanWindowMs(env.pipeline) / 1000}s of late spans), ` +
+        `(${groupedCount(decisionCacheSize(env.pipeline))} traces = max_traces_per_second ${sampling.max_traces_per_second} × ${lateSpanWindowMs(env.pipeline) / 1000}s of late spans), ` +
         `and their over-SLA rule only sees what arrived within decision_wait`,
       "raise decision_wait if over-SLA traces of these flows must be kept with certainty",
     );

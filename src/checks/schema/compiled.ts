@@ -1,13 +1,28 @@
-import type { Ajv, ValidateFunction } from "ajv";
+import { createRequire } from "node:module";
+import type { Options, ValidateFunction } from "ajv";
 import type { TSchema } from "@sinclair/typebox";
 
-/** Compiling a schema costs far more than running it: each schema is compiled once per process. */
-export function cachedValidator(ajv: Ajv): (schema: TSchema) => ValidateFunction {
+/**
+ * A validator per schema, compiled on first use (compiling costs far more than running). ajv itself is
+ * required on first use too: callers check with TypeBox's interpreter first and need ajv only to explain a
+ * failure, so a valid build never pays for loading it.
+ */
+export function cachedValidator(
+  options: Options,
+  keywords: readonly string[] = [],
+): (schema: TSchema) => ValidateFunction {
   const compiled = new WeakMap<TSchema, ValidateFunction>();
+  let compile: ((schema: TSchema) => ValidateFunction) | undefined;
   return (schema) => {
     let validate = compiled.get(schema);
     if (!validate) {
-      validate = ajv.compile(schema);
+      if (!compile) {
+        const { Ajv } = createRequire(import.meta.url)("ajv") as typeof import("ajv");
+        const ajv = new Ajv(options);
+        for (const keyword of keywords) ajv.addKeyword({ keyword });
+        compile = (s) => ajv.compile(s);
+      }
+      validate = compile(schema);
       compiled.set(schema, validate);
     }
     return validate;

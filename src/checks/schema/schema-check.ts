@@ -1,4 +1,4 @@
-import { Ajv, type ErrorObject } from "ajv";
+import type { ErrorObject } from "ajv";
 import { Value } from "@sinclair/typebox/value";
 import { cachedValidator } from "./compiled.js";
 import { Name, RuleName } from "../../schema/primitives.js";
@@ -7,9 +7,9 @@ import type { Diagnostic, Location } from "../../diagnostics/diagnostic.js";
 import { suggest } from "../../diagnostics/suggest.js";
 import { locate, type Path, type YamlSource } from "../../load/yaml-source.js";
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-ajv.addKeyword({ keyword: "x-expect" });
-const validatorFor = cachedValidator(ajv);
+const validatorFor = cachedValidator({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true }, [
+  "x-expect",
+]);
 
 /**
  * Checks a value against a schema and turns ajv's errors into diagnostics that
