@@ -88,8 +88,9 @@ export const MemoryLimiterConfig = Type.Object(
 export const BatchConfig = Type.Object(
   {
     timeout: GoDuration,
-    send_batch_size: Type.Integer({ minimum: 1 }),
-    send_batch_max_size: Type.Integer({ minimum: 0 }),
+    // uint32 in the processor's Config: a larger number fails to decode.
+    send_batch_size: Type.Integer({ minimum: 1, maximum: 2 ** 32 - 1 }),
+    send_batch_max_size: Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1 }),
   },
   closed,
 );
