@@ -109,7 +109,7 @@ export class UpstreamSchemaReader {
     const drawn = new Set<string>();
     const unresolved = new Set<string>();
     const translator = new Translator(this, drawn, unresolved);
-    const schema = translator.node(file.root, file, []);
+    const schema = factorDefinitions(translator.node(file.root, file, []));
     drawn.delete(module);
     return {
       module: `${module}@${this.modules.versions.get(module)}`,
@@ -214,7 +214,7 @@ class Translator {
     const scalar = typeof schema.type === "string" && !["string", "object", "array"].includes(schema.type);
     if (scalar && this.reader.decodesText(target.file, target.name))
       return { anyOf: [schema, { type: "string", [NOT_CHECKED]: `the text ${target.key} decodes from` }] };
-    return schema;
+    return schema.type === "object" ? { ...schema, [DEFINITION]: target.key } : schema;
   }
 
   private keywords(node: JsonSchema, file: SchemaFile, trail: readonly string[], embedded: JsonSchema[]): JsonSchema {
@@ -250,6 +250,8 @@ class Translator {
   }
 }
 
+/** Tags an object a ref named with that ref, until `factorDefinitions` moves it into `definitions`. */
+const DEFINITION = Symbol("definition");
 /** Marks what the schema lets through unchecked, and why. */
 const NOT_CHECKED = "x-not-checked";
 const UNMARSHAL_TEXT = /^func \(\w+ \*(\w+)\) UnmarshalText\(/gm;
@@ -267,6 +269,35 @@ function nullable(schema: JsonSchema): JsonSchema {
   if (typeof schema.type === "string") return { ...schema, type: [schema.type, "null"] };
   if (Array.isArray(schema.anyOf)) return { ...schema, anyOf: [...schema.anyOf, { type: "null" }] };
   return schema;
+}
+
+/**
+ * Moves every object a ref named into `definitions`, once per distinct content, and refers to it
+ * there: the tail sampler's nested policies repeat the same structs many times, and Ajv compiles a
+ * definition once where it would compile every inlined copy.
+ */
+export function factorDefinitions(schema: JsonSchema): JsonSchema {
+  const definitions: Record<string, JsonSchema> = {};
+  const names = new Map<string, string>();
+  const visit = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(visit);
+    if (!isSchema(value)) return value;
+    const key = (value as { [DEFINITION]?: string })[DEFINITION];
+    const { description, ...body } = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, visit(v)]));
+    if (typeof key !== "string") return description === undefined ? body : { description, ...body };
+    const identity = JSON.stringify(canonical(body));
+    let name = names.get(identity);
+    if (!name) {
+      const base = key.slice(key.lastIndexOf("/") + 1);
+      name = base in definitions ? `${base}_${Object.keys(definitions).filter((n) => n.startsWith(base)).length + 1}` : base;
+      names.set(identity, name);
+      definitions[name] = body;
+    }
+    const ref = { $ref: `#/definitions/${name}` };
+    return description === undefined ? ref : { description, ...ref };
+  };
+  const root = visit(schema) as JsonSchema;
+  return Object.keys(definitions).length > 0 ? { ...root, definitions } : root;
 }
 
 /** Keys in a fixed order, nested keys sorted: the same schema always prints the same bytes. */
