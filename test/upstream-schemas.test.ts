@@ -33,7 +33,11 @@ describe("the upstream component schemas", () => {
     const fresh = componentSchemaFiles(builtModules(REPO));
     const checkedIn = readdirSync(repoPath(UPSTREAM_SCHEMA_DIR)).sort();
     expect(checkedIn).toEqual(fresh.map((f) => basename(f.path)));
-    for (const file of fresh) expect(await readRepoFile(file.path), `${file.path} is stale`).toBe(file.content);
+    for (const file of fresh)
+      expect(
+        await readRepoFile(file.path),
+        `${file.path} differs from a fresh run: run \`npm run schema:components\``,
+      ).toBe(file.content);
     const registered = [...new Set(entries.map((c) => componentType(c.id)))];
     expect(fresh.map((f) => basename(f.path, ".schema.json")).sort()).toEqual(
       registered.filter((t) => !WITHOUT_UPSTREAM.includes(t)).sort(),
@@ -131,7 +135,8 @@ describe("a generated config broken on purpose", () => {
     const [diagnostic] = generatedConfigDiagnostics(overlayLocator(loaded.source, loaded.file, "dev"), "dev", problems);
     // The dev overlay sets the sampling section, so that is where a problem of the sampler points.
     const lines = (await readRepoFile("tracing.yaml")).split("\n");
-    const overlaySampling = lines.findIndex((l, i) => i > lines.indexOf("environments:") && /^ {4}sampling:/.test(l)) + 1;
+    const overlaySampling =
+      lines.findIndex((l, i) => i > lines.indexOf("environments:") && /^ {4}sampling:/.test(l)) + 1;
     expect(diagnostic).toMatchObject({
       file: "tracing.yaml",
       code: "generated/upstream-config",
@@ -172,7 +177,9 @@ describe("the hand-written component schemas stay inside the upstream ones", () 
       expect(allowedOutside(entry.schema, upstream), entry.id).toEqual([]);
       compared += 1;
     }
-    expect(compared).toBe(entries.filter((e) => "schema" in e && !WITHOUT_UPSTREAM.includes(componentType(e.id))).length);
+    expect(compared).toBe(
+      entries.filter((e) => "schema" in e && !WITHOUT_UPSTREAM.includes(componentType(e.id))).length,
+    );
   });
 
   it("reports a key upstream lacks, a type it does not take and a bound beyond its own", () => {

@@ -10,8 +10,10 @@ import { repositoryOf, type GoModules } from "./go-modules.js";
  * How the collector reads a component's config decides the translation (confmap v1.67.0,
  * internal/decoder.go, `Decode`): mapstructure with `ErrorUnused: true` unless the caller asks for
  * `WithIgnoreUnused`, which no component config load does, so a key a struct does not declare is an
- * error: every object is closed (`additionalProperties: false`). `WeaklyTypedInput: false`: no string
- * for a number or the reverse. Durations are decoded from strings by time.ParseDuration. Embedded
+ * error: every object is closed (`additionalProperties: false`), except a struct with a
+ * `mapstructure:",remain"` field, which takes the keys it does not declare (the tail sampler's
+ * policies). `WeaklyTypedInput: false`: no string for a number or the reverse. Durations are decoded
+ * from strings by time.ParseDuration. Embedded
  * structs are squashed into their parent, so an `allOf` of objects is one object with all their keys.
  * The schema is narrower than the collector in two places tracegen never relies on: a string where a
  * list of strings is expected (split at commas by StringToSliceHookFunc) and `null` for a plain struct.
@@ -27,9 +29,7 @@ interface SchemaFile {
   readonly root: JsonSchema;
 }
 
-type Target =
-  | { key: string; name: string; node: JsonSchema; file: SchemaFile }
-  | { key: string; missing: string };
+type Target = { key: string; name: string; node: JsonSchema; file: SchemaFile } | { key: string; missing: string };
 
 /**
  * Where an upstream schema is wrong about what the collector accepts: a type that decodes itself
@@ -86,6 +86,12 @@ const INTEGER_BOUNDS: Record<string, { minimum?: number; maximum?: number }> = {
   int32: { minimum: -(2 ** 31), maximum: 2 ** 31 - 1 },
 };
 
+/** What a package's Go sources say that its schema does not. */
+interface GoFacts {
+  textTypes: Set<string>;
+  remainFields: Set<string>;
+}
+
 export interface UpstreamSchema {
   /** The component's module and the version the build selected. */
   module: string;
@@ -98,7 +104,7 @@ export interface UpstreamSchema {
 
 export class UpstreamSchemaReader {
   private readonly files = new Map<string, SchemaFile | string>();
-  private readonly textTypes = new Map<string, Set<string>>();
+  private readonly facts = new Map<string, GoFacts>();
 
   constructor(private readonly modules: GoModules) {}
 
@@ -138,16 +144,29 @@ export class UpstreamSchemaReader {
 
   /** Whether the Go type a definition describes has an UnmarshalText method in its package. */
   decodesText(file: SchemaFile, name: string): boolean {
-    let names = this.textTypes.get(file.pkg);
-    if (!names) {
-      names = new Set<string>();
+    return this.goFacts(file).textTypes.has(name.replaceAll("_", ""));
+  }
+
+  /**
+   * Whether a property is a `mapstructure:",remain"` field: it has no key of its own but takes every
+   * key the struct does not declare (the schema generator names it after the Go field).
+   */
+  takesRemainingKeys(file: SchemaFile, property: string): boolean {
+    return this.goFacts(file).remainFields.has(property);
+  }
+
+  private goFacts(file: SchemaFile): GoFacts {
+    let facts = this.facts.get(file.pkg);
+    if (!facts) {
+      facts = { textTypes: new Set(), remainFields: new Set() };
       for (const source of readdirSync(file.dir).filter((f) => f.endsWith(".go") && !f.endsWith("_test.go"))) {
-        for (const m of readFileSync(join(file.dir, source), "utf8").matchAll(UNMARSHAL_TEXT))
-          names.add(m[1]!.toLowerCase());
+        const text = readFileSync(join(file.dir, source), "utf8");
+        for (const m of text.matchAll(UNMARSHAL_TEXT)) facts.textTypes.add(m[1]!.toLowerCase());
+        for (const m of text.matchAll(REMAIN_FIELD)) facts.remainFields.add(m[1]!);
       }
-      this.textTypes.set(file.pkg, names);
+      this.facts.set(file.pkg, facts);
     }
-    return names.has(name.replaceAll("_", ""));
+    return facts;
   }
 
   /**
@@ -192,7 +211,9 @@ class Translator {
     const objectLike = node.properties !== undefined || node.allOf !== undefined || node.type === "object";
     // A ref beside keys of its own is one more embedded struct; beside a description it is the type itself.
     const out =
-      base && !objectLike ? { ...base, ...this.keywords(node, file, trail, []) } : this.keywords(node, file, trail, base ? [base] : []);
+      base && !objectLike
+        ? { ...base, ...this.keywords(node, file, trail, []) }
+        : this.keywords(node, file, trail, base ? [base] : []);
     if (node["x-optional"] === true) return nullable(withEnabled(out));
     if (node["x-pointer"] === true) return nullable(out);
     return out;
@@ -235,11 +256,18 @@ class Translator {
       // Embedded structs are squashed: their keys are the parent's own keys.
       const merged: Record<string, JsonSchema> = {};
       for (const part of parts) Object.assign(merged, part.properties as Record<string, JsonSchema> | undefined);
-      for (const [key, value] of Object.entries(properties ?? {})) merged[key] = this.node(value, file, trail);
+      let remaining: JsonSchema | undefined;
+      for (const [key, value] of Object.entries(properties ?? {})) {
+        if (this.reader.takesRemainingKeys(file, key)) remaining = this.node(value, file, trail);
+        else merged[key] = this.node(value, file, trail);
+      }
       out.type = "object";
       if (Object.keys(merged).length > 0) out.properties = merged;
       const open = parts.some((p) => p.additionalProperties !== false);
-      if (isSchema(node.additionalProperties)) out.additionalProperties = this.node(node.additionalProperties, file, trail);
+      if (remaining)
+        out.additionalProperties = isSchema(remaining.additionalProperties) ? remaining.additionalProperties : {};
+      else if (isSchema(node.additionalProperties))
+        out.additionalProperties = this.node(node.additionalProperties, file, trail);
       else if (!open) out.additionalProperties = false;
       else {
         const unchecked = parts.filter((p) => typeof p[NOT_CHECKED] === "string").map((p) => p[NOT_CHECKED]);
@@ -255,6 +283,7 @@ const DEFINITION = Symbol("definition");
 /** Marks what the schema lets through unchecked, and why. */
 const NOT_CHECKED = "x-not-checked";
 const UNMARSHAL_TEXT = /^func \(\w+ \*(\w+)\) UnmarshalText\(/gm;
+const REMAIN_FIELD = /^\s+(\w+)\s+[^\n`]+`mapstructure:",remain"`/gm;
 
 const isSchema = (v: unknown): v is JsonSchema => v !== null && typeof v === "object" && !Array.isArray(v);
 
@@ -289,7 +318,8 @@ export function factorDefinitions(schema: JsonSchema): JsonSchema {
     let name = names.get(identity);
     if (!name) {
       const base = key.slice(key.lastIndexOf("/") + 1);
-      name = base in definitions ? `${base}_${Object.keys(definitions).filter((n) => n.startsWith(base)).length + 1}` : base;
+      name =
+        base in definitions ? `${base}_${Object.keys(definitions).filter((n) => n.startsWith(base)).length + 1}` : base;
       names.set(identity, name);
       definitions[name] = body;
     }

@@ -39,11 +39,16 @@ export function allowedOutside(narrow: Schema, wide: Schema, path = "$", root = 
   const wideTypes = typesOf(wide);
   if (!wideTypes && !isSchema(wide.properties)) return [];
   const type = narrowType(narrow);
-  if (type === undefined) return [`${path}: allows any type, upstream allows ${wideTypes?.join(" or ") ?? "an object"}`];
+  if (type === undefined)
+    return [`${path}: allows any type, upstream allows ${wideTypes?.join(" or ") ?? "an object"}`];
   const fits = !wideTypes || wideTypes.includes(type) || (type === "integer" && wideTypes.includes("number"));
   if (!fits) return [`${path}: ${type} where upstream has ${wideTypes.join(" or ")}`];
   const problems: string[] = [];
-  if ("const" in narrow && typeof wide.pattern === "string" && !new RegExp(wide.pattern, "u").test(String(narrow.const)))
+  if (
+    "const" in narrow &&
+    typeof wide.pattern === "string" &&
+    !new RegExp(wide.pattern, "u").test(String(narrow.const))
+  )
     problems.push(`${path}: ${JSON.stringify(narrow.const)} does not match upstream's pattern`);
   if (typeof wide.minimum === "number" && !((narrow.minimum as number) >= wide.minimum))
     problems.push(`${path}: allows less than upstream's minimum ${wide.minimum}`);
