@@ -2,7 +2,7 @@ import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { UPSTREAM_SCHEMA_DIR } from "../src/collector/upstream.js";
 import { writeAtomically } from "../src/emit/write-atomically.js";
-import { builtModules, componentSchemaFiles } from "./lib/component-schema-files.js";
+import { builtModules, componentSchemaFiles, upstreamTypeFiles } from "./lib/component-schema-files.js";
 
 /*
  * Regenerates schema/upstream/ from the config.schema.yaml files of the distribution's modules, at the
@@ -17,5 +17,6 @@ for (const name of present) {
   const path = `${UPSTREAM_SCHEMA_DIR}/${name}`;
   if (name.endsWith(".schema.json") && !kept.has(path)) await rm(join(root, path));
 }
-await writeAtomically(root, files);
-process.stdout.write(`wrote ${files.map((f) => f.path).join(", ")}\n`);
+const types = await upstreamTypeFiles(files);
+await writeAtomically(root, [...files, ...types]);
+process.stdout.write(`wrote ${[...files, ...types].map((f) => f.path).join(", ")}\n`);

@@ -12,7 +12,7 @@ import { validateWithBinary } from "../src/checks/binary/validate-binary.js";
 import { overlayLocator } from "../src/checks/rules/context.js";
 import { renderCollectorYaml, referencedEnvVars } from "../src/emit/render.js";
 import { generate, generatedConfigDiagnostics } from "../src/orchestrate/generate.js";
-import { builtModules, componentSchemaFiles } from "../scripts/lib/component-schema-files.js";
+import { builtModules, componentSchemaFiles, upstreamTypeFiles } from "../scripts/lib/component-schema-files.js";
 import { allowedOutside } from "./helpers/schema-subset.js";
 import { loadRepoDescription, readRepoFile, repoPath, REPO, requireCollector } from "./helpers/repo.js";
 
@@ -33,7 +33,9 @@ describe("the upstream component schemas", () => {
     const fresh = componentSchemaFiles(builtModules(REPO));
     const checkedIn = readdirSync(repoPath(UPSTREAM_SCHEMA_DIR)).sort();
     expect(checkedIn).toEqual(fresh.map((f) => basename(f.path)));
-    for (const file of fresh)
+    const types = await upstreamTypeFiles(fresh);
+    expect(readdirSync(repoPath("src/collector/upstream")).sort()).toEqual(types.map((f) => basename(f.path)));
+    for (const file of [...fresh, ...types])
       expect(
         await readRepoFile(file.path),
         `${file.path} differs from a fresh run: run \`npm run schema:components\``,
@@ -147,14 +149,15 @@ describe("a generated config broken on purpose", () => {
     expect((await refusedByCollector(config)).ok).toBe(false);
   });
 
-  it("is refused when tracegen's own schema lets a value through that the collector does not read", async () => {
+  it("is refused for a debug verbosity the collector cannot read, by both schemas, since tracegen's is upstream's", async () => {
     const { config, tree } = await devConfig();
     tree.exporters.debug = { verbosity: "verbose" };
-    const problems = checkComponentConfigs(config);
-    expect(problems.filter((p) => p.code === "component-config")).toEqual([]);
-    expect(problems.filter((p) => p.code === "upstream-config").map((p) => p.at)).toContain(
-      "exporters.debug.verbosity",
-    );
+    const codes = (code: string) =>
+      checkComponentConfigs(config)
+        .filter((p) => p.code === code)
+        .map((p) => p.at);
+    expect(codes("component-config")).toContain("exporters.debug.verbosity");
+    expect(codes("upstream-config")).toContain("exporters.debug.verbosity");
   });
 
   it("keeps what the collector accepts: keys tracegen never writes, level names in any case", async () => {

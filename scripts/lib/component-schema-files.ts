@@ -5,7 +5,8 @@ import { COMPONENTS, componentType } from "../../src/collector/registry.js";
 import { UPSTREAM_SCHEMA_DIR } from "../../src/collector/upstream.js";
 import type { OutputFile } from "../../src/emit/write-atomically.js";
 import { readGoMod, type GoModules } from "./go-modules.js";
-import { canonical, UpstreamSchemaReader } from "./upstream-schema.js";
+import { typeboxModule } from "./typebox-source.js";
+import { canonical, UpstreamSchemaReader, type JsonSchema } from "./upstream-schema.js";
 
 /** The go.mod the collector builder writes: the versions the distribution was really built with. */
 export const BUILT_GO_MOD = "build/otelcol-shop-src/go.mod";
@@ -52,3 +53,35 @@ export function componentSchemaFiles(modules: GoModules): OutputFile[] {
   }
   return [...files.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
 }
+
+/**
+ * The component types whose config tracegen types by picking keys from upstream's schema
+ * (src/collector/components.ts). Not the others: health_check's upstream schema refers to a package
+ * that ships none, so it has no keys to pick; memory_limiter's percentages are uint32 upstream but
+ * 1–100 (and spike below limit) in what tracegen writes; the receiver, exporters, sampler, transform
+ * and span metrics write narrower shapes (required request limits, literal units, policy unions) than
+ * upstream's all-optional structs, which picking keys cannot express.
+ */
+export const TYPED_FROM_UPSTREAM = ["batch", "bearertokenauth", "debug"];
+
+/** `src/collector/upstream/<type>.ts`: the TypeBox form of each upstream schema tracegen types from. */
+export async function upstreamTypeFiles(schemaFiles: readonly OutputFile[]): Promise<OutputFile[]> {
+  const files: OutputFile[] = [];
+  for (const type of TYPED_FROM_UPSTREAM) {
+    const file = schemaFiles.find((f) => f.path === `${UPSTREAM_SCHEMA_DIR}/${type}.schema.json`);
+    if (!file) throw new Error(`${type} is typed from upstream, but its module ships no config.schema.yaml`);
+    const schema = JSON.parse(file.content) as JsonSchema;
+    files.push({
+      path: `src/collector/upstream/${type}.ts`,
+      content: await typeboxModule(schema, upstreamTypeName(type), file.path),
+    });
+  }
+  return files;
+}
+
+/** The exported name of a component's upstream TypeBox schema: `batch` → `UpstreamBatchConfig`. */
+export const upstreamTypeName = (type: string): string =>
+  `Upstream${type
+    .split("_")
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join("")}Config`;
