@@ -1,6 +1,6 @@
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { UPSTREAM_SCHEMA_DIR } from "../src/collector/upstream.js";
+import { UPSTREAM_SCHEMA_DIR } from "../src/collector/upstream-schemas.js";
 import { writeAtomically } from "../src/emit/write-atomically.js";
 import { builtModules, componentSchemaFiles, upstreamTypeFiles } from "./lib/component-schema-files.js";
 

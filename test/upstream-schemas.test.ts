@@ -6,7 +6,7 @@ import { Type } from "@sinclair/typebox";
 import { BatchConfig, COMPONENT_KINDS } from "../src/collector/components.js";
 import type { CollectorConfig } from "../src/collector/config.js";
 import { COMPONENTS, componentType } from "../src/collector/registry.js";
-import { UPSTREAM_SCHEMA_DIR, upstreamSchemaOf } from "../src/collector/upstream.js";
+import { UPSTREAM_SCHEMA_DIR, upstreamSchemaOf } from "../src/collector/upstream-schemas.js";
 import { checkComponentConfigs } from "../src/checks/generated/components.js";
 import { validateWithBinary } from "../src/checks/binary/validate-binary.js";
 import { overlayLocator } from "../src/checks/rules/context.js";

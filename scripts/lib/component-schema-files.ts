@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { COMPONENTS, componentType } from "../../src/collector/registry.js";
-import { UPSTREAM_SCHEMA_DIR } from "../../src/collector/upstream.js";
+import { UPSTREAM_SCHEMA_DIR } from "../../src/collector/upstream-schemas.js";
 import type { OutputFile } from "../../src/emit/write-atomically.js";
 import { readGoMod, type GoModules } from "./go-modules.js";
 import { typeboxModule } from "./typebox-source.js";

@@ -4,7 +4,7 @@ import { cachedValidator } from "../schema/compiled.js";
 import { COMPONENT_KINDS, type ComponentKind } from "../../collector/components.js";
 import { type CollectorConfig } from "../../collector/config.js";
 import { componentType, schemaOf } from "../../collector/registry.js";
-import { upstreamSchemaOf } from "../../collector/upstream.js";
+import { upstreamSchemaOf } from "../../collector/upstream-schemas.js";
 
 export interface ConfigProblem {
   /** Dotted path in the generated collector config. */
