@@ -14,16 +14,15 @@ import { renderCollectorYaml, referencedEnvVars } from "../src/emit/render.js";
 import { generate, generatedConfigDiagnostics } from "../src/orchestrate/generate.js";
 import { builtModules, componentSchemaFiles, upstreamTypeFiles } from "../scripts/lib/component-schema-files.js";
 import { allowedOutside } from "./helpers/schema-subset.js";
-import { loadRepoDescription, readRepoFile, repoPath, REPO, requireCollector } from "./helpers/repo.js";
+import {
+  loadRepoDescription,
+  readRepoFile,
+  repoPath,
+  REPO,
+  requireCollector,
+  VALID_DESCRIPTIONS,
+} from "./helpers/repo.js";
 
-const descriptions = [
-  "tracing.yaml",
-  ...["examples", "test/valid"].flatMap((dir) =>
-    readdirSync(repoPath(dir))
-      .filter((f) => f.endsWith(".yaml"))
-      .map((f) => `${dir}/${f}`),
-  ),
-];
 const entries = Object.values(COMPONENTS);
 /** Components whose module ships no config.schema.yaml: the connector has no config, ours is not upstream. */
 const WITHOUT_UPSTREAM = ["forward", "masking"];
@@ -57,7 +56,7 @@ describe("the upstream component schemas", () => {
     const ajv = new Ajv({ allErrors: true, strict: false });
     const validators = new Map<string, ValidateFunction>();
     const checked = new Set<string>();
-    for (const file of descriptions) {
+    for (const file of VALID_DESCRIPTIONS) {
       const result = generate(await loadRepoDescription(file));
       expect(result.outputs.length, file).toBeGreaterThan(0);
       for (const output of result.outputs) {
