@@ -1,8 +1,13 @@
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { UPSTREAM_SCHEMA_DIR } from "../src/collector/upstream-schemas.js";
 import { writeAtomically } from "../src/emit/write-atomically.js";
-import { builtModules, componentSchemaFiles, upstreamTypeFiles } from "./lib/component-schema-files.js";
+import {
+  builtModules,
+  componentSchemaFiles,
+  UPSTREAM_SCHEMA_DIR,
+  UPSTREAM_TYPES_DIR,
+  upstreamTypeFiles,
+} from "./lib/component-schema-files.js";
 
 /*
  * Regenerates schema/upstream/ from the config.schema.yaml files of the distribution's modules, at the
@@ -10,13 +15,13 @@ import { builtModules, componentSchemaFiles, upstreamTypeFiles } from "./lib/com
  * or a component joins the registry.
  */
 const root = process.cwd();
-const files = componentSchemaFiles(builtModules(root));
+const schemas = componentSchemaFiles(builtModules(root));
+const files = [...schemas, ...(await upstreamTypeFiles(schemas))];
+// A component that left the registry leaves no schema behind.
 const kept = new Set(files.map((f) => f.path));
-const present = await readdir(join(root, UPSTREAM_SCHEMA_DIR)).catch(() => [] as string[]);
-for (const name of present) {
-  const path = `${UPSTREAM_SCHEMA_DIR}/${name}`;
-  if (name.endsWith(".schema.json") && !kept.has(path)) await rm(join(root, path));
+for (const dir of [UPSTREAM_SCHEMA_DIR, UPSTREAM_TYPES_DIR]) {
+  for (const name of await readdir(join(root, dir)).catch(() => [] as string[]))
+    if (!kept.has(`${dir}/${name}`)) await rm(join(root, dir, name));
 }
-const types = await upstreamTypeFiles(files);
-await writeAtomically(root, [...files, ...types]);
-process.stdout.write(`wrote ${[...files, ...types].map((f) => f.path).join(", ")}\n`);
+await writeAtomically(root, files);
+process.stdout.write(`wrote ${files.map((f) => f.path).join(", ")}\n`);

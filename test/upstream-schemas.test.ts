@@ -1,18 +1,24 @@
 import { describe, expect, it } from "vitest";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { basename } from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
 import { Type } from "@sinclair/typebox";
 import { BatchConfig, COMPONENT_KINDS } from "../src/collector/components.js";
 import type { CollectorConfig } from "../src/collector/config.js";
 import { COMPONENTS, componentType } from "../src/collector/registry.js";
-import { UPSTREAM_SCHEMA_DIR, upstreamSchemaOf } from "../src/collector/upstream-schemas.js";
+import { UPSTREAM_SCHEMAS } from "../src/collector/upstream/index.js";
 import { checkComponentConfigs } from "../src/checks/generated/components.js";
 import { validateWithBinary } from "../src/checks/binary/validate-binary.js";
 import { overlayLocator } from "../src/checks/rules/context.js";
 import { renderCollectorYaml, referencedEnvVars } from "../src/emit/render.js";
 import { generate, generatedConfigDiagnostics } from "../src/orchestrate/generate.js";
-import { builtModules, componentSchemaFiles, upstreamTypeFiles } from "../scripts/lib/component-schema-files.js";
+import {
+  builtModules,
+  componentSchemaFiles,
+  UPSTREAM_SCHEMA_DIR,
+  UPSTREAM_TYPES_DIR,
+  upstreamTypeFiles,
+} from "../scripts/lib/component-schema-files.js";
 import { allowedOutside } from "./helpers/schema-subset.js";
 import {
   loadRepoDescription,
@@ -24,6 +30,11 @@ import {
 } from "./helpers/repo.js";
 
 const entries = Object.values(COMPONENTS);
+/** The published JSON form of a component type's upstream schema, read as a user of the package would. */
+const jsonSchemaOf = async (type: string): Promise<Record<string, unknown> | undefined> =>
+  existsSync(repoPath(UPSTREAM_SCHEMA_DIR, `${type}.schema.json`))
+    ? (JSON.parse(await readRepoFile(`${UPSTREAM_SCHEMA_DIR}/${type}.schema.json`)) as Record<string, unknown>)
+    : undefined;
 /** Components whose module ships no config.schema.yaml: the connector has no config, ours is not upstream. */
 const WITHOUT_UPSTREAM = ["forward", "masking"];
 
@@ -33,7 +44,7 @@ describe("the upstream component schemas", () => {
     const checkedIn = readdirSync(repoPath(UPSTREAM_SCHEMA_DIR)).sort();
     expect(checkedIn).toEqual(fresh.map((f) => basename(f.path)));
     const types = await upstreamTypeFiles(fresh);
-    expect(readdirSync(repoPath("src/collector/upstream")).sort()).toEqual(types.map((f) => basename(f.path)));
+    expect(readdirSync(repoPath(UPSTREAM_TYPES_DIR)).sort()).toEqual(types.map((f) => basename(f.path)).sort());
     for (const file of [...fresh, ...types])
       expect(
         await readRepoFile(file.path),
@@ -45,14 +56,15 @@ describe("the upstream component schemas", () => {
     );
   });
 
-  it("name the module and the version they come from", () => {
-    expect(upstreamSchemaOf("batch")?.["x-module"]).toBe(
-      "go.opentelemetry.io/collector/processor/batchprocessor@v0.161.0",
-    );
-    expect(upstreamSchemaOf("forward")).toBeUndefined();
+  it("name the module and the version they come from, in the JSON files and their TypeBox form", async () => {
+    const module = "go.opentelemetry.io/collector/processor/batchprocessor@v0.161.0";
+    expect((await jsonSchemaOf("batch"))?.["x-module"]).toBe(module);
+    expect(UPSTREAM_SCHEMAS["batch"]?.["x-module"]).toBe(module);
+    expect(await jsonSchemaOf("forward")).toBeUndefined();
+    expect(UPSTREAM_SCHEMAS["forward"]).toBeUndefined();
   });
 
-  it("accept every generated config of every environment of tracing.yaml, the examples and test/valid", async () => {
+  it("accept, as JSON Schema, every generated config of every environment of tracing.yaml, the examples and test/valid", async () => {
     const ajv = new Ajv({ allErrors: true, strict: false });
     const validators = new Map<string, ValidateFunction>();
     const checked = new Set<string>();
@@ -63,7 +75,7 @@ describe("the upstream component schemas", () => {
         for (const kind of COMPONENT_KINDS) {
           for (const [id, section] of Object.entries(output.config[kind])) {
             const type = componentType(id);
-            const schema = upstreamSchemaOf(type);
+            const schema = await jsonSchemaOf(type);
             if (!schema) {
               expect(WITHOUT_UPSTREAM, `${kind}.${id} has no upstream schema`).toContain(type);
               continue;
@@ -174,7 +186,7 @@ describe("the hand-written component schemas stay inside the upstream ones", () 
   it("every key, type and bound a TypeBox schema allows, the upstream schema allows", () => {
     let compared = 0;
     for (const entry of entries) {
-      const upstream = upstreamSchemaOf(componentType(entry.id));
+      const upstream = UPSTREAM_SCHEMAS[componentType(entry.id)];
       if (!("schema" in entry) || !upstream) continue;
       expect(allowedOutside(entry.schema, upstream), entry.id).toEqual([]);
       compared += 1;
@@ -194,7 +206,7 @@ describe("the hand-written component schemas stay inside the upstream ones", () 
       },
       { additionalProperties: false },
     );
-    expect(allowedOutside(drifted, upstreamSchemaOf("batch")!)).toEqual([
+    expect(allowedOutside(drifted, UPSTREAM_SCHEMAS["batch"]!)).toEqual([
       "$.timeout: integer where upstream has string",
       "$.send_batch_size: allows more than upstream's maximum 4294967295",
       "$.flush_interval: not a key upstream",

@@ -65,7 +65,14 @@ export async function typeboxModule(schema: JsonSchema, name: string, source: st
         const rest = s.additionalProperties;
         if (properties.length === 0 && isSchema(rest)) return call("Record", call("String"), expression(rest));
         const extra = rest === false ? "false" : isSchema(rest) ? expression(rest) : undefined;
-        return call("Object", `{ ${properties.join(", ")} }`, options({ additionalProperties: extra, description }));
+        // The component's own object says where it comes from, as the JSON file's header does.
+        const origin =
+          s === schema ? { title: JSON.stringify(s.title), '"x-module"': JSON.stringify(s["x-module"]) } : {};
+        return call(
+          "Object",
+          `{ ${properties.join(", ")} }`,
+          options({ additionalProperties: extra, description, ...origin }),
+        );
       }
       default:
         return call("Unknown", options({ description }));

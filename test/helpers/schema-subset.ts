@@ -4,14 +4,6 @@ const isSchema = (v: unknown): v is Schema => v !== null && typeof v === "object
 const typesOf = (s: Schema): string[] | undefined =>
   typeof s.type === "string" ? [s.type] : Array.isArray(s.type) ? (s.type as string[]) : undefined;
 
-/** The schema a local ref (`#/definitions/name`) points at. */
-function definition(root: Schema, ref: string): Schema {
-  const name = ref.replace(/^#\/definitions\//, "");
-  const found = (root.definitions as Record<string, Schema> | undefined)?.[name];
-  if (!found) throw new Error(`ref ${ref} points at no definition`);
-  return found;
-}
-
 /** The JSON type of a narrow schema: its `type`, or that of its constant. */
 function narrowType(s: Schema): string | undefined {
   if (typeof s.type === "string") return s.type;
@@ -28,12 +20,10 @@ function narrowType(s: Schema): string | undefined {
  * with no type (a ref its author could not resolve, an `any`) takes everything below it. Patterns are
  * not compared with patterns: regular-language inclusion is beyond a walk, so only constants are tried.
  */
-export function allowedOutside(narrow: Schema, wide: Schema, path = "$", root = wide): string[] {
-  const outside = (n: Schema, w: Schema, at: string) => allowedOutside(n, w, at, root);
-  if (typeof wide.$ref === "string") return outside(narrow, definition(root, wide.$ref), path);
-  if (Array.isArray(narrow.anyOf)) return (narrow.anyOf as Schema[]).flatMap((n) => outside(n, wide, path));
+export function allowedOutside(narrow: Schema, wide: Schema, path = "$"): string[] {
+  if (Array.isArray(narrow.anyOf)) return (narrow.anyOf as Schema[]).flatMap((n) => allowedOutside(n, wide, path));
   if (Array.isArray(wide.anyOf)) {
-    const tries = (wide.anyOf as Schema[]).map((w) => outside(narrow, w, path));
+    const tries = (wide.anyOf as Schema[]).map((w) => allowedOutside(narrow, w, path));
     return tries.some((t) => t.length === 0) ? [] : [`${path}: matches no alternative upstream allows`];
   }
   const wideTypes = typesOf(wide);
@@ -55,15 +45,15 @@ export function allowedOutside(narrow: Schema, wide: Schema, path = "$", root = 
   if (typeof wide.maximum === "number" && !((narrow.maximum as number) <= wide.maximum))
     problems.push(`${path}: allows more than upstream's maximum ${wide.maximum}`);
   if (type === "array" && isSchema(narrow.items) && isSchema(wide.items))
-    problems.push(...outside(narrow.items, wide.items, `${path}[]`));
+    problems.push(...allowedOutside(narrow.items, wide.items, `${path}[]`));
   if (type === "object") {
     if (narrow.additionalProperties !== false && wide.additionalProperties === false)
       problems.push(`${path}: open, upstream allows only its keys`);
     for (const [key, schema] of Object.entries((narrow.properties ?? {}) as Record<string, Schema>)) {
       const known = (wide.properties as Record<string, Schema> | undefined)?.[key];
-      if (known) problems.push(...outside(schema, known, `${path}.${key}`));
+      if (known) problems.push(...allowedOutside(schema, known, `${path}.${key}`));
       else if (isSchema(wide.additionalProperties))
-        problems.push(...outside(schema, wide.additionalProperties, `${path}.${key}`));
+        problems.push(...allowedOutside(schema, wide.additionalProperties, `${path}.${key}`));
       else if (wide.additionalProperties === false) problems.push(`${path}.${key}: not a key upstream`);
     }
   }

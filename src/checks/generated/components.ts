@@ -4,7 +4,7 @@ import { cachedValidator } from "../schema/compiled.js";
 import { COMPONENT_KINDS, type ComponentKind } from "../../collector/components.js";
 import { type CollectorConfig } from "../../collector/config.js";
 import { componentType, schemaOf } from "../../collector/registry.js";
-import { upstreamSchemaOf } from "../../collector/upstream-schemas.js";
+import { UPSTREAM_SCHEMAS } from "../../collector/upstream/index.js";
 
 export interface ConfigProblem {
   /** Dotted path in the generated collector config. */
@@ -19,7 +19,9 @@ const validatorFor = cachedValidator(ajv);
 /**
  * Each component's config against two schemas: the keys tracegen means to write (closed and narrow,
  * src/collector/components.ts), and the keys the component accepts at the pinned release (its
- * upstream schema, schema/upstream), so a key or type the collector would refuse fails the build.
+ * upstream schema, src/collector/upstream), so a key or type the collector would refuse fails the build.
+ * TypeBox checks first, without compiling anything; Ajv, compiling once, words the errors of a section
+ * that fails.
  */
 export function checkComponentConfigs(config: CollectorConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -36,12 +38,12 @@ export function checkComponentConfigs(config: CollectorConfig): ConfigProblem[] 
         continue;
       }
       if (!Value.Check(schema, componentConfig)) problems.push(...violations(schema, componentConfig, kind, id));
-      const upstream = upstreamSchemaOf(type);
-      if (upstream)
+      const upstream = UPSTREAM_SCHEMAS[type];
+      if (upstream && !Value.Check(upstream, componentConfig))
         problems.push(
           ...violations(upstream, componentConfig, kind, id, {
             code: "upstream-config",
-            suffix: ` (the config schema of ${upstream["x-module"]})`,
+            suffix: ` (the config schema of ${String(upstream["x-module"])})`,
           }),
         );
     }
@@ -58,7 +60,11 @@ function violations(
 ): ConfigProblem[] {
   const validate = validatorFor(schema);
   if (validate(value)) return [];
-  return (validate.errors ?? []).map((error) => {
+  const errors = validate.errors ?? [];
+  // An optional section is "an object or null": when the object is wrong deeper down, the errors that
+  // say the whole section is neither are noise; the deepest errors say what to fix.
+  const deepest = errors.filter((e) => !errors.some((o) => o.instancePath.startsWith(`${e.instancePath}/`)));
+  return deepest.map((error) => {
     const path = error.instancePath.replace(/\//g, ".");
     return {
       at: `${kind}.${id}${path}`,

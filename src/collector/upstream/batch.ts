@@ -13,5 +13,10 @@ export const UpstreamBatchConfig = Type.Object(
       Type.String({ pattern: "^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$" }),
     ),
   },
-  { additionalProperties: false, description: "Config defines configuration for batch processor." },
+  {
+    additionalProperties: false,
+    description: "Config defines configuration for batch processor.",
+    title: "processors/batch",
+    "x-module": "go.opentelemetry.io/collector/processor/batchprocessor@v0.161.0",
+  },
 );

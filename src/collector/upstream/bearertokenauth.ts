@@ -21,5 +21,7 @@ export const UpstreamBearertokenauthConfig = Type.Object(
   {
     additionalProperties: false,
     description: "Config specifies how the Per-RPC bearer token based authentication data should be obtained.",
+    title: "extensions/bearertokenauth",
+    "x-module": "github.com/open-telemetry/opentelemetry-collector-contrib/extension/bearertokenauthextension@v0.161.0",
   },
 );

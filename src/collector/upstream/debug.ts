@@ -59,5 +59,10 @@ export const UpstreamDebugConfig = Type.Object(
       ]),
     ),
   },
-  { additionalProperties: false, description: "Config defines configuration for debug exporter." },
+  {
+    additionalProperties: false,
+    description: "Config defines configuration for debug exporter.",
+    title: "exporters/debug",
+    "x-module": "go.opentelemetry.io/collector/exporter/debugexporter@v0.161.0",
+  },
 );
