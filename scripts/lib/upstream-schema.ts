@@ -137,7 +137,11 @@ export class UpstreamSchemaReader {
   private load(pkg: string): SchemaFile | string {
     const module = this.modules.moduleOf(pkg);
     if (!module) return `no module of the build holds ${pkg}`;
-    const path = join(this.modules.dirOf(module), pkg.slice(module.length), "config.schema.yaml");
+    const moduleDir = this.modules.dirOf(module);
+    // A module of the build missing from the cache would pass for one that ships no schema.
+    if (!existsSync(moduleDir))
+      throw new Error(`${moduleDir} is missing from the Go module cache: run \`FORCE=1 npm run collector:build\``);
+    const path = join(moduleDir, pkg.slice(module.length), "config.schema.yaml");
     if (!existsSync(path)) return `${pkg} ships no config.schema.yaml`;
     return { pkg, module, dir: dirname(path), root: parse(readFileSync(path, "utf8")) as JsonSchema };
   }
