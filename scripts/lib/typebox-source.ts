@@ -7,6 +7,12 @@ import type { JsonSchema } from "./upstream-schema.js";
  * keys from upstream's instead of typing them again.
  */
 
+const UNDERSTOOD = new Set([
+  ...["$schema", "$comment", "title", "description", "definitions", "x-module", "x-drawn-from", "x-unresolved"],
+  ...["x-not-checked", "$ref", "anyOf", "enum", "type", "pattern", "minimum", "maximum", "items"],
+  ...["properties", "additionalProperties"],
+]);
+
 const isSchema = (v: unknown): v is JsonSchema => v !== null && typeof v === "object" && !Array.isArray(v);
 const pascal = (name: string): string =>
   name
@@ -41,7 +47,12 @@ export async function typeboxModule(schema: JsonSchema, name: string, source: st
   const call = (fn: string, ...args: string[]): string => `Type.${fn}(${args.filter(Boolean).join(", ")})`;
 
   const expression = (s: JsonSchema): string => {
+    // A keyword left out here would make the TypeBox form accept more than the JSON Schema.
+    const unknown = Object.keys(s).filter((k) => !UNDERSTOOD.has(k));
+    if (unknown.length > 0) throw new Error(`${source}: no TypeBox form for ${unknown.join(", ")}`);
     if (typeof s.$ref === "string") return ref(s.$ref);
+    if (Array.isArray(s.enum))
+      return call("Union", `[${s.enum.map((v) => call("Literal", JSON.stringify(v))).join(", ")}]`);
     if (Array.isArray(s.anyOf)) return call("Union", `[${(s.anyOf as JsonSchema[]).map(expression).join(", ")}]`);
     if (Array.isArray(s.type))
       return call("Union", `[${(s.type as string[]).map((type) => expression({ ...s, type })).join(", ")}]`);
