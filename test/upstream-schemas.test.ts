@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { existsSync, readdirSync } from "node:fs";
-import { basename } from "node:path";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
 import { Type } from "@sinclair/typebox";
 import { BatchConfig, COMPONENT_KINDS } from "../src/collector/components.js";
@@ -19,6 +21,7 @@ import {
   UPSTREAM_TYPES_DIR,
   upstreamTypeFiles,
 } from "../scripts/lib/component-schema-files.js";
+import { GO_DURATION_PATTERN } from "../scripts/lib/upstream-schema.js";
 import { allowedOutside } from "./helpers/schema-subset.js";
 import {
   loadRepoDescription,
@@ -211,5 +214,53 @@ describe("the hand-written component schemas stay inside the upstream ones", () 
       "$.send_batch_size: allows more than upstream's maximum 4294967295",
       "$.flush_interval: not a key upstream",
     ]);
+  });
+});
+
+describe("the duration pattern", () => {
+  const PARSE_DURATION = `package main
+
+import (
+	"encoding/json"
+	"os"
+	"time"
+)
+
+func main() {
+	var inputs []string
+	if err := json.NewDecoder(os.Stdin).Decode(&inputs); err != nil {
+		panic(err)
+	}
+	accepted := make([]bool, len(inputs))
+	for i, s := range inputs {
+		_, err := time.ParseDuration(s)
+		accepted[i] = err == nil
+	}
+	_ = json.NewEncoder(os.Stdout).Encode(accepted)
+}
+`;
+  const inputs = ["0", "-0", "+0", "1s", "1.5h", ".5s", "5.s", "1h2m3.5s", "1µs", "1μs", "1us", "1ns", "-1ms"];
+  inputs.push("", "1", "s", ".s", "1 s", "1d", "1S", "1e3s", "1s ", "++1s", "1.2.3s", "0s0", "00");
+
+  it("accepts exactly what Go's time.ParseDuration does", { timeout: 300_000 }, () => {
+    const dir = mkdtempSync(join(tmpdir(), "tracegen-duration-"));
+    try {
+      writeFileSync(join(dir, "main.go"), PARSE_DURATION);
+      const output = execFileSync("flock", ["/tmp/go-build.lock", "go", "run", "main.go"], {
+        cwd: dir,
+        input: JSON.stringify(inputs),
+        encoding: "utf8",
+        timeout: 280_000,
+        env: { ...process.env, GOTOOLCHAIN: "local" },
+      });
+      const byGo = JSON.parse(output) as boolean[];
+      const pattern = new RegExp(GO_DURATION_PATTERN, "u");
+      expect(Object.fromEntries(inputs.map((s) => [s, pattern.test(s)]))).toEqual(
+        Object.fromEntries(inputs.map((s, i) => [s, byGo[i]])),
+      );
+      expect(byGo.filter(Boolean).length).toBe(13);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
