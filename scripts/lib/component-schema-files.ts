@@ -5,7 +5,7 @@ import { format } from "prettier";
 import { COMPONENTS, componentType } from "../../src/collector/registry.js";
 import type { OutputFile } from "../../src/emit/write-atomically.js";
 import { readGoMod, type GoModules } from "./go-modules.js";
-import { typeboxModule } from "./typebox-source.js";
+import { sharedDefinitions, typeboxModule, typeboxSharedModule } from "./typebox-source.js";
 import { canonical, UpstreamSchemaReader, type JsonSchema } from "./upstream-schema.js";
 
 /** The upstream schemas as JSON Schema, and in TypeBox form. */
@@ -62,14 +62,15 @@ export function componentSchemaFiles(modules: GoModules): OutputFile[] {
  * src/collector/components.ts picks the keys tracegen writes from.
  */
 export async function upstreamTypeFiles(schemaFiles: readonly OutputFile[]): Promise<OutputFile[]> {
-  const files: OutputFile[] = [];
+  const schemas = schemaFiles.map((f) => ({ path: f.path, schema: JSON.parse(f.content) as JsonSchema }));
+  const shared = sharedDefinitions(schemas.map((s) => s.schema));
+  const files: OutputFile[] = [{ path: `${UPSTREAM_TYPES_DIR}/shared.ts`, content: await typeboxSharedModule(shared) }];
   const types: string[] = [];
-  for (const file of schemaFiles) {
-    const type = basename(file.path, ".schema.json");
-    const schema = JSON.parse(file.content) as JsonSchema;
+  for (const { path, schema } of schemas) {
+    const type = basename(path, ".schema.json");
     files.push({
       path: `${UPSTREAM_TYPES_DIR}/${type}.ts`,
-      content: await typeboxModule(schema, upstreamTypeName(type), file.path),
+      content: await typeboxModule(schema, upstreamTypeName(type), path, new Set(Object.keys(shared))),
     });
     types.push(type);
   }

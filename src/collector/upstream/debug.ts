@@ -2,44 +2,7 @@
 
 import { Type } from "@sinclair/typebox";
 
-const QueuebatchPartitionConfig = Type.Object(
-  { metadata_keys: Type.Optional(Type.Array(Type.String())) },
-  { additionalProperties: false },
-);
-
-const QueuebatchBatchConfig = Type.Union([
-  Type.Object(
-    {
-      enabled: Type.Optional(Type.Boolean()),
-      flush_timeout: Type.Optional(
-        Type.String({ pattern: "^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$" }),
-      ),
-      max_size: Type.Optional(Type.Integer()),
-      min_size: Type.Optional(Type.Integer()),
-      partition: Type.Optional(QueuebatchPartitionConfig),
-      sizer: Type.Optional(Type.String()),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Null(),
-]);
-
-const ExporterhelperQueueBatchConfig = Type.Union([
-  Type.Object(
-    {
-      batch: Type.Optional(QueuebatchBatchConfig),
-      block_on_overflow: Type.Optional(Type.Boolean()),
-      enabled: Type.Optional(Type.Boolean()),
-      num_consumers: Type.Optional(Type.Integer()),
-      queue_size: Type.Optional(Type.Integer()),
-      sizer: Type.Optional(Type.String()),
-      storage: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-      wait_for_result: Type.Optional(Type.Boolean()),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Null(),
-]);
+import { ExporterhelperQueueBatchConfig } from "./shared.js";
 
 /** exporters/debug: every key the component accepts, all optional. */
 export const UpstreamDebugConfig = Type.Object(

@@ -2,10 +2,7 @@
 
 import { Type } from "@sinclair/typebox";
 
-const ConfigcompressionCompressionParams = Type.Object(
-  { level: Type.Optional(Type.Integer()) },
-  { additionalProperties: false },
-);
+import { ConfigcompressionCompressionParams } from "./shared.js";
 
 const FileexporterGroupBy = Type.Union([
   Type.Object(

@@ -2,13 +2,14 @@
 
 import { Type } from "@sinclair/typebox";
 
-const ConfigauthConfig = Type.Union([
-  Type.Object(
-    { authenticator: Type.Optional(Type.String()), enabled: Type.Optional(Type.Boolean()) },
-    { additionalProperties: false },
-  ),
-  Type.Null(),
-]);
+import {
+  ConfigauthConfig,
+  ConfighttpAuthConfig,
+  ConfighttpCorsConfig,
+  ConfighttpKeepaliveServerConfig,
+  ConfigmiddlewareConfig,
+  ConfigtlsServerConfig,
+} from "./shared.js";
 
 const ConfignetDialerConfig = Type.Object(
   {
@@ -70,45 +71,6 @@ const ConfiggrpcKeepaliveServerConfig = Type.Union([
   Type.Null(),
 ]);
 
-const ConfigmiddlewareConfig = Type.Object({ id: Type.Optional(Type.String()) }, { additionalProperties: false });
-
-const ConfigtlsTpmConfig = Type.Object(
-  {
-    auth: Type.Optional(Type.String()),
-    enabled: Type.Optional(Type.Boolean()),
-    owner_auth: Type.Optional(Type.String()),
-    path: Type.Optional(Type.String()),
-  },
-  { additionalProperties: false },
-);
-
-const ConfigtlsServerConfig = Type.Union([
-  Type.Object(
-    {
-      ca_file: Type.Optional(Type.String()),
-      ca_pem: Type.Optional(Type.String()),
-      cert_file: Type.Optional(Type.String()),
-      cert_pem: Type.Optional(Type.String()),
-      cipher_suites: Type.Optional(Type.Array(Type.String())),
-      client_ca_file: Type.Optional(Type.String()),
-      client_ca_file_reload: Type.Optional(Type.Boolean()),
-      curve_preferences: Type.Optional(Type.Array(Type.String())),
-      enabled: Type.Optional(Type.Boolean()),
-      include_system_ca_certs_pool: Type.Optional(Type.Boolean()),
-      key_file: Type.Optional(Type.String()),
-      key_pem: Type.Optional(Type.String()),
-      max_version: Type.Optional(Type.String()),
-      min_version: Type.Optional(Type.String()),
-      reload_interval: Type.Optional(
-        Type.String({ pattern: "^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$" }),
-      ),
-      tpm: Type.Optional(ConfigtlsTpmConfig),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Null(),
-]);
-
 const ConfiggrpcServerConfig = Type.Union([
   Type.Object(
     {
@@ -125,45 +87,6 @@ const ConfiggrpcServerConfig = Type.Union([
       tls: Type.Optional(ConfigtlsServerConfig),
       transport: Type.Optional(Type.String()),
       write_buffer_size: Type.Optional(Type.Integer()),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Null(),
-]);
-
-const ConfighttpAuthConfig = Type.Union([
-  Type.Object(
-    {
-      authenticator: Type.Optional(Type.String()),
-      enabled: Type.Optional(Type.Boolean()),
-      request_params: Type.Optional(Type.Array(Type.String())),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Null(),
-]);
-
-const ConfighttpCorsConfig = Type.Union([
-  Type.Object(
-    {
-      allowed_headers: Type.Optional(Type.Array(Type.String())),
-      allowed_origins: Type.Optional(Type.Array(Type.String())),
-      enabled: Type.Optional(Type.Boolean()),
-      exposed_headers: Type.Optional(Type.Array(Type.String())),
-      max_age: Type.Optional(Type.Integer()),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Null(),
-]);
-
-const ConfighttpKeepaliveServerConfig = Type.Union([
-  Type.Object(
-    {
-      enabled: Type.Optional(Type.Boolean()),
-      idle_timeout: Type.Optional(
-        Type.String({ pattern: "^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$" }),
-      ),
     },
     { additionalProperties: false },
   ),

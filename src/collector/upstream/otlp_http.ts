@@ -2,18 +2,14 @@
 
 import { Type } from "@sinclair/typebox";
 
-const ConfigauthConfig = Type.Union([
-  Type.Object(
-    { authenticator: Type.Optional(Type.String()), enabled: Type.Optional(Type.Boolean()) },
-    { additionalProperties: false },
-  ),
-  Type.Null(),
-]);
-
-const ConfigcompressionCompressionParams = Type.Object(
-  { level: Type.Optional(Type.Integer()) },
-  { additionalProperties: false },
-);
+import {
+  ConfigauthConfig,
+  ConfigcompressionCompressionParams,
+  ConfigmiddlewareConfig,
+  ConfigretryBackOffConfig,
+  ConfigtlsClientConfig,
+  ExporterhelperQueueBatchConfig,
+} from "./shared.js";
 
 const ConfighttpKeepaliveClientConfig = Type.Union([
   Type.Object(
@@ -29,99 +25,6 @@ const ConfighttpKeepaliveClientConfig = Type.Union([
   ),
   Type.Null(),
 ]);
-
-const ConfigmiddlewareConfig = Type.Object({ id: Type.Optional(Type.String()) }, { additionalProperties: false });
-
-const ConfigretryBackOffConfig = Type.Object(
-  {
-    enabled: Type.Optional(Type.Boolean()),
-    initial_interval: Type.Optional(
-      Type.String({ pattern: "^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$" }),
-    ),
-    max_elapsed_time: Type.Optional(
-      Type.String({ pattern: "^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$" }),
-    ),
-    max_interval: Type.Optional(
-      Type.String({ pattern: "^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$" }),
-    ),
-    multiplier: Type.Optional(Type.Number()),
-    randomization_factor: Type.Optional(Type.Number()),
-  },
-  { additionalProperties: false },
-);
-
-const QueuebatchPartitionConfig = Type.Object(
-  { metadata_keys: Type.Optional(Type.Array(Type.String())) },
-  { additionalProperties: false },
-);
-
-const QueuebatchBatchConfig = Type.Union([
-  Type.Object(
-    {
-      enabled: Type.Optional(Type.Boolean()),
-      flush_timeout: Type.Optional(
-        Type.String({ pattern: "^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$" }),
-      ),
-      max_size: Type.Optional(Type.Integer()),
-      min_size: Type.Optional(Type.Integer()),
-      partition: Type.Optional(QueuebatchPartitionConfig),
-      sizer: Type.Optional(Type.String()),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Null(),
-]);
-
-const ExporterhelperQueueBatchConfig = Type.Union([
-  Type.Object(
-    {
-      batch: Type.Optional(QueuebatchBatchConfig),
-      block_on_overflow: Type.Optional(Type.Boolean()),
-      enabled: Type.Optional(Type.Boolean()),
-      num_consumers: Type.Optional(Type.Integer()),
-      queue_size: Type.Optional(Type.Integer()),
-      sizer: Type.Optional(Type.String()),
-      storage: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-      wait_for_result: Type.Optional(Type.Boolean()),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Null(),
-]);
-
-const ConfigtlsTpmConfig = Type.Object(
-  {
-    auth: Type.Optional(Type.String()),
-    enabled: Type.Optional(Type.Boolean()),
-    owner_auth: Type.Optional(Type.String()),
-    path: Type.Optional(Type.String()),
-  },
-  { additionalProperties: false },
-);
-
-const ConfigtlsClientConfig = Type.Object(
-  {
-    ca_file: Type.Optional(Type.String()),
-    ca_pem: Type.Optional(Type.String()),
-    cert_file: Type.Optional(Type.String()),
-    cert_pem: Type.Optional(Type.String()),
-    cipher_suites: Type.Optional(Type.Array(Type.String())),
-    curve_preferences: Type.Optional(Type.Array(Type.String())),
-    include_system_ca_certs_pool: Type.Optional(Type.Boolean()),
-    insecure: Type.Optional(Type.Boolean()),
-    insecure_skip_verify: Type.Optional(Type.Boolean()),
-    key_file: Type.Optional(Type.String()),
-    key_pem: Type.Optional(Type.String()),
-    max_version: Type.Optional(Type.String()),
-    min_version: Type.Optional(Type.String()),
-    reload_interval: Type.Optional(
-      Type.String({ pattern: "^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$" }),
-    ),
-    server_name_override: Type.Optional(Type.String()),
-    tpm: Type.Optional(ConfigtlsTpmConfig),
-  },
-  { additionalProperties: false },
-);
 
 /** exporters/otlp_http: every key the component accepts, all optional. */
 export const UpstreamOtlpHttpConfig = Type.Object(

@@ -2,46 +2,14 @@
 
 import { Type } from "@sinclair/typebox";
 
-const ConfighttpAuthConfig = Type.Union([
-  Type.Object(
-    {
-      authenticator: Type.Optional(Type.String()),
-      enabled: Type.Optional(Type.Boolean()),
-      request_params: Type.Optional(Type.Array(Type.String())),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Null(),
-]);
-
-const ConfighttpCorsConfig = Type.Union([
-  Type.Object(
-    {
-      allowed_headers: Type.Optional(Type.Array(Type.String())),
-      allowed_origins: Type.Optional(Type.Array(Type.String())),
-      enabled: Type.Optional(Type.Boolean()),
-      exposed_headers: Type.Optional(Type.Array(Type.String())),
-      max_age: Type.Optional(Type.Integer()),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Null(),
-]);
-
-const ConfighttpKeepaliveServerConfig = Type.Union([
-  Type.Object(
-    {
-      enabled: Type.Optional(Type.Boolean()),
-      idle_timeout: Type.Optional(
-        Type.String({ pattern: "^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$" }),
-      ),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Null(),
-]);
-
-const ConfigmiddlewareConfig = Type.Object({ id: Type.Optional(Type.String()) }, { additionalProperties: false });
+import {
+  ConfighttpAuthConfig,
+  ConfighttpCorsConfig,
+  ConfighttpKeepaliveServerConfig,
+  ConfigmiddlewareConfig,
+  ConfigtlsServerConfig,
+  ExporterhelperQueueBatchConfig,
+} from "./shared.js";
 
 const ResourcetotelemetrySettings = Type.Object(
   {
@@ -52,82 +20,6 @@ const ResourcetotelemetrySettings = Type.Object(
   },
   { additionalProperties: false },
 );
-
-const QueuebatchPartitionConfig = Type.Object(
-  { metadata_keys: Type.Optional(Type.Array(Type.String())) },
-  { additionalProperties: false },
-);
-
-const QueuebatchBatchConfig = Type.Union([
-  Type.Object(
-    {
-      enabled: Type.Optional(Type.Boolean()),
-      flush_timeout: Type.Optional(
-        Type.String({ pattern: "^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$" }),
-      ),
-      max_size: Type.Optional(Type.Integer()),
-      min_size: Type.Optional(Type.Integer()),
-      partition: Type.Optional(QueuebatchPartitionConfig),
-      sizer: Type.Optional(Type.String()),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Null(),
-]);
-
-const ExporterhelperQueueBatchConfig = Type.Union([
-  Type.Object(
-    {
-      batch: Type.Optional(QueuebatchBatchConfig),
-      block_on_overflow: Type.Optional(Type.Boolean()),
-      enabled: Type.Optional(Type.Boolean()),
-      num_consumers: Type.Optional(Type.Integer()),
-      queue_size: Type.Optional(Type.Integer()),
-      sizer: Type.Optional(Type.String()),
-      storage: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-      wait_for_result: Type.Optional(Type.Boolean()),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Null(),
-]);
-
-const ConfigtlsTpmConfig = Type.Object(
-  {
-    auth: Type.Optional(Type.String()),
-    enabled: Type.Optional(Type.Boolean()),
-    owner_auth: Type.Optional(Type.String()),
-    path: Type.Optional(Type.String()),
-  },
-  { additionalProperties: false },
-);
-
-const ConfigtlsServerConfig = Type.Union([
-  Type.Object(
-    {
-      ca_file: Type.Optional(Type.String()),
-      ca_pem: Type.Optional(Type.String()),
-      cert_file: Type.Optional(Type.String()),
-      cert_pem: Type.Optional(Type.String()),
-      cipher_suites: Type.Optional(Type.Array(Type.String())),
-      client_ca_file: Type.Optional(Type.String()),
-      client_ca_file_reload: Type.Optional(Type.Boolean()),
-      curve_preferences: Type.Optional(Type.Array(Type.String())),
-      enabled: Type.Optional(Type.Boolean()),
-      include_system_ca_certs_pool: Type.Optional(Type.Boolean()),
-      key_file: Type.Optional(Type.String()),
-      key_pem: Type.Optional(Type.String()),
-      max_version: Type.Optional(Type.String()),
-      min_version: Type.Optional(Type.String()),
-      reload_interval: Type.Optional(
-        Type.String({ pattern: "^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$" }),
-      ),
-      tpm: Type.Optional(ConfigtlsTpmConfig),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Null(),
-]);
 
 /** exporters/prometheus: every key the component accepts, all optional. */
 export const UpstreamPrometheusConfig = Type.Object(
