@@ -1,22 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { readdirSync } from "node:fs";
 import { parse, stringify } from "yaml";
 import { generate } from "../src/orchestrate/generate.js";
 import { validateWithBinary } from "../src/checks/binary/validate-binary.js";
 import { collectorArgs } from "../src/collector/run-args.js";
-import { loadRepoDescription, readRepoFile, repoPath, requireCollector } from "./helpers/repo.js";
-
-const descriptions = [
-  "tracing.yaml",
-  ...["examples", "test/valid"].flatMap((dir) =>
-    readdirSync(repoPath(dir))
-      .filter((f) => f.endsWith(".yaml"))
-      .map((f) => `${dir}/${f}`),
-  ),
-];
+import { loadRepoDescription, readRepoFile, requireCollector, VALID_DESCRIPTIONS } from "./helpers/repo.js";
 
 describe("the real otelcol-shop accepts every generated config", () => {
-  for (const file of descriptions) {
+  for (const file of VALID_DESCRIPTIONS) {
     it(`${file}: every environment passes \`otelcol-shop validate\``, async () => {
       const binary = requireCollector();
       const result = generate(await loadRepoDescription(file));

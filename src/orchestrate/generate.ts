@@ -15,7 +15,7 @@ import { lintEnvironment } from "../checks/rules/index.js";
 import { overlayLocator } from "../checks/rules/context.js";
 import { resolveEnvironment, type ResolvedEnvironment } from "../resolve/resolve.js";
 import { Pipeline } from "../schema/description.js";
-import { checkSchema } from "../checks/schema/schema-check.js";
+import { checkSchema, type Locator } from "../checks/schema/schema-check.js";
 import { VERSION } from "../version.js";
 import type { LoadedDescription } from "../load/description.js";
 
@@ -79,14 +79,7 @@ function generateEnvironment(
       ? checkAgainstDistribution(config, options.distribution.parts, options.distribution.name)
       : []),
   ];
-  for (const p of problems) {
-    diagnostics.push({
-      ...where(originOf(p.at), "value"),
-      severity: "error",
-      code: `generated/${p.code}`,
-      message: `in ${name}: ${p.message}`,
-    });
-  }
+  diagnostics.push(...generatedConfigDiagnostics(where, name, problems));
   if (problems.length > 0) return { name, diagnostics };
   const content = renderCollectorYaml(config, {
     source: file,
@@ -108,6 +101,20 @@ function generateEnvironment(
     files: [{ path, content }, ...extra],
   };
   return { name, diagnostics, output };
+}
+
+/** A problem of the generated config, pointed at the part of the description its component comes from. */
+export function generatedConfigDiagnostics(
+  where: Locator,
+  environment: string,
+  problems: readonly ConfigProblem[],
+): Diagnostic[] {
+  return problems.map((p) => ({
+    ...where(originOf(p.at), "value"),
+    severity: "error",
+    code: `generated/${p.code}`,
+    message: `in ${environment}: ${p.message}`,
+  }));
 }
 
 /** The base is shared by every environment: its findings are reported once, not once per environment. */

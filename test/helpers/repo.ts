@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
@@ -21,3 +21,13 @@ export async function loadRepoDescription(relative: string): Promise<LoadedDescr
 }
 
 export const readRepoFile = (relative: string): Promise<string> => readFile(repoPath(relative), "utf8");
+
+/** Every description in the repository that builds: the reference, the examples and test/valid. */
+export const VALID_DESCRIPTIONS: readonly string[] = [
+  "tracing.yaml",
+  ...["examples", "test/valid"].flatMap((dir) =>
+    readdirSync(repoPath(dir))
+      .filter((f) => f.endsWith(".yaml"))
+      .map((f) => `${dir}/${f}`),
+  ),
+];

@@ -1,18 +1,17 @@
 import { createRequire } from "node:module";
 import type { Options, ValidateFunction } from "ajv";
-import type { TSchema } from "@sinclair/typebox";
 
 /**
- * A validator per schema, compiled on first use (compiling costs far more than running). ajv itself is
+ * A validator per schema (a TypeBox object or a parsed JSON Schema file, both plain JSON Schema to Ajv), compiled on first use (compiling costs far more than running). ajv itself is
  * required on first use too: callers check with TypeBox's interpreter first and need ajv only to explain a
  * failure, so a valid build never pays for loading it.
  */
 export function cachedValidator(
   options: Options,
   keywords: readonly string[] = [],
-): (schema: TSchema) => ValidateFunction {
-  const compiled = new WeakMap<TSchema, ValidateFunction>();
-  let compile: ((schema: TSchema) => ValidateFunction) | undefined;
+): (schema: object) => ValidateFunction {
+  const compiled = new WeakMap<object, ValidateFunction>();
+  let compile: ((schema: object) => ValidateFunction) | undefined;
   return (schema) => {
     let validate = compiled.get(schema);
     if (!validate) {
