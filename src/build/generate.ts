@@ -5,7 +5,7 @@ import { originOf } from "../collector/registry.js";
 import { checkComponentConfigs, type ConfigProblem } from "../check/components.js";
 import { checkPipelineGraph } from "../check/graph.js";
 import { checkAgainstDistribution } from "../check/manifest.js";
-import { compileCollectorConfig } from "../compile/index.js";
+import { compileCollectorConfigs, type CollectorRole } from "../compile/index.js";
 import { compileFlowHealth } from "../health/index.js";
 import { renderCollectorYaml, referencedEnvVars } from "../emit/render.js";
 import type { OutputFile } from "../emit/write-atomically.js";
@@ -17,14 +17,24 @@ import { checkSchema } from "../validate/schema-check.js";
 import { VERSION } from "../version.js";
 import type { LoadedDescription } from "./load.js";
 
-export interface GeneratedEnvironment {
-  env: ResolvedEnvironment;
+export interface GeneratedCollector {
+  role: CollectorRole;
   config: CollectorConfig;
   /** The collector config's path, relative to the output directory. */
   path: string;
   content: string;
   envVars: string[];
-  /** Every file of the environment, the collector config first. */
+}
+
+/**
+ * One environment's output. Its own config, path, content and envVars are those of the collector
+ * services send to: the only one of a single topology, the agent of a two-tier one.
+ */
+export interface GeneratedEnvironment extends GeneratedCollector {
+  env: ResolvedEnvironment;
+  /** Every collector config of the environment: one, or the agent and the sampler. */
+  collectors: GeneratedCollector[];
+  /** Every file of the environment, the collector configs first. */
   files: OutputFile[];
 }
 
@@ -71,14 +81,14 @@ function generateEnvironment(
   const lint = lintEnvironment(source, file, env);
   const diagnostics = [...shapeProblems, ...lint];
   if (hasErrors(lint)) return { name, diagnostics };
-  const config = compileCollectorConfig(env);
-  const problems: ConfigProblem[] = [
+  const compiled = compileCollectorConfigs(env);
+  const problems: ConfigProblem[] = compiled.flatMap(({ config }) => [
     ...checkComponentConfigs(config),
     ...checkPipelineGraph(config),
     ...(options.distribution
       ? checkAgainstDistribution(config, options.distribution.parts, options.distribution.name)
       : []),
-  ];
+  ]);
   for (const p of problems) {
     diagnostics.push({
       ...where(originOf(p.at), "value"),
@@ -88,24 +98,25 @@ function generateEnvironment(
     });
   }
   if (problems.length > 0) return { name, diagnostics };
-  const content = renderCollectorYaml(config, {
-    source: file,
-    sha256: loaded.sha256,
-    version: VERSION,
-    environment: name,
+  const collectors = compiled.map(({ role, config }): GeneratedCollector => {
+    const content = renderCollectorYaml(config, {
+      source: file,
+      sha256: loaded.sha256,
+      version: VERSION,
+      environment: role === "collector" ? name : `${name}, ${role} tier`,
+    });
+    return { role, config, path: `${name}/${role}.yaml`, content, envVars: referencedEnvVars(content) };
   });
-  const path = `${name}/collector.yaml`;
-  const extra = ARTIFACTS.flatMap((compile) => compile(env, config)).map((f) => ({
+  const entry = collectors[0] as GeneratedCollector;
+  const extra = ARTIFACTS.flatMap((compile) => compile(env, entry.config)).map((f) => ({
     ...f,
     path: `${name}/${f.path}`,
   }));
-  const output = {
+  const output: GeneratedEnvironment = {
+    ...entry,
     env,
-    config,
-    path,
-    content,
-    envVars: referencedEnvVars(content),
-    files: [{ path, content }, ...extra],
+    collectors,
+    files: [...collectors.map(({ path, content }) => ({ path, content })), ...extra],
   };
   return { name, diagnostics, output };
 }
