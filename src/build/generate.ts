@@ -7,6 +7,7 @@ import { checkPipelineGraph } from "../check/graph.js";
 import { checkAgainstDistribution } from "../check/manifest.js";
 import { compileCollectorConfigs, type CollectorRole } from "../compile/index.js";
 import { compileFlowHealth } from "../health/index.js";
+import { compileKubernetes } from "../deploy/kubernetes.js";
 import { renderCollectorYaml, referencedEnvVars } from "../emit/render.js";
 import type { OutputFile } from "../emit/write-atomically.js";
 import { lintEnvironment } from "../lint/index.js";
@@ -108,7 +109,9 @@ function generateEnvironment(
     return { role, config, path: `${name}/${role}.yaml`, content, envVars: referencedEnvVars(content) };
   });
   const entry = collectors[0] as GeneratedCollector;
-  const extra = ARTIFACTS.flatMap((compile) => compile(env, entry.config)).map((f) => ({
+  const [agent, sampler] = collectors;
+  const manifests = agent?.role === "agent" && sampler ? compileKubernetes(env, { agent, sampler }) : [];
+  const extra = [...ARTIFACTS.flatMap((compile) => compile(env, entry.config)), ...manifests].map((f) => ({
     ...f,
     path: `${name}/${f.path}`,
   }));
