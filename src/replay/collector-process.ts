@@ -28,6 +28,8 @@ export interface CollectorProcess {
   waitHealthy(url: string, timeoutMs: number): Promise<void>;
   usage(): Promise<ProcessUsage>;
   stop(): Promise<void>;
+  /** SIGKILL: no shutdown, no flush; what the process held only in memory is gone. */
+  kill(): Promise<void>;
 }
 
 export interface ProcessUsage {
@@ -142,6 +144,13 @@ export function startCollector(binary: string, configFile: string, env: Record<s
       const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
       await done;
       clearTimeout(timer);
+    },
+    async kill() {
+      if (exitedAlready) return;
+      stopping = true;
+      const done = new Promise<void>((resolve) => child.once("close", () => resolve()));
+      child.kill("SIGKILL");
+      await done;
     },
   };
 }

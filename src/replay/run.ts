@@ -6,7 +6,7 @@ import type { CollectorConfig } from "../collector/components.js";
 import { compileCollectorConfig } from "../compile/index.js";
 import { ID } from "../collector/registry.js";
 import { referencedEnvVars, renderCollectorYaml } from "../emit/render.js";
-import type { ResolvedEnvironment } from "../resolve/resolve.js";
+import type { ResolvedEnvironment, ResolvedPipeline } from "../resolve/resolve.js";
 import { durationMs } from "../schema/units.js";
 import {
   CollectorFailure,
@@ -119,18 +119,7 @@ export async function runReplay(setup: ReplaySetup): Promise<ReplayRecord> {
     if (token) await writeFile(tokenFile, token, { mode: 0o600 });
     const pseudonymKey = randomBytes(32).toString("hex");
     const sinkProtocol = pipeline.exporters.jaeger.protocol;
-    const sink = await startSink(
-      sinkProtocol,
-      tls && pipeline.tls !== "off"
-        ? {
-            ca: tls.ca,
-            cert: tls.sink.cert,
-            key: tls.sink.key,
-            requireClientCert: pipeline.tls.client_auth === "required",
-            minVersion: pipeline.tls.min_version === "1.2" ? "TLSv1.2" : "TLSv1.3",
-          }
-        : undefined,
-    );
+    const sink = await startJaegerSink(pipeline, tls);
     try {
       setup.onProgress?.({ phase: "starting" });
       const started = await startWithFreePorts(setup, dir, sink, tls, token ? tokenFile : undefined, pseudonymKey);
@@ -168,6 +157,22 @@ export async function runReplay(setup: ReplaySetup): Promise<ReplayRecord> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The sink standing where Jaeger would, speaking the protocol and TLS the environment gives Jaeger. */
+export function startJaegerSink(pipeline: ResolvedPipeline, tls: TlsMaterial | undefined): Promise<Sink> {
+  return startSink(
+    pipeline.exporters.jaeger.protocol,
+    tls && pipeline.tls !== "off"
+      ? {
+          ca: tls.ca,
+          cert: tls.sink.cert,
+          key: tls.sink.key,
+          requireClientCert: pipeline.tls.client_auth === "required",
+          minVersion: pipeline.tls.min_version === "1.2" ? "TLSv1.2" : "TLSv1.3",
+        }
+      : undefined,
+  );
 }
 
 interface Started {
@@ -220,7 +225,7 @@ async function startWithFreePorts(
 }
 
 /** Only what the config references, plus PATH: the collector never sees the harness's own environment. */
-function collectorEnvironment(yaml: string, provided: Record<string, string>): Record<string, string> {
+export function collectorEnvironment(yaml: string, provided: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = { PATH: process.env["PATH"] ?? "/usr/bin:/bin" };
   const missing: string[] = [];
   for (const name of referencedEnvVars(yaml)) {
@@ -235,7 +240,7 @@ function collectorEnvironment(yaml: string, provided: Record<string, string>): R
   return env;
 }
 
-type Driven = Pick<ReplayRecord, "sent" | "startedAt" | "sendMs" | "metrics" | "usage">;
+export type Driven = Pick<ReplayRecord, "sent" | "startedAt" | "sendMs" | "metrics" | "usage">;
 
 async function drive(
   setup: ReplaySetup,
@@ -258,25 +263,25 @@ async function drive(
   const startedAt = Date.now();
   let sent: SentBatch[];
   try {
-    sent = await sendPlan(setup, sender, startedAt, collector);
+    sent = await sendPlan(setup, sender, startedAt, () => collector.logTail());
   } finally {
     sender.close();
   }
   const sendMs = Date.now() - startedAt;
   await waitForDecisions(setup, config, sent, startedAt, sink);
   setup.onProgress?.({ phase: "metrics" });
-  const metrics = await collectFlowMetrics(config, addresses.prometheus, tls, setup.plan.spans, startedAt + sendMs);
+  const metrics = await collectFlowMetrics(config, [addresses.prometheus], tls, setup.plan.spans, startedAt + sendMs);
   const atEnd = await collector.usage();
   return { sent, startedAt, sendMs, metrics, usage: { atReady, atEnd } };
 }
 
 const IN_FLIGHT = 4;
 
-async function sendPlan(
+export async function sendPlan(
   setup: ReplaySetup,
   sender: Sender,
   startedAt: number,
-  collector: CollectorProcess,
+  logTail: () => string[],
 ): Promise<SentBatch[]> {
   const sent: SentBatch[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -293,7 +298,7 @@ async function sendPlan(
       done += batch.spans.length;
       setup.onProgress?.({ phase: "sending", spans: done, total: setup.plan.spans });
       if (!outcome.ok && !fatal)
-        fatal = new CollectorFailure(`the collector refused spans: ${outcome.error}`, collector.logTail());
+        fatal = new CollectorFailure(`the collector refused spans: ${outcome.error}`, logTail());
     });
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
@@ -318,12 +323,15 @@ const DECISION_TICK_MS = 1000;
 const MARGIN_MS = 1500;
 const QUIET_MS = 700;
 
-async function waitForDecisions(
+/** `quietMs`: how long the sink must have heard nothing before the replay ends (longer after a fault). */
+export async function waitForDecisions(
   setup: ReplaySetup,
   config: CollectorConfig,
   sent: SentBatch[],
   startedAt: number,
   sink: Sink,
+  quietMs = QUIET_MS,
+  giveUpMs = 10_000,
 ): Promise<void> {
   const sampler = config.processors[ID.tailSampling];
   const waitMs = sampler?.decision_wait ? durationMs(sampler.decision_wait) : 0;
@@ -341,13 +349,14 @@ async function waitForDecisions(
     await sleep(Math.min(250, deadline - Date.now()));
   }
   // Then until the sink has been quiet for a moment: the last batch may still be on its way.
-  const giveUp = Date.now() + 10_000;
-  while (sink.quietFor() < QUIET_MS && Date.now() < giveUp) await sleep(100);
+  const giveUp = Date.now() + giveUpMs;
+  while (sink.quietFor() < quietMs && Date.now() < giveUp) await sleep(100);
 }
 
-async function collectFlowMetrics(
+/** Every agent counts the spans it received: the flow metrics are their sum. */
+export async function collectFlowMetrics(
   config: CollectorConfig,
-  endpoint: string,
+  endpoints: readonly string[],
   tls: TlsMaterial | undefined,
   expectedSpans: number,
   sendEndedAt: number,
@@ -363,11 +372,12 @@ async function collectFlowMetrics(
   let error: string | undefined;
   for (;;) {
     try {
-      text = await scrape(endpoint, scrapeTls);
-      samples = parsePrometheusText(text);
+      const texts = await Promise.all(endpoints.map((endpoint) => scrape(endpoint, scrapeTls)));
+      text = texts.join("\n");
+      samples = texts.flatMap(parsePrometheusText);
       error = undefined;
     } catch (e) {
-      error = `scraping ${endpoint}: ${(e as Error).message}`;
+      error = `scraping ${endpoints.join(", ")}: ${(e as Error).message}`;
     }
     // Counters only grow: once every sent span is counted, later flushes change nothing.
     if (countedSpans(samples) >= expectedSpans || Date.now() >= deadline) break;
