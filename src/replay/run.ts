@@ -323,15 +323,12 @@ const DECISION_TICK_MS = 1000;
 const MARGIN_MS = 1500;
 const QUIET_MS = 700;
 
-/** `quietMs`: how long the sink must have heard nothing before the replay ends (longer after a fault). */
 export async function waitForDecisions(
   setup: ReplaySetup,
   config: CollectorConfig,
   sent: SentBatch[],
   startedAt: number,
   sink: Sink,
-  quietMs = QUIET_MS,
-  giveUpMs = 10_000,
 ): Promise<void> {
   const sampler = config.processors[ID.tailSampling];
   const waitMs = sampler?.decision_wait ? durationMs(sampler.decision_wait) : 0;
@@ -349,8 +346,8 @@ export async function waitForDecisions(
     await sleep(Math.min(250, deadline - Date.now()));
   }
   // Then until the sink has been quiet for a moment: the last batch may still be on its way.
-  const giveUp = Date.now() + giveUpMs;
-  while (sink.quietFor() < quietMs && Date.now() < giveUp) await sleep(100);
+  const giveUp = Date.now() + 10_000;
+  while (sink.quietFor() < QUIET_MS && Date.now() < giveUp) await sleep(100);
 }
 
 /** Every agent counts the spans it received: the flow metrics are their sum. */

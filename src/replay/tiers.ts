@@ -7,7 +7,13 @@ import { ID } from "../collector/registry.js";
 import { compileAgentConfig, compileSamplerConfig } from "../compile/index.js";
 import { renderCollectorYaml } from "../emit/render.js";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
-import { startCollector, type CollectorLog, type CollectorProcess, type ProcessUsage } from "./collector-process.js";
+import {
+  sleep,
+  startCollector,
+  type CollectorLog,
+  type CollectorProcess,
+  type ProcessUsage,
+} from "./collector-process.js";
 import { freeAddresses, runtimePipeline, type RuntimeAddresses } from "./runtime-pipeline.js";
 import {
   collectFlowMetrics,
@@ -21,7 +27,7 @@ import {
   type ReplaySetup,
 } from "./run.js";
 import { createSender, type Sender } from "./sender.js";
-import type { Sink } from "./sink.js";
+import type { Received, Sink } from "./sink.js";
 import { makeTlsMaterial, type TlsMaterial } from "./tls-material.js";
 
 /*
@@ -35,10 +41,16 @@ import { makeTlsMaterial, type TlsMaterial } from "./tls-material.js";
 export interface TwoTierSetup extends ReplaySetup {
   agents: number;
   samplers: number;
-  /** Runs while the fixtures are sent: faults are injected here (kill a sampler, take Jaeger down...). */
-  during?: (tiers: RunningTiers, sink: Sink) => Promise<void>;
-  /** How long the sink must stay quiet before the replay ends; queues retrying after a fault need longer. */
-  settle?: { quietMs: number; giveUpMs: number };
+  /**
+   * Runs while the fixtures are sent: faults are injected here (kill a sampler, take Jaeger down...).
+   * `sent` settles once the harness has sent every batch; the replay waits for both.
+   */
+  during?: (tiers: RunningTiers, sink: Sink, sent: Promise<unknown>) => Promise<void>;
+  /**
+   * After the decisions, wait until `until` holds for what reached the sink, at most `giveUpMs`: queues
+   * that retry with back-off after a fault deliver late, and a replay that stops early would lose them.
+   */
+  settle?: { until: (received: readonly Received[]) => boolean; giveUpMs: number };
 }
 
 export interface TierProcess {
@@ -142,22 +154,24 @@ export async function runTwoTierReplay(setup: TwoTierSetup): Promise<TwoTierReco
       const startedAt = Date.now();
       let sent;
       try {
-        const faults = setup.during?.(tiers, sink);
-        sent = await sendPlan(setup, sender, startedAt, () => all.flatMap((p) => p.process.logTail()));
-        await faults;
+        const sending = sendPlan(setup, sender, startedAt, () => all.flatMap((p) => p.process.logTail()));
+        const faults = setup.during?.(
+          tiers,
+          sink,
+          sending.catch(() => undefined),
+        );
+        [sent] = await Promise.all([sending, faults]);
       } finally {
         sender.close();
       }
       const sendMs = Date.now() - startedAt;
-      await waitForDecisions(
-        setup,
-        samplerConfig as CollectorConfig,
-        sent,
-        startedAt,
-        sink,
-        setup.settle?.quietMs,
-        setup.settle?.giveUpMs,
-      );
+      await waitForDecisions(setup, samplerConfig as CollectorConfig, sent, startedAt, sink);
+      if (setup.settle) {
+        const giveUp = Date.now() + setup.settle.giveUpMs;
+        while (!setup.settle.until(sink.received) && Date.now() < giveUp) await sleep(250);
+        // A moment more: a batch delivered twice would arrive now.
+        await sleep(1500);
+      }
       setup.onProgress?.({ phase: "metrics" });
       const metrics = await collectFlowMetrics(
         agentConfig as CollectorConfig,
