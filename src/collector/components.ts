@@ -232,7 +232,9 @@ export const PrometheusExporterConfig = Type.Object(
 /**
  * The contrib loadbalancing exporter, as tracegen uses it: one OTLP exporter per resolved sampler, each
  * trace routed by its id. The per-sampler exporters keep no queue of their own (a persistent queue is not
- * supported there), so a batch leaves the exporter-level queue only once a sampler has accepted it.
+ * supported there), so a batch leaves the exporter-level queue only once every sampler it went to has
+ * accepted its part; they retry by themselves, because a retry of the whole batch from the exporter-level
+ * queue would send again the parts the other samplers already took.
  */
 export const LoadBalancingExporterConfig = Type.Object(
   {
@@ -244,7 +246,7 @@ export const LoadBalancingExporterConfig = Type.Object(
             tls: ClientTls,
             timeout: GoDuration,
             sending_queue: Type.Object({ enabled: Type.Literal(false) }, closed),
-            retry_on_failure: Type.Object({ enabled: Type.Literal(false) }, closed),
+            retry_on_failure: Retry,
           },
           closed,
         ),

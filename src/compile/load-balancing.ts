@@ -10,9 +10,12 @@ type Resolver = LoadBalancingExporterConfig["resolver"];
 
 /**
  * The agents' way to the samplers. Routing by trace id is what keeps a trace whole: every agent hashes
- * the same id to the same sampler, whichever agent the span arrived at. The queue and retry live on the
- * loadbalancing exporter itself, not on the per-sampler exporters, so a batch is only dropped from the
- * (persistent) queue once a sampler accepted it, and a batch for a sampler that left is routed anew.
+ * the same id to the same sampler, whichever agent the span arrived at. The (persistent) queue lives on
+ * the loadbalancing exporter itself, so a batch leaves it only once every sampler it was split over
+ * accepted its part. Each per-sampler exporter retries its own part: retried from the queue, the whole
+ * batch would go again to the samplers that already took theirs, and those would export it twice
+ * (measured: test/topology-faults.test.ts). The price: while a sampler is unreachable, batches with a
+ * part for it wait, and the queue fills; a dns or k8s resolver drops the sampler from the ring instead.
  */
 export function compileLoadBalancing(pipeline: ResolvedPipeline): Fragment {
   const { topology, exporters } = pipeline;
@@ -23,7 +26,7 @@ export function compileLoadBalancing(pipeline: ResolvedPipeline): Fragment {
         tls: clientTls(pipeline),
         timeout: "5s",
         sending_queue: { enabled: false },
-        retry_on_failure: { enabled: false },
+        retry_on_failure: { enabled: true, max_elapsed_time: exporters.jaeger.retry_max_elapsed },
       },
     },
     resolver: resolver(pipeline),

@@ -35,12 +35,15 @@ export interface Tally {
   /** Some of the trace's spans arrived, not all: a trace split by a fault. */
   partial: string[];
   missing: string[];
-  /** Spans that arrived more than once. */
+  /** Spans that arrived more than once (extra copies), and when (wall clock) each copy arrived. */
   duplicateSpans: number;
+  duplicateArrivals: number[][];
   spansSent: number;
   spansReceived: number;
   /** Ms after the replay started at which each trace's first span was sent. */
   firstSentAtMs: Map<string, number>;
+  /** Spans sent that never arrived. */
+  lostSpans: number;
 }
 
 export function tally(record: Pick<ReplayRecord, "sent">, received: readonly Received[]): Tally {
@@ -53,13 +56,13 @@ export function tally(record: Pick<ReplayRecord, "sent">, received: readonly Rec
       sent.get(traceId)!.add(spanId);
       firstSentAtMs.set(traceId, Math.min(firstSentAtMs.get(traceId) ?? Infinity, b.sentAtMs));
     }
-  const seen = new Map<string, Map<string, number>>();
+  const seen = new Map<string, Map<string, number[]>>();
   let spansReceived = 0;
-  for (const { span } of receivedSpans(received.map((r) => r.request))) {
+  for (const { span, request } of receivedSpans(received.map((r) => r.request))) {
     spansReceived++;
     if (!seen.has(span.traceId)) seen.set(span.traceId, new Map());
     const spans = seen.get(span.traceId)!;
-    spans.set(span.spanId, (spans.get(span.spanId) ?? 0) + 1);
+    spans.set(span.spanId, [...(spans.get(span.spanId) ?? []), received[request]!.atMs]);
   }
   const t: Tally = {
     traces: sent.size,
@@ -67,17 +70,25 @@ export function tally(record: Pick<ReplayRecord, "sent">, received: readonly Rec
     partial: [],
     missing: [],
     duplicateSpans: 0,
+    duplicateArrivals: [],
     spansSent: [...sent.values()].reduce((n, s) => n + s.size, 0),
     spansReceived,
     firstSentAtMs,
+    lostSpans: 0,
   };
   for (const [traceId, spans] of sent) {
     const got = seen.get(traceId);
     const arrived = [...spans].filter((id) => got?.has(id)).length;
+    t.lostSpans += spans.size - arrived;
     if (arrived === spans.size) t.complete.push(traceId);
     else if (arrived === 0) t.missing.push(traceId);
     else t.partial.push(traceId);
   }
-  for (const spans of seen.values()) for (const n of spans.values()) t.duplicateSpans += n - 1;
+  for (const spans of seen.values())
+    for (const arrivals of spans.values())
+      if (arrivals.length > 1) {
+        t.duplicateSpans += arrivals.length - 1;
+        t.duplicateArrivals.push(arrivals);
+      }
   return t;
 }
