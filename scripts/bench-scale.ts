@@ -16,9 +16,8 @@
 import { existsSync } from "node:fs";
 import { loadDescriptionFile } from "../src/build/load.js";
 import { synthModel } from "../src/fixtures/synth/model.js";
-import { synthesize } from "../src/fixtures/synth/synth.js";
+import { replayAsFastAsTaken, syntheticFixtures } from "./lib/bench.js";
 import { resolveEnvironment, type ResolvedEnvironment } from "../src/resolve/resolve.js";
-import { replay } from "../src/replay/replay.js";
 import type { ReplayRecord } from "../src/replay/run.js";
 
 const COLLECTOR = process.env["TRACEGEN_COLLECTOR"] ?? "build/otelcol-shop";
@@ -41,10 +40,8 @@ const single: ResolvedEnvironment = {
 };
 
 const model = synthModel([twoTier]);
-const probe = synthesize(model, { seed: 1, traces: 1000, rate: 1000 });
-const traces = Math.round((TARGET_SPANS * 1000) / probe.spans);
-const synth = synthesize(model, { seed: 1, traces, rate: 1000 });
-const fixtures = synth.requests.map((request) => ({ request, file: "synthetic", line: 1 }));
+const synthetic = syntheticFixtures(model, TARGET_SPANS);
+const { traces, synth } = synthetic;
 process.stdout.write(
   `scale bench: ${traces} traces, ${synth.spans} spans (synthetic, seed 1), sent as fast as taken over OTLP/gRPC with TLS; median of ${RUNS} runs on ${(await import("node:os")).cpus().length} cores\n`,
 );
@@ -72,16 +69,13 @@ const runs = new Map<string, Figures[]>(configs.map((c) => [c.label, []]));
 for (let run = 1; run <= RUNS; run++) {
   for (const config of configs) {
     process.stderr.write(`run ${run}/${RUNS}: ${config.label}...\n`);
-    const { record, report } = await replay({
-      env: config.samplers ? twoTier : single,
-      fixtures,
-      collector: COLLECTOR,
-      speed: Infinity,
-      confidence: 0.999,
-      decisionWait: DECISION_WAIT,
-      planted: synth.planted,
-      ...(config.samplers ? { tiers: { agents: AGENTS, samplers: config.samplers } } : {}),
-    });
+    const { record, report } = await replayAsFastAsTaken(
+      config.samplers ? twoTier : single,
+      COLLECTOR,
+      synthetic,
+      DECISION_WAIT,
+      config.samplers ? { tiers: { agents: AGENTS, samplers: config.samplers } } : {},
+    );
     runs.get(config.label)!.push(figures(record, report.ok));
   }
 }

@@ -230,7 +230,7 @@ export const PrometheusExporterConfig = Type.Object(
 );
 
 /**
- * The contrib loadbalancing exporter, as tracegen uses it: one OTLP exporter per resolved sampler, each
+ * The contrib load_balancing exporter, as tracegen uses it: one OTLP exporter per resolved sampler, each
  * trace routed by its id. The per-sampler exporters keep no queue of their own (a persistent queue is not
  * supported there), so a batch leaves the exporter-level queue only once every sampler it went to has
  * accepted its part; they retry by themselves, because a retry of the whole batch from the exporter-level

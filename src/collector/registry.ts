@@ -142,7 +142,7 @@ export const COMPONENTS = {
     origin: ["exporters", "jaeger"],
   },
   toSamplers: {
-    id: "loadbalancing",
+    id: "load_balancing",
     kind: "exporters",
     gomod: `${CONTRIB}/exporter/loadbalancingexporter`,
     schema: LoadBalancingExporterConfig,

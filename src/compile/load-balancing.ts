@@ -11,7 +11,7 @@ type Resolver = LoadBalancingExporterConfig["resolver"];
 /**
  * The agents' way to the samplers. Routing by trace id is what keeps a trace whole: every agent hashes
  * the same id to the same sampler, whichever agent the span arrived at. The (persistent) queue lives on
- * the loadbalancing exporter itself, so a batch leaves it only once every sampler it was split over
+ * the load_balancing exporter itself, so a batch leaves it only once every sampler it was split over
  * accepted its part. Each per-sampler exporter retries its own part: retried from the queue, the whole
  * batch would go again to the samplers that already took theirs, and those would export it twice
  * (measured: test/topology-faults.test.ts). The price: while a sampler is unreachable, batches with a

@@ -29,7 +29,7 @@ export function compilePipelines(pipeline: ResolvedPipeline): Pipelines {
 
 /**
  * The agent tier of a two-tier topology: the single collector's ingest and flow metrics, with the
- * sampling half replaced by the loadbalancing exporter, which sends every span of a trace to one sampler.
+ * sampling half replaced by the load_balancing exporter, which sends every span of a trace to one sampler.
  */
 export function compileAgentPipelines(pipeline: ResolvedPipeline): Pipelines {
   return {

@@ -113,16 +113,12 @@ export async function runReplay(setup: ReplaySetup): Promise<ReplayRecord> {
     );
   const dir = await mkdtemp(join(tmpdir(), "tracegen-replay-"));
   try {
-    const tls = pipeline.tls === "off" ? undefined : await makeTlsMaterial(dir);
-    const token = pipeline.receivers.otlp.auth === "bearer_token" ? randomBytes(24).toString("hex") : undefined;
-    const tokenFile = join(dir, "ingest-token");
-    if (token) await writeFile(tokenFile, token, { mode: 0o600 });
-    const pseudonymKey = randomBytes(32).toString("hex");
+    const { tls, token, tokenFile, pseudonymKey } = await makeRunSecrets(pipeline, dir);
     const sinkProtocol = pipeline.exporters.jaeger.protocol;
     const sink = await startJaegerSink(pipeline, tls);
     try {
       setup.onProgress?.({ phase: "starting" });
-      const started = await startWithFreePorts(setup, dir, sink, tls, token ? tokenFile : undefined, pseudonymKey);
+      const started = await startWithFreePorts(setup, dir, sink, tls, tokenFile, pseudonymKey);
       const { collector, config, addresses, decisionWait } = started;
       setup.onProgress?.({ phase: "running", pid: collector.pid });
       let driven: Driven;
@@ -157,6 +153,23 @@ export async function runReplay(setup: ReplaySetup): Promise<ReplayRecord> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+export interface RunSecrets {
+  tls: TlsMaterial | undefined;
+  token: string | undefined;
+  /** The file holding the token, when there is one. */
+  tokenFile: string | undefined;
+  pseudonymKey: string;
+}
+
+/** A replay's throwaway secrets, in `dir`: a CA and certificates under TLS, a bearer token if asked for, the HMAC key. */
+export async function makeRunSecrets(pipeline: ResolvedPipeline, dir: string): Promise<RunSecrets> {
+  const tls = pipeline.tls === "off" ? undefined : await makeTlsMaterial(dir);
+  const token = pipeline.receivers.otlp.auth === "bearer_token" ? randomBytes(24).toString("hex") : undefined;
+  const tokenFile = token ? join(dir, "ingest-token") : undefined;
+  if (token && tokenFile) await writeFile(tokenFile, token, { mode: 0o600 });
+  return { tls, token, tokenFile, pseudonymKey: randomBytes(32).toString("hex") };
 }
 
 /** The sink standing where Jaeger would, speaking the protocol and TLS the environment gives Jaeger. */

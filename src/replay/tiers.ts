@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +7,7 @@ import { compileAgentConfig, compileSamplerConfig } from "../compile/index.js";
 import { renderCollectorYaml } from "../emit/render.js";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
 import {
+  CollectorFailure,
   sleep,
   startCollector,
   type CollectorLog,
@@ -18,6 +18,7 @@ import { freeAddresses, runtimePipeline, type RuntimeAddresses } from "./runtime
 import {
   collectFlowMetrics,
   collectorEnvironment,
+  makeRunSecrets,
   ReplayFailure,
   sendPlan,
   startJaegerSink,
@@ -28,7 +29,7 @@ import {
 } from "./run.js";
 import { createSender, type Sender } from "./sender.js";
 import type { Received, Sink } from "./sink.js";
-import { makeTlsMaterial, type TlsMaterial } from "./tls-material.js";
+import type { TlsMaterial } from "./tls-material.js";
 
 /*
  * A replay through a two-tier topology: N agents and M samplers, each a real otelcol-shop process on
@@ -75,6 +76,7 @@ export interface TwoTierRecord extends ReplayRecord {
 }
 
 const HEALTHY_WITHIN_MS = 30_000;
+const START_ATTEMPTS = 3;
 
 export async function runTwoTierReplay(setup: TwoTierSetup): Promise<TwoTierRecord> {
   const { pipeline } = setup.env;
@@ -89,64 +91,20 @@ export async function runTwoTierReplay(setup: TwoTierSetup): Promise<TwoTierReco
     throw new ReplayFailure(`environment ${setup.env.name}'s receiver does not offer ${protocol}`);
   const dir = await mkdtemp(join(tmpdir(), "tracegen-tiers-"));
   try {
-    const tls = pipeline.tls === "off" ? undefined : await makeTlsMaterial(dir);
-    const token = pipeline.receivers.otlp.auth === "bearer_token" ? randomBytes(24).toString("hex") : undefined;
-    const tokenFile = join(dir, "ingest-token");
-    if (token) await writeFile(tokenFile, token, { mode: 0o600 });
-    const pseudonymKey = randomBytes(32).toString("hex");
+    const { tls, token, tokenFile, pseudonymKey } = await makeRunSecrets(pipeline, dir);
     const sink = await startJaegerSink(pipeline, tls);
     const all: TierProcess[] = [];
     const logs: CollectorLog[] = [];
     try {
       setup.onProgress?.({ phase: "starting" });
-      const run = { sinkEndpoint: sink.endpoint, tls, tokenFile: token ? tokenFile : undefined, pseudonymKey };
-      const samplerAddresses = await Promise.all(
-        Array.from({ length: setup.samplers }, () => freeAddresses(pipeline, run)),
+      const { agents, samplers, agentAddresses, agentConfig, samplerConfig } = await startTiers(
+        setup,
+        dir,
+        protocol,
+        { sinkEndpoint: sink.endpoint, tls, tokenFile, pseudonymKey },
+        all,
+        logs,
       );
-      // A sampler listens on its own free port; freeAddresses gave it an unused OTLP/gRPC one.
-      const samplerEndpoints = samplerAddresses.map((a, i) => listenAddress(a, i));
-      const agentAddresses = await Promise.all(
-        Array.from({ length: setup.agents }, () => freeAddresses(pipeline, run)),
-      );
-      let samplerConfig: CollectorConfig | undefined;
-      let agentConfig: CollectorConfig | undefined;
-      const samplers = await Promise.all(
-        samplerAddresses.map(async (addresses, index) => {
-          const runtime = runtimePipeline(pipeline, addresses);
-          runtime.pipeline.topology.sampler_listen = samplerEndpoints[index] as string;
-          withQueueDirectory(runtime.pipeline, join(dir, `sampler-${index}`));
-          const config = compileSamplerConfig({ ...setup.env, pipeline: runtime.pipeline });
-          const sampler = config.processors[ID.tailSampling];
-          if (sampler && setup.decisionWait) sampler.decision_wait = setup.decisionWait;
-          setup.tamper?.(config);
-          samplerConfig ??= config;
-          return start(
-            setup,
-            dir,
-            "sampler",
-            index,
-            config,
-            runtime.env,
-            addresses,
-            samplerEndpoints[index] as string,
-            logs,
-          );
-        }),
-      );
-      all.push(...samplers);
-      const agents = await Promise.all(
-        agentAddresses.map(async (addresses, index) => {
-          const runtime = runtimePipeline(pipeline, addresses);
-          runtime.pipeline.topology.resolver = { static: samplerEndpoints };
-          withQueueDirectory(runtime.pipeline, join(dir, `agent-${index}`));
-          const config = compileAgentConfig({ ...setup.env, pipeline: runtime.pipeline });
-          setup.tamper?.(config);
-          agentConfig ??= config;
-          const endpoint = (protocol === "grpc" ? addresses.grpc : addresses.http) as string;
-          return start(setup, dir, "agent", index, config, runtime.env, addresses, endpoint, logs);
-        }),
-      );
-      all.push(...agents);
       const tiers: RunningTiers = { agents, samplers };
       setup.onProgress?.({ phase: "running", pid: agents[0]?.process.pid ?? -1 });
       const atReady = await totalUsage(all);
@@ -219,6 +177,96 @@ export async function runTwoTierReplay(setup: TwoTierSetup): Promise<TwoTierReco
   }
 }
 
+type RunSettings = Parameters<typeof freeAddresses>[1];
+
+/**
+ * Starts the samplers, then the agents, each recorded in `all` as soon as it runs so that a failure
+ * stops every one of them. Ports are picked free just before they are bound; when another process wins
+ * that race, everything started is stopped and the tiers start again on new ports.
+ */
+async function startTiers(
+  setup: TwoTierSetup,
+  dir: string,
+  protocol: Protocol,
+  run: RunSettings,
+  all: TierProcess[],
+  logs: CollectorLog[],
+) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTiersOnce(setup, dir, protocol, run, all, logs);
+    } catch (error) {
+      await Promise.all(all.map((p) => p.process.stop()));
+      all.length = 0;
+      const portTaken =
+        error instanceof CollectorFailure && error.logTail.some((l) => /address already in use/.test(l));
+      if (!portTaken || attempt >= START_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function startTiersOnce(
+  setup: TwoTierSetup,
+  dir: string,
+  protocol: Protocol,
+  run: RunSettings,
+  all: TierProcess[],
+  logs: CollectorLog[],
+) {
+  const { pipeline } = setup.env;
+  const samplerAddresses = await Promise.all(
+    Array.from({ length: setup.samplers }, () => freeAddresses(pipeline, run)),
+  );
+  // A sampler listens on its own free port; freeAddresses gave it an unused OTLP/gRPC one.
+  const samplerEndpoints = samplerAddresses.map((a, i) => listenAddress(a, i));
+  const agentAddresses = await Promise.all(Array.from({ length: setup.agents }, () => freeAddresses(pipeline, run)));
+  let samplerConfig: CollectorConfig | undefined;
+  let agentConfig: CollectorConfig | undefined;
+  const samplers = await Promise.all(
+    samplerAddresses.map(async (addresses, index) => {
+      const runtime = runtimePipeline(pipeline, addresses);
+      runtime.pipeline.topology.sampler_listen = samplerEndpoints[index] as string;
+      withQueueDirectory(runtime.pipeline, join(dir, `sampler-${index}`));
+      const config = compileSamplerConfig({ ...setup.env, pipeline: runtime.pipeline });
+      const sampler = config.processors[ID.tailSampling];
+      if (sampler && setup.decisionWait) sampler.decision_wait = setup.decisionWait;
+      setup.tamper?.(config);
+      samplerConfig ??= config;
+      return start(
+        setup,
+        dir,
+        "sampler",
+        index,
+        config,
+        runtime.env,
+        addresses,
+        samplerEndpoints[index] as string,
+        logs,
+        all,
+      );
+    }),
+  );
+  const agents = await Promise.all(
+    agentAddresses.map(async (addresses, index) => {
+      const runtime = runtimePipeline(pipeline, addresses);
+      runtime.pipeline.topology.resolver = { static: samplerEndpoints };
+      withQueueDirectory(runtime.pipeline, join(dir, `agent-${index}`));
+      const config = compileAgentConfig({ ...setup.env, pipeline: runtime.pipeline });
+      setup.tamper?.(config);
+      agentConfig ??= config;
+      const endpoint = (protocol === "grpc" ? addresses.grpc : addresses.http) as string;
+      return start(setup, dir, "agent", index, config, runtime.env, addresses, endpoint, logs, all);
+    }),
+  );
+  return {
+    agents,
+    samplers,
+    agentAddresses,
+    agentConfig: agentConfig as CollectorConfig,
+    samplerConfig: samplerConfig as CollectorConfig,
+  };
+}
+
 function listenAddress(addresses: RuntimeAddresses, index: number): string {
   const endpoint = addresses.grpc ?? addresses.http;
   if (!endpoint) throw new ReplayFailure(`no free port for sampler ${index}`);
@@ -240,6 +288,7 @@ async function start(
   addresses: RuntimeAddresses,
   endpoint: string,
   logs: CollectorLog[],
+  all: TierProcess[],
 ): Promise<TierProcess> {
   const yaml = renderCollectorYaml(config, {
     ...(setup.provenance ?? { source: "replay", sha256: "0".repeat(64), version: "replay" }),
@@ -250,7 +299,12 @@ async function start(
   const env = collectorEnvironment(yaml, provided);
   const launch = async (): Promise<CollectorProcess> => {
     const process = startCollector(setup.collector, configFile, env);
-    await process.waitHealthy(`http://${addresses.health}/`, HEALTHY_WITHIN_MS);
+    try {
+      await process.waitHealthy(`http://${addresses.health}/`, HEALTHY_WITHIN_MS);
+    } catch (error) {
+      await process.stop();
+      throw error;
+    }
     return process;
   };
   const tier: TierProcess = {
@@ -264,6 +318,7 @@ async function start(
       tier.process = await launch();
     },
   };
+  all.push(tier);
   return tier;
 }
 
