@@ -132,10 +132,11 @@ async function startGrpc(record: Record, tls: SinkTls | undefined, base: Base): 
       current = undefined;
       if (!server) return resolve();
       server.tryShutdown(() => resolve());
+      // Not unref'd: when the graceful shutdown never calls back, this is what settles the close.
       setTimeout(() => {
         server.forceShutdown();
         resolve();
-      }, 2000).unref();
+      }, 2000);
     });
   return {
     ...base,
