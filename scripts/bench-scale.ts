@@ -77,6 +77,7 @@ for (let run = 1; run <= RUNS; run++) {
       config.samplers ? { tiers: { agents: AGENTS, samplers: config.samplers } } : {},
     );
     runs.get(config.label)!.push(figures(record, report.ok));
+    for (const f of report.findings.slice(0, 3)) process.stderr.write(`  ${config.label}: ${f.code}: ${f.message}\n`);
   }
 }
 
