@@ -18,8 +18,8 @@
  */
 import type { CollectorConfig } from "../src/collector/config.js";
 import { synthModel } from "../src/traffic/synth/model.js";
-import { synthesize } from "../src/traffic/synth/synth.js";
-import { replay, requestLimit } from "../src/replay/replay.js";
+import { replayAsFastAsTaken, syntheticFixtures } from "../src/bench/synthetic.js";
+import { requestLimit } from "../src/replay/replay.js";
 import { runReplay } from "../src/replay/run.js";
 import { flattenFixtures, planSends } from "../src/replay/schedule.js";
 import { formatTable, medianOf, ratio } from "../src/bench/figures.js";
@@ -34,10 +34,8 @@ requireBinaries([COLLECTOR], "npm run collector:build");
 const { prod, dev } = await referenceEnvironments();
 
 const model = synthModel([prod]);
-const probe = synthesize(model, { seed: 1, traces: 1000, rate: 1000 });
-const traces = Math.round((TARGET_SPANS * 1000) / probe.spans);
-const synth = synthesize(model, { seed: 1, traces, rate: 1000 });
-const fixtures = synth.requests.map((request) => ({ request, file: "synthetic", line: 1 }));
+const synthetic = syntheticFixtures(model, TARGET_SPANS);
+const { traces, synth, fixtures } = synthetic;
 process.stdout.write(
   `replay bench: ${traces} traces, ${synth.spans} spans (synthetic, seed 1), each run sending as fast as the collector takes them over OTLP/gRPC; median of ${RUNS} runs\n`,
 );
@@ -93,15 +91,7 @@ for (let run = 1; run <= RUNS; run++) {
   });
   plainRuns.push(figures(await runReplay({ env: dev, plan, collector: COLLECTOR, tamper: plain })));
   process.stderr.write(`run ${run}/${RUNS}: prod pipeline...\n`);
-  const prodRun = await replay({
-    env: prod,
-    fixtures,
-    collector: COLLECTOR,
-    speed: Infinity,
-    confidence: 0.999,
-    decisionWait: DECISION_WAIT,
-    planted: synth.planted,
-  });
+  const prodRun = await replayAsFastAsTaken(prod, COLLECTOR, synthetic, DECISION_WAIT);
   prodRuns.push(figures(prodRun.record));
   prodOk &&= prodRun.report.ok;
 }

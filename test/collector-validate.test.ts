@@ -12,8 +12,10 @@ describe("the real otelcol-shop accepts every generated config", () => {
       const result = generate(await loadRepoDescription(file));
       expect(result.outputs.length).toBeGreaterThan(0);
       for (const output of result.outputs) {
-        const verdict = await validateWithBinary(binary, output.content, output.envVars);
-        expect(verdict, `${file} ${output.env.name}: ${verdict.message}`).toMatchObject({ ok: true });
+        for (const collector of output.collectors) {
+          const verdict = await validateWithBinary(binary, collector.content, collector.envVars);
+          expect(verdict, `${file} ${collector.path}: ${verdict.message}`).toMatchObject({ ok: true });
+        }
       }
     });
   }

@@ -6,6 +6,7 @@ import { loadRepoDescription, readRepoFile } from "./helpers/repo.js";
 
 const manifestText = await readRepoFile("collector-builder.yaml");
 const shop = await loadRepoDescription("tracing.yaml");
+const twoTier = await loadRepoDescription("examples/two-tier.tracing.yaml");
 const withProdOverlay = (prod: Record<string, unknown>) => ({
   ...shop,
   description: {
@@ -15,11 +16,13 @@ const withProdOverlay = (prod: Record<string, unknown>) => ({
 });
 
 describe("the distribution manifest", () => {
-  it("builds every component type the shipped description's configs use", () => {
-    const result = generate(shop, {
-      distribution: { parts: parseManifest(manifestText), name: "collector-builder.yaml" },
-    });
-    expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  it("builds every component type the shipped descriptions' configs use, two-tier ones included", () => {
+    for (const description of [shop, twoTier]) {
+      const result = generate(description, {
+        distribution: { parts: parseManifest(manifestText), name: "collector-builder.yaml" },
+      });
+      expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    }
   });
 
   it("lists exactly the generated components, plus the file and debug exporters kept for diagnostics", () => {
@@ -36,9 +39,10 @@ describe("the distribution manifest", () => {
       connectors: new Set<string>(),
       exporters: new Set<string>(),
     };
-    for (const output of [...generate(shop).outputs, ...oidc.outputs]) {
+    const collectors = [shop, twoTier].flatMap((d) => generate(d).outputs).concat(oidc.outputs);
+    for (const { config } of collectors.flatMap((output) => output.collectors)) {
       for (const kind of Object.keys(used) as Array<keyof typeof used>) {
-        for (const id of Object.keys(output.config[kind])) used[kind].add(id.split("/")[0] ?? id);
+        for (const id of Object.keys(config[kind])) used[kind].add(id.split("/")[0] ?? id);
       }
     }
     used.exporters.add("debug").add("file").add("otlp_http");

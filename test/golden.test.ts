@@ -33,3 +33,32 @@ describe("the shipped description's generated configs", async () => {
     expect(again.outputs.map((o) => o.content)).toEqual(result.outputs.map((o) => o.content));
   });
 });
+
+/*
+ * examples/two-tier/<env>/ holds the two-tier example's output: agent and sampler configs, the
+ * Kubernetes manifests and the flow-health files. Regenerate the same way (UPDATE_GOLDEN=1).
+ */
+describe("the two-tier example's generated files", async () => {
+  const result = generate(await loadRepoDescription("examples/two-tier.tracing.yaml"));
+
+  it("are an agent and a sampler config per environment, and no single collector", () => {
+    expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    expect(result.outputs.flatMap((o) => o.collectors.map((c) => c.path))).toEqual([
+      "dev/agent.yaml",
+      "dev/sampler.yaml",
+      "prod/agent.yaml",
+      "prod/sampler.yaml",
+    ]);
+  });
+
+  for (const file of result.outputs.flatMap((o) => o.files)) {
+    it(`match the reviewed golden file ${file.path}`, async () => {
+      const golden = `examples/two-tier/${file.path}`;
+      if (process.env["UPDATE_GOLDEN"]) {
+        await mkdir(dirname(repoPath(golden)), { recursive: true });
+        await writeFile(repoPath(golden), file.content);
+      }
+      expect(file.content).toBe(await readRepoFile(golden));
+    });
+  }
+});

@@ -17,7 +17,7 @@ interface BuildOptions {
 export function registerBuildCommand(program: Command): void {
   program
     .command("build")
-    .description("generate <out>/<env>/collector.yaml for each environment of the description")
+    .description("generate <out>/<env>/collector.yaml (two-tier: agent.yaml, sampler.yaml, k8s/) for each environment")
     .option("-f, --file <path>", "pipeline description (YAML, or tracegen.config.ts)", undefined)
     .option("-e, --env <name...>", "only these environments (default: all)")
     .option("-o, --out <dir>", "output directory", "configs")

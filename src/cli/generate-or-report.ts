@@ -1,5 +1,5 @@
 import { loadDescriptionFile } from "../load/description.js";
-import { generate, type GenerateResult } from "../orchestrate/generate.js";
+import { generate, kubernetesFor, type GenerateResult } from "../orchestrate/generate.js";
 import { basename, dirname } from "node:path";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import { writeAtomically } from "../emit/write-atomically.js";
@@ -42,7 +42,11 @@ export async function generateOrReport(
   }
   const environments = pickEnvironments(options.env, Object.keys(loaded.loaded.description.environments));
   const distribution = await loadDistribution(options.manifest);
-  const result = generate(loaded.loaded, { environments, ...(distribution ? { distribution } : {}) });
+  const result = generate(loaded.loaded, {
+    environments,
+    ...(distribution ? { distribution } : {}),
+    ...(await kubernetesFor(loaded.loaded, environments)),
+  });
   print(result.diagnostics);
   await writeJunit(
     options.junit,

@@ -24,6 +24,15 @@ export function registerReplayCommand(program: Command): void {
     .option("--decision-wait <duration>", "replace the config's tail-sampling decision_wait (the report says so)")
     .option("--protocol <grpc|http>", "how to send, when the receiver offers both (default: grpc)")
     .option("--confidence <share>", "confidence of the binomial tolerance on sampling shares", "0.999")
+    .option(
+      "--topology <single|two-tier>",
+      "run one collector, or the environment's agents and samplers (default: as described)",
+    )
+    .option("--agents <n>", "agents to run under --topology two-tier (default: the description's topology.agents)")
+    .option(
+      "--samplers <n>",
+      "samplers to run under --topology two-tier (default: the description's topology.samplers)",
+    )
     .addHelpText(
       "after",
       `
@@ -49,7 +58,9 @@ Examples:
   $ tracegen fixtures synth --seed 7 --traces 2000 --out build/synth.jsonl
   $ tracegen replay --env dev --fixtures build/synth.jsonl
   $ tracegen replay --env prod --fixtures 'recorded/*.pb' --decision-wait 2s --junit build/replay.xml
-  $ tracegen replay --env dev --fixtures build/synth.jsonl --html build/replay.html`,
+  $ tracegen replay --env dev --fixtures build/synth.jsonl --html build/replay.html
+  $ tracegen replay -f examples/two-tier.tracing.yaml --env dev --fixtures build/synth.jsonl \
+      --topology two-tier --agents 2 --samplers 3`,
     )
     .action(async (options: ReplayCliOptions) => {
       process.exitCode = await (await import("./replay-run.js")).runReplayCommand(options);

@@ -32,6 +32,9 @@ export interface ReplayCliOptions {
   decisionWait?: string;
   protocol?: string;
   confidence: string;
+  topology?: string;
+  agents?: string;
+  samplers?: string;
 }
 
 export async function runReplayCommand(o: ReplayCliOptions): Promise<number> {
@@ -47,6 +50,12 @@ export async function runReplayCommand(o: ReplayCliOptions): Promise<number> {
     throw new UsageError(`--decision-wait must be at least 1s; found \`${o.decisionWait}\``);
   if (o.protocol !== undefined && o.protocol !== "grpc" && o.protocol !== "http")
     throw new UsageError(`--protocol must be grpc or http; found \`${o.protocol}\``);
+  if (o.topology !== undefined && o.topology !== "single" && o.topology !== "two-tier")
+    throw new UsageError(`--topology must be single or two-tier; found \`${o.topology}\``);
+  const agents = processCount("--agents", o.agents);
+  const samplers = processCount("--samplers", o.samplers);
+  if ((agents !== undefined || samplers !== undefined) && o.topology !== "two-tier")
+    throw new UsageError("--agents and --samplers need --topology two-tier");
 
   const matches = await Promise.all(o.fixtures.map((g) => expandGlob(g)));
   // A glob over a directory of synthesized fixtures also matches their manifests, which are not fixtures.
@@ -88,6 +97,14 @@ export async function runReplayCommand(o: ReplayCliOptions): Promise<number> {
   );
   const output = generated?.outputs[0];
   if (!output) return 1;
+  const { topology } = output.env.pipeline;
+  const twoTier = (o.topology ?? topology.kind) === "two-tier";
+  if (twoTier && topology.kind !== "two-tier") {
+    process.stderr.write(
+      `tracegen replay: environment ${o.env} has a single-collector topology; set topology.kind: two-tier to replay it as two tiers\n`,
+    );
+    return 1;
+  }
 
   const tty = !o.json && process.stderr.isTTY === true;
   const progress = tty ? terminalProgress(process.stderr) : undefined;
@@ -103,6 +120,7 @@ export async function runReplayCommand(o: ReplayCliOptions): Promise<number> {
       ...(o.decisionWait ? { decisionWait: o.decisionWait } : {}),
       ...(o.protocol ? { protocol: o.protocol as "grpc" | "http" } : {}),
       ...(progress ? { onProgress: progress.onProgress } : {}),
+      ...(twoTier ? { tiers: { agents: agents ?? topology.agents, samplers: samplers ?? topology.samplers } } : {}),
     });
   } catch (error) {
     if (error instanceof ReplayFailure || error instanceof CollectorFailure) {
@@ -130,4 +148,13 @@ export async function runReplayCommand(o: ReplayCliOptions): Promise<number> {
     o.json ? `${JSON.stringify(summary, null, 2)}\n` : renderText(summary, process.stdout.isTTY === true),
   );
   return report.ok ? 0 : 1;
+}
+
+/** A process count on the command line: a whole number from 1 to 16, loopback being one machine. */
+function processCount(option: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 16)
+    throw new UsageError(`${option} must be a whole number from 1 to 16; found \`${value}\``);
+  return n;
 }

@@ -42,17 +42,18 @@ async function runValidate(options: ValidateOptions): Promise<number> {
   const { validateWithBinary } = await import("../checks/binary/validate-binary.js");
   let failed = 0;
   for (const output of result.outputs) {
-    if (!options.binary) {
-      process.stdout.write(`${output.env.name}: ok\n`);
-      continue;
-    }
-    const verdict = await validateWithBinary(options.binary, output.content, output.envVars);
-    if (verdict.ok) process.stdout.write(`${output.env.name}: ok (accepted by ${options.binary})\n`);
-    else {
-      failed++;
-      process.stderr.write(
-        `${output.env.name}: refused by ${options.binary}:\n${verdict.message.replace(/^/gm, "  ")}\n`,
-      );
+    for (const collector of output.collectors) {
+      const label = collector.role === "collector" ? output.env.name : `${output.env.name} ${collector.role}`;
+      if (!options.binary) {
+        process.stdout.write(`${label}: ok\n`);
+        continue;
+      }
+      const verdict = await validateWithBinary(options.binary, collector.content, collector.envVars);
+      if (verdict.ok) process.stdout.write(`${label}: ok (accepted by ${options.binary})\n`);
+      else {
+        failed++;
+        process.stderr.write(`${label}: refused by ${options.binary}:\n${verdict.message.replace(/^/gm, "  ")}\n`);
+      }
     }
   }
   return failed > 0 ? 1 : 0;

@@ -220,7 +220,11 @@ export const SpanMetricsConfig = Type.Object(
   closed,
 );
 
-const Queue = Type.Object({ enabled: Type.Boolean(), queue_size: Type.Integer({ minimum: 1 }) }, closed);
+/** `storage` names a storage extension: the queue is then kept on disk and survives a restart. */
+const Queue = Type.Object(
+  { enabled: Type.Boolean(), queue_size: Type.Integer({ minimum: 1 }), storage: Type.Optional(ComponentId) },
+  closed,
+);
 const Retry = Type.Object({ enabled: Type.Boolean(), max_elapsed_time: GoDuration }, closed);
 
 export const OtlpExporterConfig = Type.Object(
@@ -230,6 +234,58 @@ export const OtlpExporterConfig = Type.Object(
 
 export const PrometheusExporterConfig = Type.Object(
   { endpoint: Type.String(), tls: Type.Optional(ServerTls), enable_open_metrics: Type.Boolean() },
+  closed,
+);
+
+/**
+ * The contrib load_balancing exporter, as tracegen uses it: one OTLP exporter per resolved sampler, each
+ * trace routed by its id. The per-sampler exporters keep no queue of their own (a persistent queue is not
+ * supported there), so a batch leaves the exporter-level queue only once every sampler it went to has
+ * accepted its part; they retry by themselves, because a retry of the whole batch from the exporter-level
+ * queue would send again the parts the other samplers already took.
+ */
+export const LoadBalancingExporterConfig = Type.Object(
+  {
+    routing_key: Type.Literal("traceID"),
+    protocol: Type.Object(
+      {
+        otlp: Type.Object(
+          {
+            tls: ClientTls,
+            timeout: GoDuration,
+            sending_queue: Type.Object({ enabled: Type.Literal(false) }, closed),
+            retry_on_failure: Retry,
+          },
+          closed,
+        ),
+      },
+      closed,
+    ),
+    resolver: Type.Object(
+      {
+        static: Type.Optional(Type.Object({ hostnames: Type.Array(Type.String(), { minItems: 1 }) }, closed)),
+        dns: Type.Optional(Type.Object({ hostname: Type.String(), port: Type.String() }, closed)),
+        k8s: Type.Optional(
+          Type.Object(
+            {
+              service: Type.String(),
+              ports: Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }), { minItems: 1 }),
+            },
+            closed,
+          ),
+        ),
+      },
+      { ...closed, minProperties: 1, maxProperties: 1 },
+    ),
+    sending_queue: Queue,
+    retry_on_failure: Retry,
+  },
+  closed,
+);
+
+/** The contrib file_storage extension: the on-disk home of persistent sending queues. */
+export const FileStorageConfig = Type.Object(
+  { directory: Type.String({ minLength: 1 }), create_directory: Type.Boolean() },
   closed,
 );
 
@@ -249,6 +305,8 @@ export type Policy = Static<typeof Policy>;
 export type SubPolicy = Static<typeof SubPolicy>;
 export type SpanMetricsConfig = Static<typeof SpanMetricsConfig>;
 export type OtlpExporterConfig = Static<typeof OtlpExporterConfig>;
+export type LoadBalancingExporterConfig = Static<typeof LoadBalancingExporterConfig>;
+export type FileStorageConfig = Static<typeof FileStorageConfig>;
 export type PrometheusExporterConfig = Static<typeof PrometheusExporterConfig>;
 export type MemoryLimiterConfig = Static<typeof MemoryLimiterConfig>;
 export type BatchConfig = Static<typeof BatchConfig>;

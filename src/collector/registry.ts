@@ -3,8 +3,10 @@ import {
   BatchConfig,
   BearerTokenAuthConfig,
   DebugExporterConfig,
+  FileStorageConfig,
   ForwardConfig,
   HealthCheckConfig,
+  LoadBalancingExporterConfig,
   MaskingConfig,
   MemoryLimiterConfig,
   OidcAuthConfig,
@@ -60,6 +62,13 @@ export const COMPONENTS = {
     gomod: `${CONTRIB}/extension/oidcauthextension`,
     schema: OidcAuthConfig,
     origin: ["receivers", "otlp", "auth"],
+  },
+  queueStorage: {
+    id: "file_storage/queue",
+    kind: "extensions",
+    gomod: `${CONTRIB}/extension/storage/filestorage`,
+    schema: FileStorageConfig,
+    origin: ["topology", "queue"],
   },
   otlpReceiver: {
     id: "otlp",
@@ -131,6 +140,13 @@ export const COMPONENTS = {
     gomod: `${CORE}/exporter/otlphttpexporter`,
     schema: OtlpExporterConfig,
     origin: ["exporters", "jaeger"],
+  },
+  toSamplers: {
+    id: "load_balancing",
+    kind: "exporters",
+    gomod: `${CONTRIB}/exporter/loadbalancingexporter`,
+    schema: LoadBalancingExporterConfig,
+    origin: ["topology"],
   },
   prometheus: {
     id: "prometheus",

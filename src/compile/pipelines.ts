@@ -6,8 +6,10 @@ import { ID } from "../collector/registry.js";
 import type { Fragment } from "./fragment.js";
 import { hasMasking } from "./masking.js";
 
+type Pipelines = { fragment: Fragment; pipelines: Record<string, PipelineSpec> };
+
 /**
- * The shape every generated config shares:
+ * The shape every single-collector config shares:
  *   traces/ingest   otlp → memory_limiter → masking → (spanmetrics, forward/sampling)
  *   traces/sampled  forward/sampling → memory_limiter → tail_sampling → batch → jaeger
  *   metrics/flows   spanmetrics → memory_limiter → transform/metrics_resource → batch → prometheus
@@ -15,10 +17,37 @@ import { hasMasking } from "./masking.js";
  * exporter can see a raw value; span metrics branch off before sampling drops anything.
  * The metrics keep only the resource attributes the description lets through.
  */
-export function compilePipelines(pipeline: ResolvedPipeline): {
-  fragment: Fragment;
-  pipelines: Record<string, PipelineSpec>;
-} {
+export function compilePipelines(pipeline: ResolvedPipeline): Pipelines {
+  return {
+    fragment: { processors: processors(pipeline), connectors: { [ID.toSampling]: {} } },
+    pipelines: {
+      "traces/ingest": ingest(pipeline, ID.toSampling),
+      "traces/sampled": sampled(pipeline, ID.toSampling),
+      "metrics/flows": FLOWS,
+    },
+  };
+}
+
+/**
+ * The agent tier of a two-tier topology: the single collector's ingest and flow metrics, with the
+ * sampling half replaced by the load_balancing exporter, which sends every span of a trace to one sampler.
+ */
+export function compileAgentPipelines(pipeline: ResolvedPipeline): Pipelines {
+  return {
+    fragment: { processors: processors(pipeline) },
+    pipelines: { "traces/ingest": ingest(pipeline, ID.toSamplers), "metrics/flows": FLOWS },
+  };
+}
+
+/** The sampler tier: what the agents route to it is sampled and exported as the single collector does. */
+export function compileSamplerPipelines(pipeline: ResolvedPipeline): Pipelines {
+  return {
+    fragment: { processors: processors(pipeline) },
+    pipelines: { "traces/sampled": sampled(pipeline, ID.otlpReceiver) },
+  };
+}
+
+function processors(pipeline: ResolvedPipeline): Fragment["processors"] {
   const limit = percent(pipeline.telemetry.memory_limit);
   const memoryLimiter: MemoryLimiterConfig = {
     check_interval: "1s",
@@ -26,28 +55,23 @@ export function compilePipelines(pipeline: ResolvedPipeline): {
     spike_limit_percentage: Math.max(1, Math.round(limit / 4)),
   };
   const batch: BatchConfig = { timeout: "200ms", send_batch_size: 8192, send_batch_max_size: 16384 };
-  const kept = [ID.jaeger(pipeline.exporters.jaeger.protocol), ...(pipeline.exporters.debug ? [ID.debug] : [])];
-  return {
-    fragment: {
-      processors: { [ID.memoryLimiter]: memoryLimiter, [ID.batch]: batch },
-      connectors: { [ID.toSampling]: {} },
-    },
-    pipelines: {
-      "traces/ingest": {
-        receivers: [ID.otlpReceiver],
-        processors: [ID.memoryLimiter, ...(hasMasking(pipeline) ? [ID.masking] : [])],
-        exporters: [ID.spanMetrics, ID.toSampling],
-      },
-      "traces/sampled": {
-        receivers: [ID.toSampling],
-        processors: [ID.memoryLimiter, ID.tailSampling, ID.batch],
-        exporters: kept,
-      },
-      "metrics/flows": {
-        receivers: [ID.spanMetrics],
-        processors: [ID.memoryLimiter, ID.metricsResource, ID.batch],
-        exporters: [ID.prometheus],
-      },
-    },
-  };
+  return { [ID.memoryLimiter]: memoryLimiter, [ID.batch]: batch };
 }
+
+const ingest = (pipeline: ResolvedPipeline, toSampling: string): PipelineSpec => ({
+  receivers: [ID.otlpReceiver],
+  processors: [ID.memoryLimiter, ...(hasMasking(pipeline) ? [ID.masking] : [])],
+  exporters: [ID.spanMetrics, toSampling],
+});
+
+const sampled = (pipeline: ResolvedPipeline, from: string): PipelineSpec => ({
+  receivers: [from],
+  processors: [ID.memoryLimiter, ID.tailSampling, ID.batch],
+  exporters: [ID.jaeger(pipeline.exporters.jaeger.protocol), ...(pipeline.exporters.debug ? [ID.debug] : [])],
+});
+
+const FLOWS: PipelineSpec = {
+  receivers: [ID.spanMetrics],
+  processors: [ID.memoryLimiter, ID.metricsResource, ID.batch],
+  exporters: [ID.prometheus],
+};

@@ -39,3 +39,21 @@ export function compileReceivers(pipeline: ResolvedPipeline): Fragment {
     extensions[ID.oidcAuth] = { providers: [{ issuer_url: otlp.oidc.issuer_url, audience: otlp.oidc.audience }] };
   return { receivers: { [ID.otlpReceiver]: receiver }, extensions };
 }
+
+/**
+ * A sampler hears only the agents, over gRPC. Under mTLS it accepts only certificates from the CA;
+ * it has no token check, since the agents forward what they authenticated and hold no ingest token.
+ */
+export function compileSamplerReceiver(pipeline: ResolvedPipeline): Fragment {
+  const tls = serverTls(pipeline);
+  const receiver: OtlpReceiverConfig = {
+    protocols: {
+      grpc: {
+        endpoint: pipeline.topology.sampler_listen,
+        ...(tls ? { tls } : {}),
+        max_recv_msg_size_mib: mebibytes(pipeline.receivers.otlp.max_request_size),
+      },
+    },
+  };
+  return { receivers: { [ID.otlpReceiver]: receiver } };
+}

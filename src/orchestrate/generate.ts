@@ -7,8 +7,9 @@ import { checkPipelineGraph } from "../checks/generated/graph.js";
 import { checkAgainstDistribution } from "../checks/generated/manifest.js";
 import type { ArtifactCompiler } from "../compile/artifact.js";
 import { compileAccess } from "../access/artifacts.js";
-import { compileCollectorConfig } from "../compile/index.js";
+import { compileCollectorConfigs, type CollectorRole } from "../compile/index.js";
 import { compileFlowHealth } from "../health/index.js";
+import type { compileKubernetes } from "../deploy/kubernetes.js";
 import { renderCollectorYaml, referencedEnvVars } from "../emit/render.js";
 import type { OutputFile } from "../emit/write-atomically.js";
 import { lintEnvironment } from "../checks/rules/index.js";
@@ -19,14 +20,24 @@ import { checkSchema, type Locator } from "../checks/schema/schema-check.js";
 import { VERSION } from "../version.js";
 import type { LoadedDescription } from "../load/description.js";
 
-export interface GeneratedEnvironment {
-  env: ResolvedEnvironment;
+export interface GeneratedCollector {
+  role: CollectorRole;
   config: CollectorConfig;
   /** The collector config's path, relative to the output directory. */
   path: string;
   content: string;
   envVars: string[];
-  /** Every file of the environment, the collector config first. */
+}
+
+/**
+ * One environment's output. Its own config, path, content and envVars are those of the collector
+ * services send to: the only one of a single topology, the agent of a two-tier one.
+ */
+export interface GeneratedEnvironment extends GeneratedCollector {
+  env: ResolvedEnvironment;
+  /** Every collector config of the environment: one, or the agent and the sampler. */
+  collectors: GeneratedCollector[];
+  /** Every file of the environment, the collector configs first. */
   files: OutputFile[];
 }
 
@@ -35,6 +46,22 @@ const ARTIFACTS: readonly ArtifactCompiler[] = [compileFlowHealth, compileAccess
 export interface GenerateOptions {
   environments?: readonly string[];
   distribution?: { parts: Distribution; name: string };
+  /** Writes the Kubernetes manifests of two-tier environments; without it they have none (see kubernetesFor). */
+  kubernetes?: typeof compileKubernetes;
+}
+
+/**
+ * The Kubernetes compiler when one of the environments has two tiers, else nothing: kubernetes-models and
+ * the schema validation it brings take a third of a second to load, which no other build should pay.
+ */
+export async function kubernetesFor(
+  loaded: LoadedDescription,
+  environments: readonly string[] = Object.keys(loaded.description.environments),
+): Promise<Pick<GenerateOptions, "kubernetes">> {
+  const twoTier = environments.some(
+    (name) => resolveEnvironment(loaded.description, name).pipeline.topology.kind === "two-tier",
+  );
+  return twoTier ? { kubernetes: (await import("../deploy/kubernetes.js")).compileKubernetes } : {};
 }
 
 export interface GenerateResult {
@@ -71,34 +98,38 @@ function generateEnvironment(
   const lint = lintEnvironment(source, file, env);
   const diagnostics = [...shapeProblems, ...lint];
   if (hasErrors(lint)) return { name, diagnostics };
-  const config = compileCollectorConfig(env);
-  const problems: ConfigProblem[] = [
+  const compiled = compileCollectorConfigs(env);
+  const problems: ConfigProblem[] = compiled.flatMap(({ config }) => [
     ...checkComponentConfigs(config),
     ...checkPipelineGraph(config),
     ...(options.distribution
       ? checkAgainstDistribution(config, options.distribution.parts, options.distribution.name)
       : []),
-  ];
+  ]);
   diagnostics.push(...generatedConfigDiagnostics(where, name, problems));
   if (problems.length > 0) return { name, diagnostics };
-  const content = renderCollectorYaml(config, {
-    source: file,
-    sha256: loaded.sha256,
-    version: VERSION,
-    environment: name,
+  const collectors = compiled.map(({ role, config }): GeneratedCollector => {
+    const content = renderCollectorYaml(config, {
+      source: file,
+      sha256: loaded.sha256,
+      version: VERSION,
+      environment: role === "collector" ? name : `${name}, ${role} tier`,
+    });
+    return { role, config, path: `${name}/${role}.yaml`, content, envVars: referencedEnvVars(content) };
   });
-  const path = `${name}/collector.yaml`;
-  const extra = ARTIFACTS.flatMap((compile) => compile(env, config)).map((f) => ({
+  const entry = collectors[0] as GeneratedCollector;
+  const [agent, sampler] = collectors;
+  const manifests =
+    agent?.role === "agent" && sampler && options.kubernetes ? options.kubernetes(env, { agent, sampler }) : [];
+  const extra = [...ARTIFACTS.flatMap((compile) => compile(env, entry.config)), ...manifests].map((f) => ({
     ...f,
     path: `${name}/${f.path}`,
   }));
-  const output = {
+  const output: GeneratedEnvironment = {
+    ...entry,
     env,
-    config,
-    path,
-    content,
-    envVars: referencedEnvVars(content),
-    files: [{ path, content }, ...extra],
+    collectors,
+    files: [...collectors.map(({ path, content }) => ({ path, content })), ...extra],
   };
   return { name, diagnostics, output };
 }

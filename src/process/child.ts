@@ -38,6 +38,8 @@ export interface Child {
   hasExited(): boolean;
   logTail(lines?: number): string;
   stop(): Promise<void>;
+  /** SIGKILL: no shutdown, no flush, as when the machine under it dies. */
+  kill(): Promise<void>;
 }
 
 const KEPT_LINES = 200;
@@ -125,6 +127,11 @@ export function startChild(spec: ChildSpec): Child {
       const timer = setTimeout(() => child.kill("SIGKILL"), spec.stopTimeoutMs ?? 10_000);
       await exited;
       clearTimeout(timer);
+    },
+    async kill() {
+      if (exitedAlready) return;
+      child.kill("SIGKILL");
+      await exited;
     },
   };
 }

@@ -3,6 +3,7 @@ import type { FixtureRequest } from "../traffic/read.js";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
 import { checkReplay, leakOracle, type CheckReport } from "./checks/index.js";
 import { runReplay, type ReplayRecord, type ReplaySetup } from "./run.js";
+import { runTwoTierReplay, type TwoTierSetup } from "./tiers.js";
 import { flattenFixtures, planSends } from "./schedule.js";
 import { mebibytes } from "../schema/units.js";
 
@@ -15,6 +16,8 @@ export interface ReplayOptions extends Omit<ReplaySetup, "plan"> {
   confidence: number;
   /** The personal values the fixtures' synthesizer planted (their `.planted.json` manifests). */
   planted?: readonly PlantedValue[];
+  /** Run the environment's two tiers (it must be two-tier) instead of one collector. */
+  tiers?: Pick<TwoTierSetup, "agents" | "samplers" | "during" | "settle">;
 }
 
 export interface ReplayOutcome {
@@ -31,7 +34,8 @@ export async function replay(o: ReplayOptions): Promise<ReplayOutcome> {
     nowNs: BigInt(Date.now()) * 1_000_000n,
     maxRequestBytes: requestLimit(o.env),
   });
-  const record = await runReplay({ ...o, plan });
+  const { tiers, ...setup } = o;
+  const record = tiers ? await runTwoTierReplay({ ...setup, ...tiers, plan }) : await runReplay({ ...setup, plan });
   const leaks = leakOracle(record, o.env, o.planted);
   return {
     record,

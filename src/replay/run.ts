@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CollectorConfig } from "../collector/config.js";
 import { ID } from "../collector/registry.js";
-import type { ResolvedEnvironment } from "../resolve/resolve.js";
+import type { ResolvedEnvironment, ResolvedPipeline } from "../resolve/resolve.js";
 import { durationMs } from "../schema/units.js";
 import { launchCollector } from "../collector/runtime/launch.js";
 import {
@@ -167,19 +167,11 @@ export async function withRunningCollector<T>(
     );
   const dir = await mkdtemp(join(tmpdir(), "tracegen-replay-"));
   try {
-    const tls = pipeline.tls === "off" ? undefined : await makeTlsMaterial(dir);
-    const token = pipeline.receivers.otlp.auth === "bearer_token" ? randomBytes(24).toString("hex") : undefined;
-    const tokenFile = join(dir, "ingest-token");
-    if (token) await writeFile(tokenFile, token, { mode: 0o600 });
-    const pseudonymKey = randomBytes(32).toString("hex");
-    const sink = await startSink(
-      pipeline.exporters.jaeger.protocol,
-      tls && pipeline.tls !== "off" ? sinkTls(tls, pipeline.tls) : undefined,
-      { keep: setup.keepReceived ?? true },
-    );
+    const { tls, token, tokenFile, pseudonymKey } = await makeRunSecrets(pipeline, dir);
+    const sink = await startJaegerSink(pipeline, tls, { keep: setup.keepReceived ?? true });
     try {
       setup.onProgress?.({ phase: "starting" });
-      const started = await start(setup, dir, sink, tls, token ? tokenFile : undefined, pseudonymKey);
+      const started = await start(setup, dir, sink, tls, tokenFile, pseudonymKey);
       setup.onProgress?.({ phase: "running", pid: started.collector.pid });
       try {
         return await use({ ...started, protocol, sink, tls, token, pseudonymKey });
@@ -192,6 +184,36 @@ export async function withRunningCollector<T>(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+export interface RunSecrets {
+  tls: TlsMaterial | undefined;
+  token: string | undefined;
+  /** The file holding the token, when there is one. */
+  tokenFile: string | undefined;
+  pseudonymKey: string;
+}
+
+/** A replay's throwaway secrets, in `dir`: a CA and certificates under TLS, a bearer token if asked for, the HMAC key. */
+export async function makeRunSecrets(pipeline: ResolvedPipeline, dir: string): Promise<RunSecrets> {
+  const tls = pipeline.tls === "off" ? undefined : await makeTlsMaterial(dir);
+  const token = pipeline.receivers.otlp.auth === "bearer_token" ? randomBytes(24).toString("hex") : undefined;
+  const tokenFile = token ? join(dir, "ingest-token") : undefined;
+  if (token && tokenFile) await writeFile(tokenFile, token, { mode: 0o600 });
+  return { tls, token, tokenFile, pseudonymKey: randomBytes(32).toString("hex") };
+}
+
+/** The sink standing where Jaeger would, speaking the protocol and TLS the environment gives Jaeger. */
+export function startJaegerSink(
+  pipeline: ResolvedPipeline,
+  tls: TlsMaterial | undefined,
+  options?: Parameters<typeof startSink>[2],
+): Promise<Sink> {
+  return startSink(
+    pipeline.exporters.jaeger.protocol,
+    tls && pipeline.tls !== "off" ? sinkTls(tls, pipeline.tls) : undefined,
+    options,
+  );
 }
 
 interface Started {
@@ -233,7 +255,7 @@ async function start(
   return { ...launched, decisionWait: { configured, used } };
 }
 
-type Driven = Pick<ReplayRecord, "sent" | "startedAt" | "sendMs" | "metrics" | "usage">;
+export type Driven = Pick<ReplayRecord, "sent" | "startedAt" | "sendMs" | "metrics" | "usage">;
 
 async function drive(
   setup: ReplaySetup,
@@ -256,25 +278,25 @@ async function drive(
   const startedAt = Date.now();
   let sent: SentBatch[];
   try {
-    sent = await sendPlan(setup, sender, startedAt, collector);
+    sent = await sendPlan(setup, sender, startedAt, () => collector.logTail());
   } finally {
     sender.close();
   }
   const sendMs = Date.now() - startedAt;
   await waitForDecisions(setup, config, sent, startedAt, sink);
   setup.onProgress?.({ phase: "metrics" });
-  const metrics = await collectFlowMetrics(config, addresses.prometheus, tls, setup.plan.spans, startedAt + sendMs);
+  const metrics = await collectFlowMetrics(config, [addresses.prometheus], tls, setup.plan.spans, startedAt + sendMs);
   const atEnd = await collector.usage();
   return { sent, startedAt, sendMs, metrics, usage: { atReady, atEnd } };
 }
 
 const IN_FLIGHT = 4;
 
-async function sendPlan(
+export async function sendPlan(
   setup: ReplaySetup,
   sender: Sender,
   startedAt: number,
-  collector: CollectorProcess,
+  logTail: () => string[],
 ): Promise<SentBatch[]> {
   const sent: SentBatch[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -291,7 +313,7 @@ async function sendPlan(
       done += batch.spans.length;
       setup.onProgress?.({ phase: "sending", spans: done, total: setup.plan.spans });
       if (!outcome.ok && !fatal)
-        fatal = new CollectorFailure(`the collector refused spans: ${outcome.error}`, collector.logTail());
+        fatal = new CollectorFailure(`the collector refused spans: ${outcome.error}`, logTail());
     });
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
@@ -306,7 +328,7 @@ const DECISION_TICK_MS = 1000;
 const MARGIN_MS = 1500;
 const QUIET_MS = 700;
 
-async function waitForDecisions(
+export async function waitForDecisions(
   setup: ReplaySetup,
   config: CollectorConfig,
   sent: SentBatch[],
@@ -333,9 +355,10 @@ async function waitForDecisions(
   while (sink.quietFor() < QUIET_MS && Date.now() < giveUp) await sleep(100);
 }
 
-async function collectFlowMetrics(
+/** Every agent counts the spans it received: the flow metrics are their sum. */
+export async function collectFlowMetrics(
   config: CollectorConfig,
-  endpoint: string,
+  endpoints: readonly string[],
   tls: TlsMaterial | undefined,
   expectedSpans: number,
   sendEndedAt: number,
@@ -351,11 +374,12 @@ async function collectFlowMetrics(
   let error: string | undefined;
   for (;;) {
     try {
-      text = await scrape(endpoint, scrapeTls);
-      samples = parsePrometheusText(text);
+      const texts = await Promise.all(endpoints.map((endpoint) => scrape(endpoint, scrapeTls)));
+      text = texts.join("\n");
+      samples = texts.flatMap(parsePrometheusText);
       error = undefined;
     } catch (e) {
-      error = `scraping ${endpoint}: ${(e as Error).message}`;
+      error = `scraping ${endpoints.join(", ")}: ${(e as Error).message}`;
     }
     // Counters only grow: once every sent span is counted, later flushes change nothing.
     if (countedSpans(samples) >= expectedSpans || Date.now() >= deadline) break;

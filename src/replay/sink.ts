@@ -52,6 +52,10 @@ export interface Sink {
   /** Milliseconds since the last export arrived (Infinity before the first). */
   quietFor(): number;
   close(): Promise<void>;
+  /** Jaeger gone: the port stops listening, connections are dropped. */
+  down(): Promise<void>;
+  /** Jaeger back, on the same port; what arrived before is kept. */
+  up(): Promise<void>;
 }
 
 export interface SinkOptions {
@@ -99,47 +103,65 @@ type Record = (
 type Base = Pick<Sink, "received" | "garbage" | "spans" | "quietFor">;
 
 async function startGrpc(record: Record, tls: SinkTls | undefined, base: Base): Promise<Sink> {
-  const server = new grpc.Server({ "grpc.max_receive_message_length": 128 * 1024 * 1024 });
   const identity = (b: Buffer) => b;
-  server.addService(
-    {
-      Export: {
-        path: TRACE_EXPORT_PATH,
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: identity,
-        requestDeserialize: identity,
-        responseSerialize: identity,
-        responseDeserialize: identity,
-        originalName: "Export",
-      },
-    },
-    {
-      Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
-        const body = new Uint8Array(call.request);
-        const ok = record("grpc", body, () => ({ body, encoding: "protobuf" }));
-        if (ok) callback(null, Buffer.from(EMPTY_EXPORT_RESPONSE));
-        else callback({ code: grpc.status.INVALID_ARGUMENT, details: "not an ExportTraceServiceRequest" });
-      },
-    },
-  );
   const credentials = tls
     ? grpc.ServerCredentials.createSsl(tls.ca, [{ private_key: tls.key, cert_chain: tls.cert }], tls.requireClientCert)
     : grpc.ServerCredentials.createInsecure();
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", credentials, (error, p) => (error ? reject(error) : resolve(p))),
-  );
+  const listen = async (at: number): Promise<{ server: grpc.Server; port: number }> => {
+    const server = new grpc.Server({ "grpc.max_receive_message_length": 128 * 1024 * 1024 });
+    server.addService(
+      {
+        Export: {
+          path: TRACE_EXPORT_PATH,
+          requestStream: false,
+          responseStream: false,
+          requestSerialize: identity,
+          requestDeserialize: identity,
+          responseSerialize: identity,
+          responseDeserialize: identity,
+          originalName: "Export",
+        },
+      },
+      {
+        Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+          const body = new Uint8Array(call.request);
+          const ok = record("grpc", body, () => ({ body, encoding: "protobuf" }));
+          if (ok) callback(null, Buffer.from(EMPTY_EXPORT_RESPONSE));
+          else callback({ code: grpc.status.INVALID_ARGUMENT, details: "not an ExportTraceServiceRequest" });
+        },
+      },
+    );
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`127.0.0.1:${at}`, credentials, (error, p) => (error ? reject(error) : resolve(p))),
+    );
+    return { server, port };
+  };
+  let current: grpc.Server | undefined;
+  const first = await listen(0);
+  current = first.server;
+  const shutdown = () =>
+    new Promise<void>((resolve) => {
+      const server = current;
+      current = undefined;
+      if (!server) return resolve();
+      server.tryShutdown(() => resolve());
+      // Not unref'd: when the graceful shutdown never calls back, this is what settles the close.
+      setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, 2000);
+    });
   return {
     ...base,
-    endpoint: `127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.tryShutdown(() => resolve());
-        setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 2000).unref();
-      }),
+    endpoint: `127.0.0.1:${first.port}`,
+    close: shutdown,
+    async down() {
+      current?.forceShutdown();
+      current = undefined;
+    },
+    async up() {
+      if (!current) current = (await listen(first.port)).server;
+    },
   };
 }
 
@@ -177,16 +199,21 @@ async function startHttp(record: Record, tls: SinkTls | undefined, base: Base): 
         handler,
       )
     : createHttpServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const listen = (at: number) => new Promise<void>((resolve) => server.listen(at, "127.0.0.1", resolve));
+  await listen(0);
   const { port } = server.address() as AddressInfo;
+  const close = () =>
+    new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
   return {
     ...base,
     endpoint: `127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close,
+    down: close,
+    up: () => (server.listening ? Promise.resolve() : listen(port)),
   };
 }
 

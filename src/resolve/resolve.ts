@@ -16,6 +16,7 @@ import {
   type Service,
   type Telemetry,
   type TierName,
+  type Topology,
 } from "../schema/description.js";
 import { overlay } from "./overlay.js";
 
@@ -24,13 +25,14 @@ type WithDefaults<T, Optional extends keyof T = never> = Required<Omit<T, Option
 /** One environment's pipeline after the overlay and the schema's defaults: what every compiler reads. */
 export type ResolvedPipeline = Omit<
   PipelineModel,
-  "services" | "flows" | "sampling" | "masking" | "telemetry" | "exporters" | "receivers" | "access"
+  "services" | "flows" | "sampling" | "masking" | "telemetry" | "exporters" | "receivers" | "access" | "topology"
 > & {
   services: Record<string, Service & { title: string }>;
   flows: Record<string, Flow & { title: string }>;
   sampling: WithDefaults<Sampling, "late_spans">;
   masking: Required<Masking>;
   telemetry: Required<Telemetry>;
+  topology: WithDefaults<Topology, "resolver" | "queue" | "resources">;
   exporters: {
     jaeger: WithDefaults<JaegerExporter, "ui_url">;
     prometheus: Required<PrometheusExporter>;

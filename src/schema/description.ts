@@ -420,6 +420,133 @@ export const Telemetry = Type.Object(
   { ...strict, default: {}, description: "The collector's own health, logs and metrics." },
 );
 
+/** Kubernetes quantities, as the API server reads them (a subset: plain, milli and binary suffixes). */
+const CpuQuantity = Type.String({
+  pattern: "^([0-9]+m|[0-9]+(\\.[0-9]+)?)$",
+  "x-expect": "a CPU quantity like 500m or 2",
+  description: "CPU, in cores (`2`, `0.5`) or millicores (`500m`).",
+});
+const MemoryQuantity = Type.String({
+  pattern: "^[0-9]+(Ki|Mi|Gi)$",
+  "x-expect": "a memory quantity like 512Mi or 2Gi",
+  description: "Memory, in Ki, Mi or Gi.",
+});
+
+export const TierResources = Type.Object(
+  {
+    cpu: CpuQuantity,
+    memory: refine(MemoryQuantity, {
+      description:
+        "Memory requested, and the container's limit too: memory_limiter's share (telemetry.memory_limit) is a share of this limit.",
+    }),
+  },
+  { ...strict, description: "What one collector of the tier asks Kubernetes for." },
+);
+
+export const SamplerResolver = Type.Object(
+  {
+    static: Type.Optional(
+      Type.Array(HostPort, { minItems: 1, description: "A fixed list of sampler addresses, host:port." }),
+    ),
+    dns: Type.Optional(
+      Type.Object(
+        {
+          hostname: Type.String({
+            pattern: "^[A-Za-z0-9.-]+$",
+            "x-expect": "a DNS name",
+            description: "A name that resolves to every sampler's address: a headless Service's name.",
+          }),
+          port: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: 65535,
+              description: "The samplers' OTLP port. Default: the port of sampler_listen.",
+            }),
+          ),
+        },
+        { ...strict, description: "Samplers found by resolving one DNS name, again every few seconds." },
+      ),
+    ),
+    k8s: Type.Optional(
+      Type.Object(
+        {
+          service: Type.String({
+            pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)?$",
+            "x-expect": "a Service name, optionally `name.namespace`",
+            description: "The samplers' Service, as `name` or `name.namespace`; its endpoints are watched.",
+          }),
+          port: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: 65535,
+              description: "The samplers' OTLP port. Default: the port of sampler_listen.",
+            }),
+          ),
+        },
+        {
+          ...strict,
+          description: "Samplers found by watching a Kubernetes Service's endpoints (needs RBAC to list them).",
+        },
+      ),
+    ),
+  },
+  {
+    ...strict,
+    minProperties: 1,
+    maxProperties: 1,
+    "x-expect": "exactly one of static, dns or k8s",
+    description: "How the agents find the samplers: exactly one of `static`, `dns` or `k8s`.",
+  },
+);
+
+export const PersistentQueue = Type.Object(
+  {
+    directory: refine(FilePath, {
+      description:
+        "Where each collector keeps its queue on disk (file_storage); a volume that outlives the process.",
+    }),
+    size: Type.Integer({
+      minimum: 1,
+      maximum: 1000000,
+      description:
+        "Most batches held per exporter; when full, new spans are refused to the sender instead of dropped silently.",
+    }),
+  },
+  {
+    ...strict,
+    description:
+      "Persistent sending queues on the exporters that can lose data on a restart or an unreachable backend: agents to samplers, samplers to Jaeger.",
+  },
+);
+
+export const Topology = Type.Object(
+  {
+    kind: Type.Optional(
+      literals(["single", "two-tier"], {
+        default: "single",
+        description:
+          "`single`: one collector does everything (collector.yaml). `two-tier`: agents receive, mask and count every span, then route each trace by id to one of the samplers, which tail-sample and export (agent.yaml, sampler.yaml, k8s/).",
+      }),
+    ),
+    samplers: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 100, default: 2, description: "Number of sampler replicas." }),
+    ),
+    agents: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 2, description: "Number of agent replicas." })),
+    sampler_listen: Type.Optional(
+      refine(HostPort, { default: "0.0.0.0:4317", description: "Where a sampler receives OTLP/gRPC from the agents." }),
+    ),
+    resolver: Type.Optional(SamplerResolver),
+    queue: Type.Optional(PersistentQueue),
+    resources: Type.Optional(
+      Type.Object(
+        { agent: TierResources, sampler: TierResources },
+        { ...strict, description: "Resource requests per tier, written into the Kubernetes manifests." },
+      ),
+    ),
+  },
+  { ...strict, default: {}, description: "How many collectors run, and how traces reach the one that samples them." },
+);
+
 export const Tier = Type.Union(
   ["production", "staging", "development"].map((v) => Type.Literal(v)),
   {
@@ -673,6 +800,7 @@ export const PipelineFields = {
   tls: Tls,
   telemetry: Type.Optional(Telemetry),
   access: Type.Optional(Access),
+  topology: Type.Optional(Topology),
 };
 
 export const Pipeline = Type.Object(PipelineFields, strict);
@@ -716,6 +844,9 @@ export type Environment = Static<typeof Environment>;
 export type TierName = Static<typeof Tier>;
 export type Access = Static<typeof Access>;
 export type StaffRole = (typeof STAFF_ROLES)[number];
+export type Topology = Static<typeof Topology>;
+export type PersistentQueue = Static<typeof PersistentQueue>;
+export type TierResources = Static<typeof TierResources>;
 
 export type DeepPartial<T> = T extends readonly unknown[]
   ? T

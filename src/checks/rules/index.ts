@@ -8,6 +8,7 @@ import { lintFlows } from "./flows.js";
 import { lintGuardrails } from "./guardrails.js";
 import { lintMasking } from "./masking.js";
 import { lintSampling } from "./sampling.js";
+import { lintTopology } from "./topology.js";
 
 const RULES: ReadonlyArray<(context: LintContext) => void> = [
   lintFlows,
@@ -16,6 +17,7 @@ const RULES: ReadonlyArray<(context: LintContext) => void> = [
   lintEndpoints,
   lintGuardrails,
   lintAccess,
+  lintTopology,
 ];
 
 export function lintEnvironment(source: YamlSource | undefined, file: string, env: ResolvedEnvironment): Diagnostic[] {

@@ -138,6 +138,14 @@ function toDiagnostic(where: Locator, error: ErrorObject): Diagnostic {
         "too-few",
         `${at} must have at least ${String(error.schema)} ${error.keyword === "minItems" ? "item" : "entry"}${Number(error.schema) === 1 ? "" : "s"}`,
       );
+    case "maxProperties":
+      return make(
+        path,
+        false,
+        "too-many",
+        `${at} must have ${(parent["x-expect"] as string | undefined) ?? `at most ${String(error.schema)} entries`}; found ${Object.keys(error.data as object).join(", ")}`,
+        "an environment merges into the base key by key, so keys from both end up here: set it in each environment, not in the base",
+      );
     default:
       return make(path, false, "invalid", `${at}: ${error.message ?? "invalid"}`);
   }

@@ -63,7 +63,10 @@ export async function launchCollector(spec: LaunchSpec): Promise<Launched> {
 }
 
 /** Only what the config references, plus PATH: the collector never sees its starter's own environment. */
-function collectorEnvironment(yaml: string, provided: Record<string, string | undefined>): Record<string, string> {
+export function collectorEnvironment(
+  yaml: string,
+  provided: Record<string, string | undefined>,
+): Record<string, string> {
   const env: Record<string, string> = { PATH: process.env["PATH"] ?? "/usr/bin:/bin" };
   const missing: string[] = [];
   for (const name of referencedEnvVars(yaml)) {

@@ -28,6 +28,8 @@ export interface CollectorProcess {
   waitHealthy(url: string, timeoutMs: number): Promise<void>;
   usage(): Promise<ProcessUsage>;
   stop(): Promise<void>;
+  /** SIGKILL: no shutdown, no flush; what the process held only in memory is gone. */
+  kill(): Promise<void>;
 }
 
 export interface ProcessUsage {
@@ -119,6 +121,12 @@ export function startCollector(binary: string, configFile: string, env: Record<s
       stopping = true;
       await child.stop();
       // What it logs and exports while shutting down is output too.
+      await Promise.race([child.closed, sleep(CLOSE_WAIT_MS)]);
+    },
+    async kill() {
+      if (child.hasExited()) return;
+      stopping = true;
+      await child.kill();
       await Promise.race([child.closed, sleep(CLOSE_WAIT_MS)]);
     },
   };

@@ -5,6 +5,7 @@ import { UpstreamBearertokenauthConfig } from "./bearertokenauth.js";
 import { UpstreamDebugConfig } from "./debug.js";
 import { UpstreamFileConfig } from "./file.js";
 import { UpstreamHealthCheckConfig } from "./health_check.js";
+import { UpstreamLoadBalancingConfig } from "./load_balancing.js";
 import { UpstreamMemoryLimiterConfig } from "./memory_limiter.js";
 import { UpstreamOidcConfig } from "./oidc.js";
 import { UpstreamOtlpConfig } from "./otlp.js";
@@ -21,6 +22,7 @@ export const UPSTREAM_SCHEMAS: Readonly<Record<string, TObject>> = {
   debug: UpstreamDebugConfig,
   file: UpstreamFileConfig,
   health_check: UpstreamHealthCheckConfig,
+  load_balancing: UpstreamLoadBalancingConfig,
   memory_limiter: UpstreamMemoryLimiterConfig,
   oidc: UpstreamOidcConfig,
   otlp: UpstreamOtlpConfig,

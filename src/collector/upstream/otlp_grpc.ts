@@ -4,28 +4,12 @@ import { Type } from "@sinclair/typebox";
 
 import {
   ConfigauthConfig,
+  ConfiggrpcKeepaliveClientConfig,
   ConfigmiddlewareConfig,
   ConfigretryBackOffConfig,
   ConfigtlsClientConfig,
   ExporterhelperQueueBatchConfig,
 } from "./shared.js";
-
-const ConfiggrpcKeepaliveClientConfig = Type.Union([
-  Type.Object(
-    {
-      enabled: Type.Optional(Type.Boolean()),
-      permit_without_stream: Type.Optional(Type.Boolean()),
-      time: Type.Optional(
-        Type.String({ pattern: "^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$" }),
-      ),
-      timeout: Type.Optional(
-        Type.String({ pattern: "^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$" }),
-      ),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Null(),
-]);
 
 /** exporters/otlp_grpc: every key the component accepts, all optional. */
 export const UpstreamOtlpGrpcConfig = Type.Object(

@@ -15,6 +15,23 @@ export const ConfigcompressionCompressionParams = Type.Object(
   { additionalProperties: false },
 );
 
+export const ConfiggrpcKeepaliveClientConfig = Type.Union([
+  Type.Object(
+    {
+      enabled: Type.Optional(Type.Boolean()),
+      permit_without_stream: Type.Optional(Type.Boolean()),
+      time: Type.Optional(
+        Type.String({ pattern: "^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$" }),
+      ),
+      timeout: Type.Optional(
+        Type.String({ pattern: "^[-+]?(?:0|(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$" }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Null(),
+]);
+
 export const ConfighttpAuthConfig = Type.Union([
   Type.Object(
     {
