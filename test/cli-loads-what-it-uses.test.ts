@@ -42,12 +42,13 @@ function loadedBy(args: string[]): Promise<{ code: number; loaded: string[] }> {
 const packageLoaded = (loaded: string[], name: string) => loaded.some((p) => p.includes(`/node_modules/${name}/`));
 
 describe("what tracegen loads", () => {
-  it("builds a valid description without loading ajv or the replay's gRPC", async () => {
+  it("builds a valid description without loading ajv, the replay's gRPC or the audit log's PostgreSQL client", async () => {
     const { code, loaded } = await loadedBy(["build", "--out", join(scratch, "configs")]);
     expect(code).toBe(0);
     expect(loaded.length).toBeGreaterThan(0);
     expect(packageLoaded(loaded, "ajv")).toBe(false);
     expect(packageLoaded(loaded, "@grpc/grpc-js")).toBe(false);
+    expect(packageLoaded(loaded, "pg")).toBe(false);
   });
 
   it("loads ajv to explain an invalid description", async () => {

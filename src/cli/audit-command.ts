@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { Option, type Command } from "commander";
-import pg from "pg";
+import type pg from "pg";
 import { auditSetupSql, isRoleName } from "../access/audit/roles.js";
 import { readAuditEntries, type AuditEntry, type AuditFilter } from "../access/audit/read.js";
 import { AUDIT_TABLE } from "../access/audit/table.js";
@@ -168,7 +168,9 @@ async function withClient(options: ConnectionOptions, work: (client: pg.Client) 
   let client: pg.Client | undefined;
   let where = "the audit database";
   try {
-    client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+    // Loaded here, not with the CLI: every other command starts without the PostgreSQL client.
+    const { default: postgres } = await import("pg");
+    client = new postgres.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
     where = `${client.database ?? "?"} on ${client.host}:${client.port} as ${client.user ?? "?"}`;
     client.on("error", () => undefined);
     await client.connect();

@@ -2,8 +2,8 @@ import { basename, dirname } from "node:path";
 import pg from "pg";
 import { writeAtomically } from "../../emit/write-atomically.js";
 import { canonicalJson } from "./canonical-json.js";
-import { chainHash, GENESIS_HASH, storableText } from "./chain.js";
-import { APPEND_LOCK_KEY, AUDIT_TABLE, ensureAuditTable } from "./table.js";
+import { chainHash, GENESIS_HASH } from "./chain.js";
+import { APPEND_LOCK_KEY, AUDIT_TABLE, ensureAuditTable, indexedCopies } from "./table.js";
 
 export interface AuditEvent {
   at: Date;
@@ -122,11 +122,6 @@ class PostgresAuditStore implements AuditStore {
     }
     for (const pending of batch) pending.settle(failure);
   }
-}
-
-/** The columns `audit show` filters on, as PostgreSQL can store them; verify checks them against the record. */
-export function indexedCopies(event: Pick<AuditEvent, "subject" | "partner" | "outcome">): (string | null)[] {
-  return [event.subject, event.partner, event.outcome].map((value) => (value === null ? null : storableText(value)));
 }
 
 export interface AuditStoreOptions {

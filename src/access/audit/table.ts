@@ -1,5 +1,6 @@
 import type pg from "pg";
-import { GENESIS_HASH } from "./chain.js";
+import { GENESIS_HASH, storableText } from "./chain.js";
+import type { AuditEvent } from "./store.js";
 
 export const AUDIT_SCHEMA = "audit";
 export const AUDIT_TABLE = `${AUDIT_SCHEMA}.access_events`;
@@ -68,4 +69,9 @@ export async function ensureAuditTable(client: pg.PoolClient | pg.Client): Promi
 async function tableExists(client: pg.PoolClient | pg.Client): Promise<boolean> {
   const result = await client.query<{ found: string | null }>("SELECT to_regclass($1)::text AS found", [AUDIT_TABLE]);
   return result.rows[0]?.found != null;
+}
+
+/** The columns `audit show` filters on, as PostgreSQL can store them; verify checks them against the record. */
+export function indexedCopies(event: Pick<AuditEvent, "subject" | "partner" | "outcome">): (string | null)[] {
+  return [event.subject, event.partner, event.outcome].map((value) => (value === null ? null : storableText(value)));
 }

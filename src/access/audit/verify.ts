@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { chainHash, GENESIS_HASH } from "./chain.js";
-import { indexedCopies, type AuditEvent } from "./store.js";
-import { AUDIT_TABLE } from "./table.js";
+import type { AuditEvent } from "./store.js";
+import { AUDIT_TABLE, indexedCopies } from "./table.js";
 
 export type BreakKind = "gap" | "link" | "hash" | "copy";
 
