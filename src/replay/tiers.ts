@@ -6,13 +6,7 @@ import { ID } from "../collector/registry.js";
 import { compileAgentConfig, compileSamplerConfig } from "../compile/index.js";
 import { renderCollectorYaml } from "../emit/render.js";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
-import {
-  CollectorFailure,
-  startCollector,
-  type CollectorLog,
-  type CollectorProcess,
-  type ProcessUsage,
-} from "../collector/runtime/process.js";
+import { type CollectorLog, type CollectorProcess, type ProcessUsage } from "../collector/runtime/process.js";
 import { sleep } from "../process/child.js";
 import { freeAddresses, runtimePipeline, type RuntimeAddresses } from "../collector/runtime/addresses.js";
 import {
@@ -29,7 +23,7 @@ import {
 import { createSender, type Sender } from "./sender.js";
 import type { Received, Sink } from "./sink.js";
 import { collectorFiles, type TlsMaterial } from "./tls-material.js";
-import { collectorEnvironment } from "../collector/runtime/launch.js";
+import { collectorEnvironment, onFreePorts, startHealthy } from "../collector/runtime/launch.js";
 
 /*
  * A replay through a two-tier topology: N agents and M samplers, each a real otelcol-shop process on
@@ -74,9 +68,6 @@ export interface TwoTierRecord extends ReplayRecord {
   samplerConfig: CollectorConfig;
   tiers: { agents: number; samplers: number };
 }
-
-const HEALTHY_WITHIN_MS = 30_000;
-const START_ATTEMPTS = 3;
 
 export async function runTwoTierReplay(setup: TwoTierSetup): Promise<TwoTierRecord> {
   const { pipeline } = setup.env;
@@ -192,17 +183,13 @@ async function startTiers(
   all: TierProcess[],
   logs: CollectorLog[],
 ) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startTiersOnce(setup, dir, protocol, run, all, logs);
-    } catch (error) {
+  return onFreePorts(
+    () => startTiersOnce(setup, dir, protocol, run, all, logs),
+    async () => {
       await Promise.all(all.map((p) => p.process.stop()));
       all.length = 0;
-      const portTaken =
-        error instanceof CollectorFailure && error.logTail.some((l) => /address already in use/.test(l));
-      if (!portTaken || attempt >= START_ATTEMPTS) throw error;
-    }
-  }
+    },
+  );
 }
 
 async function startTiersOnce(
@@ -297,16 +284,7 @@ async function start(
   const configFile = join(dir, `${role}-${index}.yaml`);
   await writeFile(configFile, yaml);
   const env = collectorEnvironment(yaml, provided);
-  const launch = async (): Promise<CollectorProcess> => {
-    const process = startCollector(setup.collector, configFile, env);
-    try {
-      await process.waitHealthy(`http://${addresses.health}/`, HEALTHY_WITHIN_MS);
-    } catch (error) {
-      await process.stop();
-      throw error;
-    }
-    return process;
-  };
+  const launch = () => startHealthy(setup.collector, configFile, env, addresses);
   const tier: TierProcess = {
     role,
     index,

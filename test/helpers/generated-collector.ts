@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,8 +7,9 @@ import { freeAddresses, type RuntimeAddresses } from "../../src/collector/runtim
 import { launchCollector, type Launched } from "../../src/collector/runtime/launch.js";
 import type { CollectorProcess } from "../../src/collector/runtime/process.js";
 import { resolveEnvironment, type ResolvedPipeline } from "../../src/resolve/resolve.js";
-import { startSink, type Sink } from "../../src/replay/sink.js";
-import { collectorFiles, makeTlsMaterial, sinkTls, type TlsMaterial } from "../../src/replay/tls-material.js";
+import { makeRunSecrets, startJaegerSink } from "../../src/replay/run.js";
+import type { Sink } from "../../src/replay/sink.js";
+import { collectorFiles, type TlsMaterial } from "../../src/replay/tls-material.js";
 import { loadRepoDescription, requireCollector } from "./repo.js";
 
 /*
@@ -42,14 +42,8 @@ export async function startGeneratedCollector(
   const env = resolveEnvironment(loaded.description, environment);
   adjust(env.pipeline);
   const dir = await mkdtemp(join(tmpdir(), "tracegen-collector-"));
-  const tls = env.pipeline.tls === "off" ? undefined : await makeTlsMaterial(dir);
-  const token = env.pipeline.receivers.otlp.auth === "bearer_token" ? randomBytes(24).toString("hex") : undefined;
-  const tokenFile = join(dir, "ingest-token");
-  if (token) await writeFile(tokenFile, token, { mode: 0o600 });
-  const sink: Sink = await startSink(
-    env.pipeline.exporters.jaeger.protocol,
-    tls && env.pipeline.tls !== "off" ? sinkTls(tls, env.pipeline.tls) : undefined,
-  );
+  const { tls, token, tokenFile, pseudonymKey } = await makeRunSecrets(env.pipeline, dir);
+  const sink: Sink = await startJaegerSink(env.pipeline, tls);
   const stopRest = async () => {
     await sink.close();
     await rm(dir, { recursive: true, force: true });
@@ -64,8 +58,8 @@ export async function startGeneratedCollector(
         freeAddresses(pipeline, {
           sinkEndpoint: sink.endpoint,
           tls: tls && collectorFiles(tls),
-          tokenFile: token ? tokenFile : undefined,
-          pseudonymKey: randomBytes(32).toString("hex"),
+          tokenFile,
+          pseudonymKey,
         }),
       adjust: tamper,
       provenance: { source: "tracing.yaml", sha256: loaded.sha256, version: "test" },

@@ -38,9 +38,10 @@ export interface Launched {
 }
 
 const START_ATTEMPTS = 3;
+const HEALTHY_WITHIN_MS = 30_000;
 
 export async function launchCollector(spec: LaunchSpec): Promise<Launched> {
-  for (let attempt = 1; ; attempt++) {
+  return onFreePorts(async () => {
     const addresses = await spec.addresses(spec.env.pipeline);
     const runtime = runtimePipeline(spec.env.pipeline, addresses);
     const config = compileCollectorConfig({ ...spec.env, pipeline: runtime.pipeline });
@@ -49,12 +50,39 @@ export async function launchCollector(spec: LaunchSpec): Promise<Launched> {
     const env = collectorEnvironment(yaml, { ...spec.variables, ...runtime.env });
     const configFile = join(spec.dir, "collector.yaml");
     await writeFile(configFile, yaml);
-    const collector = startCollector(spec.binary, configFile, env);
+    const collector = await startHealthy(spec.binary, configFile, env, addresses, spec.healthTimeoutMs);
+    return { collector, config, addresses, yaml };
+  });
+}
+
+/** The collector started and answering its health check, or stopped again and the failure thrown. */
+export async function startHealthy(
+  binary: string,
+  configFile: string,
+  env: Record<string, string>,
+  addresses: Pick<RuntimeAddresses, "health">,
+  timeoutMs = HEALTHY_WITHIN_MS,
+): Promise<CollectorProcess> {
+  const collector = startCollector(binary, configFile, env);
+  try {
+    await collector.waitHealthy(`http://${addresses.health}/`, timeoutMs);
+    return collector;
+  } catch (error) {
+    await collector.stop();
+    throw error;
+  }
+}
+
+/**
+ * Runs `start` again, on the new free ports it picks, when it failed because another process bound one
+ * of them first; `undo` stops whatever a failed attempt left running.
+ */
+export async function onFreePorts<T>(start: () => Promise<T>, undo: () => Promise<void> = async () => {}): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
     try {
-      await collector.waitHealthy(`http://${addresses.health}/`, spec.healthTimeoutMs ?? 30_000);
-      return { collector, config, addresses, yaml };
+      return await start();
     } catch (error) {
-      await collector.stop();
+      await undo();
       const portTaken =
         error instanceof CollectorFailure && error.logTail.some((l) => /address already in use/.test(l));
       if (!portTaken || attempt >= START_ATTEMPTS) throw error;
