@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { exportJWK, generateKeyPair, importJWK, SignJWT, UnsecuredJWT, type JWTPayload } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Gateway } from "../src/access/server.js";
+import { durationMs } from "../src/schema/units.js";
 import { staffToken, partnerToken } from "../shop/driver/sign-in.js";
 import { AUDIENCE, startAccessStack, totpCode, type AccessStack } from "./helpers/access-stack.js";
 
@@ -17,11 +18,18 @@ describe("trace access refusals", () => {
   let gateway: Gateway;
   const now = () => Math.floor(Date.now() / 1000);
   const path = () => `/api/traces/${stack.traces.a.traceId}`;
+  const lookupTime = "60ms";
 
   beforeAll(async () => {
     stack = await startAccessStack();
     gateway = await stack.startGateway((config) => {
-      config.access.limits = { ...config.access.limits!, rate: 1000, burst: 1000, max_url_length: 2048 };
+      config.access.limits = {
+        ...config.access.limits!,
+        rate: 1000,
+        burst: 1000,
+        max_url_length: 2048,
+        partner_lookup_time: lookupTime,
+      };
     });
   }, 120_000);
   afterAll(async () => stack?.stop(), 60_000);
@@ -207,6 +215,7 @@ describe("trace access refusals", () => {
   });
 
   it("takes no measurably longer for another partner's trace than for a missing one", async () => {
+    const floor = durationMs(lookupTime);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const other: number[] = [];
     const missing: number[] = [];
@@ -224,7 +233,8 @@ describe("trace access refusals", () => {
     process.stdout.write(
       `partner oracle timing: other partner's trace ${median(other).toFixed(2)} ms, missing trace ${median(missing).toFixed(2)} ms (median of 40 each)\n`,
     );
-    expect(difference).toBeLessThan(Math.max(2, 0.25 * median(missing)));
+    expect(median(missing)).toBeGreaterThanOrEqual(floor);
+    expect(difference).toBeLessThan(2);
   }, 60_000);
 
   it("refuses a search by an attribute the reader cannot see, which would point at the trace holding it", async () => {

@@ -89,6 +89,15 @@ function tokenFailure(error: unknown): string {
   return `token verification failed: ${(error as Error).message}`;
 }
 
+/**
+ * A missing trace is answered as soon as Jaeger says so; another partner's is fetched and filtered
+ * first. Holding both to one deadline leaves nothing to time.
+ */
+function holdUntil(deadline: number): Promise<void> {
+  const remaining = deadline - performance.now();
+  return remaining > 0 ? new Promise((resolve) => setTimeout(resolve, remaining)) : Promise.resolve();
+}
+
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { access } = options.config;
   if (!access.tls || access.tls === "off")
@@ -104,6 +113,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const upstreamUrl = options.upstreamUrl ?? options.config.upstream.query_url;
   const limiter = new RateLimiter(limits.rate, limits.burst);
   const timeoutMs = durationMs(limits.query_timeout);
+  const lookupTimeMs = durationMs(limits.partner_lookup_time);
   const maxBytes = mebibytes(limits.max_result) * 1024 * 1024;
 
   const app = Fastify({
@@ -219,6 +229,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     try {
       const upstream = await queryJaeger(`${upstreamUrl}${url.pathname}${query}`, { timeoutMs, maxBytes });
       const reading = readAnswer(route, principal, access, upstream);
+      if (principal.kind === "partner" && route.action === "trace" && reading.status === 404)
+        await holdUntil(started + lookupTimeMs);
       if (reading.withheld !== undefined) return end(who, { reading, outcome: "refused", reason: reading.withheld });
       return end(who, { reading, outcome: reading.status < 500 ? "allowed" : "error" });
     } catch (error) {

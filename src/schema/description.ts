@@ -665,6 +665,13 @@ export const AccessLimits = Type.Object(
         description: "How long a query may take upstream before the gateway answers 504.",
       }),
     ),
+    partner_lookup_time: Type.Optional(
+      refine(Duration, {
+        default: "100ms",
+        description:
+          "Least time a partner's fetch of one trace by id takes to answer 404: a missing trace and another partner's both take it, so the time tells them apart no more than the answer does. Set it above the time the gateway takes to fetch and filter the largest trace.",
+      }),
+    ),
   },
   { ...strict, description: "Per-client rate limit and per-request bounds." },
 );
