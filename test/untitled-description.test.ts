@@ -31,7 +31,7 @@ describe("a description without titles", () => {
     const dev = result.outputs.find((o) => o.env.name === "dev")!;
     expect(dev.env.pipeline.flows["checkout"]!.title).toBe("checkout");
     expect(dev.env.pipeline.services["web"]!.title).toBe("web");
-    expect(explain(dev.env, dev.config)).toContain("checkout (checkout):");
+    expect(explain(dev.env, dev.collectors)).toContain("checkout (checkout):");
     const file = (suffix: string) => dev.files.find((f) => f.path.endsWith(suffix))!.content;
     expect(file("rules.yaml")).toContain("checkout: 95% of orders take up to");
     expect(file("orders-flows.json")).toContain('"checkout (checkout): SLA 2s"');

@@ -29,6 +29,8 @@ Examples:
         process.exitCode = 1;
         return;
       }
-      process.stdout.write(options.mermaid ? explainMermaid(output.config) : explain(output.env, output.config));
+      process.stdout.write(
+        options.mermaid ? explainMermaid(output.collectors) : explain(output.env, output.collectors),
+      );
     });
 }

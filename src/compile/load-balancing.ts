@@ -24,7 +24,7 @@ export function compileLoadBalancing(pipeline: ResolvedPipeline): Fragment {
     protocol: {
       otlp: {
         tls: clientTls(pipeline),
-        timeout: "5s",
+        timeout: topology.sampler_timeout,
         sending_queue: { enabled: false },
         retry_on_failure: { enabled: true, max_elapsed_time: exporters.jaeger.retry_max_elapsed },
       },

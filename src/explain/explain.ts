@@ -1,4 +1,6 @@
 import type { CollectorConfig } from "../collector/config.js";
+import type { CollectorRole } from "../compile/index.js";
+import { ID } from "../collector/registry.js";
 import { decisionCacheSize, tracesHeld } from "../compile/sampling-sizes.js";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
 import { TLS_MIN_VERSION_DEFAULT } from "../schema/description.js";
@@ -15,15 +17,51 @@ import { groupedCount } from "../text/count.js";
 const MASKED_PLACES =
   "resource, scope, span, event and link attributes and their keys (nested values too), span names, status messages, event names, trace state, scope names and schema URLs";
 
-/** A human account of one environment's generated config: how data moves, what is masked, what is kept. */
-export function explain(env: ResolvedEnvironment, config: CollectorConfig): string {
-  return renderTemplate("explain.txt.hbs", explainView(env, config));
+/** One collector config of an environment: the only one, or the agent's and the sampler's. */
+export interface ExplainedCollector {
+  role: CollectorRole;
+  config: CollectorConfig;
+}
+
+/** A human account of one environment's generated configs: how data moves, what is masked, what is kept. */
+export function explain(env: ResolvedEnvironment, collectors: readonly ExplainedCollector[]): string {
+  return renderTemplate("explain.txt.hbs", explainView(env, collectors));
+}
+
+function pipelinesOf(config: CollectorConfig, width: number) {
+  return Object.entries(config.service.pipelines).map(([name, p]) => ({
+    name: name.padEnd(width),
+    stages: [p.receivers.join(", "), ...p.processors, p.exporters.join(", ")],
+  }));
+}
+
+/** The tiers of a two-tier environment: who does what, and how traces find their sampler. */
+function topologyView({ topology }: ResolvedEnvironment["pipeline"]) {
+  if (topology.kind !== "two-tier") return false;
+  const { resolver, queue } = topology;
+  const port = topology.sampler_listen.slice(topology.sampler_listen.lastIndexOf(":") + 1);
+  const found = resolver?.static
+    ? `the static list ${resolver.static.join(", ")}`
+    : resolver?.dns
+      ? `DNS name ${resolver.dns.hostname}, port ${resolver.dns.port ?? port}`
+      : `the endpoints of Kubernetes service ${resolver?.k8s?.service}, port ${resolver?.k8s?.port ?? port}`;
+  return {
+    agents: topology.agents,
+    samplers: topology.samplers,
+    found,
+    samplerListen: topology.sampler_listen,
+    queue: queue
+      ? `persistent, at most ${groupedCount(queue.size)} batches per exporter, in ${queue.directory}`
+      : false,
+  };
 }
 
 /** What `explain` says, as data; templates/explain.txt.hbs words and lays it out. */
-function explainView(env: ResolvedEnvironment, config: CollectorConfig) {
+function explainView(env: ResolvedEnvironment, collectors: readonly ExplainedCollector[]) {
   const { pipeline } = env;
-  const width = Math.max(...Object.keys(config.service.pipelines).map((n) => n.length));
+  const width = Math.max(
+    ...collectors.flatMap(({ config }) => Object.keys(config.service.pipelines).map((n) => n.length)),
+  );
   const tls = pipeline.tls;
   const { masking, sampling } = pipeline;
   const list = (items: readonly string[]) => (items.length ? items.join(", ") : "(none)");
@@ -33,15 +71,27 @@ function explainView(env: ResolvedEnvironment, config: CollectorConfig) {
     name: env.name,
     tier: env.tier,
     system: pipeline.system.name,
-    pipelines: Object.entries(config.service.pipelines).map(([name, p]) => ({
-      name: name.padEnd(width),
-      stages: [p.receivers.join(", "), ...p.processors, p.exporters.join(", ")],
+    topology: topologyView(pipeline),
+    collectors: collectors.map(({ role, config }) => ({
+      heading: role === "collector" ? "Pipelines" : `Pipelines of the ${role} tier (${role}.yaml)`,
+      pipelines: pipelinesOf(config, width),
     })),
-    endpoints: endpointsOf(pipeline).map((e) => ({
-      role: e.role === "listens" ? "listens on" : "sends to  ",
-      endpoint: e.endpoint,
-      path: e.path.join("."),
-    })),
+    endpoints: [
+      ...endpointsOf(pipeline).map((e) => ({
+        role: e.role === "listens" ? "listens on" : "sends to  ",
+        endpoint: e.endpoint,
+        path: e.path.join("."),
+      })),
+      ...(pipeline.topology.kind === "two-tier"
+        ? [
+            {
+              role: "listens on",
+              endpoint: pipeline.topology.sampler_listen,
+              path: "topology.sampler_listen, samplers",
+            },
+          ]
+        : []),
+    ],
     tls:
       tls === "off"
         ? "off (loopback only)"
@@ -95,29 +145,61 @@ function explainView(env: ResolvedEnvironment, config: CollectorConfig) {
   };
 }
 
-/** The pipelines as a Mermaid flowchart; connectors are shared nodes joining pipelines. */
-export function explainMermaid(config: CollectorConfig): string {
-  const connectors = new Set(Object.keys(config.connectors));
-  const node = (pipeline: string, id: string) =>
-    connectors.has(id) ? `c_${slug(id)}` : `${slug(pipeline)}_${slug(id)}`;
-  return renderTemplate("explain-mermaid.txt.hbs", {
-    connectors: [...connectors].map((id) => ({ node: node("", id), id })),
-    pipelines: Object.entries(config.service.pipelines).map(([name, p]) => {
-      const chain = [p.receivers, ...p.processors.map((id) => [id]), p.exporters];
-      return {
-        slug: slug(name),
-        name,
-        nodes: [...p.receivers, ...p.processors, ...p.exporters]
-          .filter((id) => !connectors.has(id))
-          .map((id) => ({ node: node(name, id), id })),
-        edges: chain
-          .slice(1)
-          .flatMap((to, i) =>
-            chain[i]!.flatMap((from) => to.map((id) => ({ from: node(name, from), to: node(name, id) }))),
-          ),
-      };
-    }),
+/**
+ * The pipelines as a Mermaid flowchart; connectors are shared nodes joining pipelines. Two tiers draw
+ * both collectors, prefixed by their role, and the agents' load-balancing exporter feeding the
+ * samplers' receiver.
+ */
+export function explainMermaid(collectors: readonly ExplainedCollector[]): string {
+  const tiered = collectors.length > 1;
+  const prefix = (role: CollectorRole) => (tiered ? `${role}_` : "");
+  const views = collectors.map(({ role, config }) => {
+    const connectors = new Set(Object.keys(config.connectors));
+    const node = (pipeline: string, id: string) =>
+      connectors.has(id) ? `c_${prefix(role)}${slug(id)}` : `${prefix(role)}${slug(pipeline)}_${slug(id)}`;
+    return {
+      role,
+      config,
+      node,
+      connectors: [...connectors].map((id) => ({ node: node("", id), id })),
+      pipelines: Object.entries(config.service.pipelines).map(([name, p]) => {
+        const chain = [p.receivers, ...p.processors.map((id) => [id]), p.exporters];
+        return {
+          slug: `${prefix(role)}${slug(name)}`,
+          name: tiered ? `${role}: ${name}` : name,
+          nodes: [...p.receivers, ...p.processors, ...p.exporters]
+            .filter((id) => !connectors.has(id))
+            .map((id) => ({ node: node(name, id), id })),
+          edges: chain
+            .slice(1)
+            .flatMap((to, i) =>
+              chain[i]!.flatMap((from) => to.map((id) => ({ from: node(name, from), to: node(name, id) }))),
+            ),
+        };
+      }),
+    };
   });
+  return renderTemplate("explain-mermaid.txt.hbs", {
+    connectors: views.flatMap((v) => v.connectors),
+    pipelines: views.flatMap((v) => v.pipelines),
+    tiers: tiered ? tierEdges(views) : [],
+  });
+}
+
+/** Agent pipelines ending in the load-balancing exporter, to the sampler pipelines starting at OTLP. */
+function tierEdges(
+  views: ReadonlyArray<{ role: CollectorRole; config: CollectorConfig; node: (p: string, id: string) => string }>,
+) {
+  const agent = views.find((v) => v.role === "agent");
+  const sampler = views.find((v) => v.role === "sampler");
+  if (!agent || !sampler) return [];
+  const from = Object.entries(agent.config.service.pipelines).flatMap(([name, p]) =>
+    p.exporters.filter((id) => id === ID.toSamplers).map((id) => agent.node(name, id)),
+  );
+  const to = Object.entries(sampler.config.service.pipelines).flatMap(([name, p]) =>
+    p.receivers.filter((id) => id === ID.otlpReceiver).map((id) => sampler.node(name, id)),
+  );
+  return from.flatMap((f) => to.map((t) => ({ from: f, to: t })));
 }
 
 const slug = (s: string): string => s.replace(/[^A-Za-z0-9]/g, "_");

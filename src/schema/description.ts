@@ -536,6 +536,13 @@ export const Topology = Type.Object(
       refine(HostPort, { default: "0.0.0.0:4317", description: "Where a sampler receives OTLP/gRPC from the agents." }),
     ),
     resolver: Type.Optional(SamplerResolver),
+    sampler_timeout: Type.Optional(
+      refine(Duration, {
+        default: "5s",
+        description:
+          "How long an agent waits for a sampler to take one request before it sends it again. A request that was taken after all arrives twice, so set it above the samplers' slowest answer under load.",
+      }),
+    ),
     queue: Type.Optional(PersistentQueue),
     resources: Type.Optional(
       Type.Object(
