@@ -1,6 +1,7 @@
 import type { ResolvedGatewayConfig } from "./gateway-config.js";
 import type { Principal } from "./principal.js";
-import type { Route } from "./routes.js";
+import type { PartnerSearchResult } from "./partner-search.js";
+import { ROUTES, type Route } from "./routes.js";
 import type { UpstreamAnswer } from "./upstream.js";
 import {
   allowingOnly,
@@ -95,10 +96,7 @@ const isObject = (value: unknown): value is Json =>
 /** What the reader gets from Jaeger's answer. */
 export function readAnswer(route: Route, principal: Principal, access: Access, upstream: UpstreamAnswer): Reading {
   const body = parse(upstream.body);
-  const partner =
-    principal.kind === "partner"
-      ? { attribute: (access.partners as NonNullable<Access["partners"]>).attribute, value: principal.partner }
-      : undefined;
+  const partner = partnerOf(principal, access);
   if (route.action === "trace" || route.action === "search") {
     if (partner && route.action === "trace" && upstream.status === 404) return NOT_FOUND[route.api];
     if (upstream.status !== 200 || !isObject(body))
@@ -107,6 +105,22 @@ export function readAnswer(route: Route, principal: Principal, access: Access, u
     return route.api === "ui" ? readUiTraces(route, body, keep, partner) : readV3Traces(body, keep, partner);
   }
   return { status: upstream.status, body: body ?? null, traceIds: [] };
+}
+
+/** A partner's search answered from their own traces (partner-search.ts), in the UI API's shape. */
+export function readPartnerSearch(result: PartnerSearchResult, principal: Principal, access: Access): Reading {
+  if (!("traces" in result)) return { status: result.status, body: result.body, traceIds: [] };
+  const body = { data: result.traces, total: result.traces.length, limit: 0, offset: 0, errors: null };
+  return readUiTraces(UI_SEARCH, body, attributeFilter(principal, access), partnerOf(principal, access));
+}
+
+const UI_SEARCH = ROUTES.find((route) => route.action === "search" && route.api === "ui") as Route;
+
+/** The partner attribute and the value a partner's traces carry in it. */
+export function partnerOf(principal: Principal, access: Access): PartnerMatch {
+  return principal.kind === "partner"
+    ? { attribute: (access.partners as NonNullable<Access["partners"]>).attribute, value: principal.partner }
+    : undefined;
 }
 
 type PartnerMatch = { attribute: string; value: string } | undefined;

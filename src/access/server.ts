@@ -11,7 +11,16 @@ import type { AuditEvent, AuditStore } from "./audit/store.js";
 import type { ResolvedGatewayConfig } from "./gateway-config.js";
 import { bearerChallenge, clientOf, principalOf, type Principal } from "./principal.js";
 import { RateLimiter } from "./rate-limit.js";
-import { attributeFilter, readAnswer, upstreamParams, withheldSearchKeys, type Reading } from "./reading.js";
+import { searchAsPartner } from "./partner-search.js";
+import {
+  attributeFilter,
+  partnerOf,
+  readAnswer,
+  readPartnerSearch,
+  upstreamParams,
+  withheldSearchKeys,
+  type Reading,
+} from "./reading.js";
 import { mayPerform, ROUTES, type Route } from "./routes.js";
 import type { TokenVerifier } from "./token-verifier.js";
 import { queryJaeger, ResultTooLarge, UpstreamTimeout } from "./upstream.js";
@@ -226,9 +235,28 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       );
     const params = upstreamParams(route, url.searchParams, limits.max_traces);
     const query = params.size > 0 ? `?${params}` : "";
+    const partner = partnerOf(principal, access);
+    // A search by trace id is no search: Jaeger returns those traces, filtered below like any other.
+    const entryServices =
+      partner && route.action === "search" && route.api === "ui" && !url.searchParams.has("traceID")
+        ? access.partners?.entry_services
+        : undefined;
     try {
-      const upstream = await queryJaeger(`${upstreamUrl}${url.pathname}${query}`, { timeoutMs, maxBytes });
-      const reading = readAnswer(route, principal, access, upstream);
+      const reading =
+        partner && entryServices
+          ? readPartnerSearch(
+              await searchAsPartner(url.searchParams, entryServices, partner, limits.max_traces, (lookup) =>
+                queryJaeger(`${upstreamUrl}/api/traces?${lookup}`, { timeoutMs, maxBytes }),
+              ),
+              principal,
+              access,
+            )
+          : readAnswer(
+              route,
+              principal,
+              access,
+              await queryJaeger(`${upstreamUrl}${url.pathname}${query}`, { timeoutMs, maxBytes }),
+            );
       if (principal.kind === "partner" && route.action === "trace" && reading.status === 404)
         await holdUntil(started + lookupTimeMs);
       if (reading.withheld !== undefined) return end(who, { reading, outcome: "refused", reason: reading.withheld });

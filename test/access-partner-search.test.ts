@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Gateway } from "../src/access/server.js";
+import { sendOrders, type SeededTrace } from "../shop/driver/partner-traces.js";
+import { startAccessStack, type AccessStack } from "./helpers/access-stack.js";
+
+/*
+ * A partner's search when other partners' traces outnumber theirs in the window. The stack's Jaeger
+ * gets 6 orders of partner A, then 30 of partner B and 5 internal ones, all newer; a search of 10
+ * passed on to Jaeger as asked returns only B's and internal traces. With
+ * `access.partners.entry_services` the gateway finds A's traces first and answers from those.
+ * Real Jaeger is the oracle for what a search matches: the same query asked of Jaeger directly,
+ * with room for every trace, narrowed to the ids of A's orders.
+ */
+
+describe("a partner's search, outnumbered by others' traces", () => {
+  let stack: AccessStack;
+  let gateway: Gateway;
+  let ofA: SeededTrace[];
+  let ofB: SeededTrace[];
+
+  beforeAll(async () => {
+    stack = await startAccessStack();
+    const more = (prefix: string, partner: string | undefined, count: number, from: number) =>
+      Array.from({ length: count }, (_, i) => ({ orderId: `${prefix}-${from + i}`, partner }));
+    ofA = [stack.traces.a];
+    // One at a time: the SDK's clock has millisecond steps, and "newest first" needs distinct starts.
+    for (const order of more("ord-a", "A", 5, 2)) {
+      await new Promise((resolve) => setTimeout(resolve, 3));
+      ofA.push(...(await sendOrders(stack.jaeger, [order])));
+    }
+    ofB = [stack.traces.b, ...(await sendOrders(stack.jaeger, more("ord-b", "B", 30, 2)))];
+    await sendOrders(stack.jaeger, more("ord-i", undefined, 5, 2));
+    gateway = await stack.startGateway();
+    expect(stack.config.access.partners?.entry_services).toEqual(["shop-api"]);
+  }, 180_000);
+  afterAll(async () => stack?.stop(), 60_000);
+
+  const ids = (traces: SeededTrace[]) => traces.map((t) => t.traceId).sort();
+
+  async function viaGateway(g: Gateway, query: string, token = stack.tokens.partnerA) {
+    const answer = await stack.get(g, `/api/traces?${query}`, token);
+    expect(answer.status, answer.text()).toBe(200);
+    return answer.json<{ data: Array<{ traceID: string }>; total: number }>().data.map((t) => t.traceID);
+  }
+
+  async function viaJaeger(query: string): Promise<string[]> {
+    const response = await fetch(`${stack.jaeger.queryUrl}/api/traces?${query}`);
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { data: Array<{ traceID: string }> }).data.map((t) => t.traceID);
+  }
+
+  it("is crowded out when passed on to Jaeger as asked: its 10 newest shop-api traces hold none of A's", async () => {
+    const newest = await viaJaeger("service=shop-api&lookback=1h&limit=10");
+    expect(newest).toHaveLength(10);
+    expect(newest.filter((id) => ids(ofA).includes(id))).toEqual([]);
+    const postFiltered = await stack.startGateway((config) => {
+      delete config.access.partners!.entry_services;
+    });
+    expect(await viaGateway(postFiltered, "service=shop-api&lookback=1h&limit=10")).toEqual([]);
+  });
+
+  it("returns all of the partner's traces with entry_services, and only theirs", async () => {
+    const found = await viaGateway(gateway, "service=shop-api&lookback=1h&limit=10");
+    expect([...found].sort()).toEqual(ids(ofA));
+    const forB = await viaGateway(gateway, "service=shop-api&lookback=1h&limit=50", stack.tokens.partnerB);
+    expect([...forB].sort()).toEqual(ids(ofB));
+    const audit = (await stack.auditEvents()).at(-1);
+    expect(audit).toMatchObject({ partner: "B", status: 200, outcome: "allowed" });
+    expect([...audit!.traceIds].sort()).toEqual(ids(ofB));
+  });
+
+  it("stops at the search's limit and at max_traces, newest first", async () => {
+    const newestA = [...ofA].reverse().map((t) => t.traceId);
+    expect(await viaGateway(gateway, "service=shop-api&lookback=1h&limit=3")).toEqual(newestA.slice(0, 3));
+    const capped = await stack.startGateway((config) => {
+      config.access.limits = { ...config.access.limits!, max_traces: 4 };
+    });
+    // Which 4 is Jaeger's choice (its most recently stored), the same as its own search for A's traces.
+    const jaegersFour = await viaJaeger(
+      `service=shop-api&tags=${encodeURIComponent('{"partner.id":"A"}')}&lookback=1h&limit=4`,
+    );
+    expect(jaegersFour).toHaveLength(4);
+    expect((await viaGateway(capped, "service=shop-api&lookback=1h&limit=50")).sort()).toEqual(jaegersFour.sort());
+  });
+
+  for (const query of [
+    "service=crm-api",
+    "service=crm-api&operation=price%20order",
+    "service=shop-api&operation=price%20order",
+    `service=shop-api&tags=${encodeURIComponent('{"order.id":"ord-a-3"}')}`,
+    "service=crm-api&tag=order.id:ord-a-4",
+    `service=shop-api&tags=${encodeURIComponent('{"http.route":"/api/orders","order.flow":"order-upload"}')}`,
+    "service=shop-api&minDuration=1h",
+    "service=shop-api&maxDuration=1h",
+    "service=shop-api&tag=order.id:ord-b-3",
+  ])
+    it(`matches what Jaeger matches: ${decodeURIComponent(query)}`, async () => {
+      const window = `lookback=1h&start=${(Date.now() - 3_600_000) * 1000}&end=${Date.now() * 1000}`;
+      const expected = (await viaJaeger(`${query}&${window}&limit=1000`)).filter((id) => ids(ofA).includes(id));
+      expect([...(await viaGateway(gateway, `${query}&${window}&limit=100`))].sort()).toEqual(expected.sort());
+    });
+
+  it("answers a malformed search as Jaeger would, with 400, and audits it", async () => {
+    for (const query of ["lookback=1h", "service=shop-api&minDuration=soon", "service=shop-api&limit=lots"]) {
+      const answer = await stack.get(gateway, `/api/traces?${query}`, stack.tokens.partnerA);
+      expect(answer.status, query).toBe(400);
+      expect(answer.json<{ errors: Array<{ code: number }> }>().errors[0]?.code).toBe(400);
+      expect((await stack.auditEvents()).at(-1)).toMatchObject({ partner: "A", status: 400, traceIds: [] });
+    }
+  });
+});
