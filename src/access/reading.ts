@@ -57,7 +57,8 @@ export function attributeFilter(principal: Principal, access: Access): KeepAttri
 /**
  * Jaeger's query string for a request, search sizes capped. A partner's search is not narrowed by a
  * tag upstream: Jaeger matches tags on the searched service's own spans, and the partner attribute
- * sits on the span where the partner called in. Their results are filtered below instead.
+ * sits on the span where the partner called in. Their results are filtered below instead, unless
+ * the partners' entry services are known (partner-search.ts).
  */
 export function upstreamParams(route: Route, params: URLSearchParams, maxTraces: number): URLSearchParams {
   const out = new URLSearchParams(params);
