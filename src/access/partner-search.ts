@@ -1,5 +1,5 @@
 import type { UpstreamAnswer } from "./upstream.js";
-import { jaegerTraceCarries } from "./views.js";
+import { isObject, jaegerTraceCarries, list, parseJson } from "./views.js";
 
 /*
  * A partner's search of the UI API, answered from the partner's own traces. Jaeger matches a tag only
@@ -149,7 +149,7 @@ export async function searchAsPartner(
   if (typeof search === "string")
     return { status: 400, body: { data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 400, msg: search }] } };
   const answers = await Promise.all(partnerLookups(params, entryServices, partner, maxTraces).map(lookup));
-  const bodies = answers.map((answer) => parseJson(answer.body.toString("utf8")));
+  const bodies = answers.map((answer) => parseJson(answer.body));
   const failed = answers.findIndex((answer) => answer.status !== 200);
   if (failed >= 0) return { status: (answers[failed] as UpstreamAnswer).status, body: bodies[failed] ?? null };
   const found = bodies.flatMap((body) => (isObject(body) ? list(body["data"]).filter(isObject) : []));
@@ -185,17 +185,4 @@ function carries(keyValues: unknown[], key: string, value: string): boolean {
 
 function traceStart(trace: Json): number {
   return Math.min(...list(trace["spans"]).map((span) => (isObject(span) ? Number(span["startTime"]) : Infinity)));
-}
-
-const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
-
-const isObject = (value: unknown): value is Json =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

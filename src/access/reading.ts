@@ -7,9 +7,11 @@ import {
   allowingOnly,
   filterJaegerTrace,
   filterOtlpTraces,
+  isObject,
   jaegerTraceCarries,
   otlpTraceIds,
   otlpTraceIdsCarrying,
+  parseJson,
   removing,
   type KeepAttribute,
 } from "./views.js";
@@ -77,26 +79,15 @@ export function withheldSearchKeys(route: Route, params: URLSearchParams, keep: 
   if (route.action !== "search" || route.api !== "ui") return [];
   const keys = params.getAll("tag").map((tag) => tag.split(":")[0] ?? "");
   for (const tags of params.getAll("tags")) {
-    const parsed = parse(Buffer.from(tags));
+    const parsed = parseJson(tags);
     keys.push(...(isObject(parsed) ? Object.keys(parsed) : [""]));
   }
   return keys.filter((key) => !keep(key));
 }
 
-function parse(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString("utf8"));
-  } catch {
-    return undefined;
-  }
-}
-
-const isObject = (value: unknown): value is Json =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
 /** What the reader gets from Jaeger's answer. */
 export function readAnswer(route: Route, principal: Principal, access: Access, upstream: UpstreamAnswer): Reading {
-  const body = parse(upstream.body);
+  const body = parseJson(upstream.body);
   const partner = partnerOf(principal, access);
   if (route.action === "trace" || route.action === "search") {
     if (partner && route.action === "trace" && upstream.status === 404) return NOT_FOUND[route.api];
