@@ -184,5 +184,8 @@ function carries(keyValues: unknown[], key: string, value: string): boolean {
 }
 
 function traceStart(trace: Json): number {
-  return Math.min(...list(trace["spans"]).map((span) => (isObject(span) ? Number(span["startTime"]) : Infinity)));
+  // A loop, not Math.min(...spans): a trace of many spans would overflow the call's arguments.
+  let start = Infinity;
+  for (const span of list(trace["spans"])) if (isObject(span)) start = Math.min(start, Number(span["startTime"]));
+  return start;
 }
