@@ -100,7 +100,65 @@ describe("a partner's search, outnumbered by others' traces", () => {
       expect([...(await viaGateway(gateway, `${query}&${window}&limit=100`))].sort()).toEqual(expected.sort());
     });
 
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const v3Window = () =>
+    `query.start_time_min=${iso(Date.now() - 3_600_000)}&query.start_time_max=${iso(Date.now() + 60_000)}`;
+
+  /** The trace ids of a v3 answer (OTLP JSON); none for its 404. */
+  function v3Ids(status: number, body: unknown): string[] {
+    if (status === 404) return [];
+    expect(status, JSON.stringify(body)).toBe(200);
+    const found = new Set<string>();
+    const result = (
+      body as { result: { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ traceId: string }> }> }> } }
+    ).result;
+    for (const rs of result.resourceSpans)
+      for (const ss of rs.scopeSpans) for (const span of ss.spans) found.add(span.traceId);
+    return [...found].sort();
+  }
+
+  async function v3ViaGateway(g: Gateway, query: string, token = stack.tokens.partnerA) {
+    const answer = await stack.get(g, `/api/v3/traces?${query}`, token);
+    return { ids: v3Ids(answer.status, answer.json()), text: answer.text() };
+  }
+
+  it("answers the v3 search the same way: all of A's traces, with only the attributes a partner sees", async () => {
+    const query = `query.service_name=shop-api&${v3Window()}&query.num_traces=10`;
+    const direct = await fetch(`${stack.jaeger.queryUrl}/api/v3/traces?${query}`);
+    expect(v3Ids(direct.status, await direct.json()).filter((id) => ids(ofA).includes(id))).toEqual([]);
+    const { ids: found, text } = await v3ViaGateway(gateway, query);
+    expect(found).toEqual(ids(ofA));
+    expect(text).toContain("ord-a-3");
+    expect(text).not.toContain("internal.margin");
+    expect(text).not.toContain("203.0.113.9");
+    const postFiltered = await stack.startGateway((config) => {
+      delete config.access.partners!.entry_services;
+    });
+    expect((await v3ViaGateway(postFiltered, query)).ids).toEqual([]);
+  });
+
+  for (const query of [
+    "query.service_name=crm-api",
+    "query.service_name=crm-api&query.operation_name=price%20order",
+    "query.service_name=shop-api&query.duration_min=1h",
+    "query.service_name=shop-api&query.duration_max=1h",
+  ])
+    it(`matches what Jaeger's v3 search matches: ${decodeURIComponent(query)}`, async () => {
+      const window = v3Window();
+      const direct = await fetch(`${stack.jaeger.queryUrl}/api/v3/traces?${query}&${window}&query.num_traces=1000`);
+      const expected = v3Ids(direct.status, await direct.json()).filter((id) => ids(ofA).includes(id));
+      expect((await v3ViaGateway(gateway, `${query}&${window}&query.num_traces=100`)).ids).toEqual(expected);
+    });
+
   it("answers a malformed search as Jaeger would, with 400, and audits it", async () => {
+    for (const query of [
+      "query.service_name=shop-api",
+      `query.service_name=shop-api&${v3Window()}&query.duration_min=soon`,
+    ]) {
+      const answer = await stack.get(gateway, `/api/v3/traces?${query}`, stack.tokens.partnerA);
+      expect(answer.status, query).toBe(400);
+      expect(answer.json<{ error: { httpCode: number } }>().error.httpCode).toBe(400);
+    }
     for (const query of ["lookback=1h", "service=shop-api&minDuration=soon", "service=shop-api&limit=lots"]) {
       const answer = await stack.get(gateway, `/api/traces?${query}`, stack.tokens.partnerA);
       expect(answer.status, query).toBe(400);

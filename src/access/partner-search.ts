@@ -1,4 +1,4 @@
-import type { UpstreamAnswer } from "./upstream.js";
+import { ResultTooLarge, type UpstreamAnswer } from "./upstream.js";
 import { isObject, jaegerTraceCarries, list, parseJson } from "./views.js";
 
 /*
@@ -154,6 +154,96 @@ export async function searchAsPartner(
   if (failed >= 0) return { status: (answers[failed] as UpstreamAnswer).status, body: bodies[failed] ?? null };
   const found = bodies.flatMap((body) => (isObject(body) ? list(body["data"]).filter(isObject) : []));
   return { status: 200, traces: answerPartnerSearch(found, search, partner) };
+}
+
+/**
+ * A v3 search (`query.*`, times in RFC 3339) as the UI API's parameters, so that one lookup and one
+ * matcher serve both APIs; or why it is malformed. Jaeger's v3 HTTP search takes no attributes, so
+ * the lookup by the partner attribute can only go through the UI API.
+ */
+export function uiSearchParams(v3: URLSearchParams): URLSearchParams | string {
+  const ui = new URLSearchParams();
+  for (const [from, to] of [
+    ["query.service_name", "service"],
+    ["query.operation_name", "operation"],
+    ["query.duration_min", "minDuration"],
+    ["query.duration_max", "maxDuration"],
+    ["query.num_traces", "limit"],
+  ] as const) {
+    const value = v3.get(from);
+    if (value) ui.set(to, value);
+  }
+  for (const [from, to] of [
+    ["query.start_time_min", "start"],
+    ["query.start_time_max", "end"],
+  ] as const) {
+    const value = v3.get(from) ?? "";
+    if (value === "") return "query.start_time_min and query.start_time_max are required";
+    const at = rfc3339Microseconds(value);
+    if (at === undefined) return `malformed '${from}' parameter: ${value}`;
+    ui.set(to, String(at));
+  }
+  return ui;
+}
+
+const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/i;
+
+function rfc3339Microseconds(text: string): number | undefined {
+  const match = RFC3339.exec(text);
+  if (!match) return undefined;
+  const seconds = Date.parse(`${match[1]}${match[3]}`);
+  if (Number.isNaN(seconds)) return undefined;
+  return seconds * 1000 + Number((match[2] ?? "").padEnd(6, "0").slice(0, 6));
+}
+
+/** How many traces of a v3 answer are fetched from Jaeger at once. */
+const FETCHES_AT_ONCE = 8;
+
+/** What a partner's v3 search gives: one OTLP answer of their matching traces, or a refusal as is. */
+export type PartnerV3SearchResult = { status: 200; answer: Json } | { status: number; body: unknown };
+
+const v3Error = (status: number, message: string) => ({ status, body: { error: { httpCode: status, message } } });
+
+/**
+ * A partner's v3 search: the same lookups and matching as the UI API's, then each trace found
+ * fetched by id from Jaeger's v3 API (whose answers are OTLP), a few at a time, newest first, their
+ * bodies together no larger than `maxBytes`.
+ */
+export async function searchAsPartnerV3(
+  params: URLSearchParams,
+  entryServices: readonly string[],
+  partner: { attribute: string; value: string },
+  limits: { maxTraces: number; maxBytes: number },
+  io: {
+    lookup: (query: URLSearchParams) => Promise<UpstreamAnswer>;
+    fetchTrace: (traceId: string) => Promise<UpstreamAnswer>;
+  },
+): Promise<PartnerV3SearchResult> {
+  const ui = uiSearchParams(params);
+  if (typeof ui === "string") return v3Error(400, ui);
+  const found = await searchAsPartner(ui, entryServices, partner, limits.maxTraces, io.lookup);
+  if (!("traces" in found)) {
+    const errors = isObject(found.body) ? list(found.body["errors"]) : [];
+    const message = isObject(errors[0]) ? String(errors[0]["msg"]) : "search failed";
+    return v3Error(found.status, message);
+  }
+  const traceIds = found.traces.map((trace) => String(trace["traceID"]));
+  const resourceSpans: unknown[] = [];
+  let size = 0;
+  for (let i = 0; i < traceIds.length; i += FETCHES_AT_ONCE) {
+    const answers = await Promise.all(traceIds.slice(i, i + FETCHES_AT_ONCE).map(io.fetchTrace));
+    for (const answer of answers) {
+      size += answer.body.length;
+      if (size > limits.maxBytes)
+        throw new ResultTooLarge(`the partner's traces are over the limit of ${limits.maxBytes} bytes`);
+      const body = parseJson(answer.body);
+      // A trace gone since the lookup (evicted from storage) is left out, as Jaeger's search would.
+      if (answer.status === 404) continue;
+      if (answer.status !== 200) return { status: answer.status, body: body ?? null };
+      if (isObject(body) && isObject(body["result"])) resourceSpans.push(...list(body["result"]["resourceSpans"]));
+    }
+  }
+  return { status: 200, answer: { result: { resourceSpans } } };
 }
 
 function matches(trace: Json, search: TraceSearch): boolean {

@@ -1,6 +1,6 @@
 import type { ResolvedGatewayConfig } from "./gateway-config.js";
 import type { Principal } from "./principal.js";
-import type { PartnerSearchResult } from "./partner-search.js";
+import type { PartnerSearchResult, PartnerV3SearchResult } from "./partner-search.js";
 import { ROUTES, type Route } from "./routes.js";
 import type { UpstreamAnswer } from "./upstream.js";
 import {
@@ -104,6 +104,12 @@ export function readPartnerSearch(result: PartnerSearchResult, principal: Princi
   if (!("traces" in result)) return { status: result.status, body: result.body, traceIds: [] };
   const body = { data: result.traces, total: result.traces.length, limit: 0, offset: 0, errors: null };
   return readUiTraces(UI_SEARCH, body, attributeFilter(principal, access), partnerOf(principal, access));
+}
+
+/** A partner's v3 search answered from their own traces (partner-search.ts). */
+export function readPartnerSearchV3(result: PartnerV3SearchResult, principal: Principal, access: Access): Reading {
+  if (!("answer" in result)) return { status: result.status, body: result.body, traceIds: [] };
+  return readV3Traces(result.answer, attributeFilter(principal, access), partnerOf(principal, access));
 }
 
 const UI_SEARCH = ROUTES.find((route) => route.action === "search" && route.api === "ui") as Route;

@@ -11,12 +11,13 @@ import type { AuditEvent, AuditStore } from "./audit/store.js";
 import type { ResolvedGatewayConfig } from "./gateway-config.js";
 import { bearerChallenge, clientOf, principalOf, type Principal } from "./principal.js";
 import { RateLimiter } from "./rate-limit.js";
-import { searchAsPartner } from "./partner-search.js";
+import { searchAsPartner, searchAsPartnerV3 } from "./partner-search.js";
 import {
   attributeFilter,
   partnerOf,
   readAnswer,
   readPartnerSearch,
+  readPartnerSearchV3,
   upstreamParams,
   withheldSearchKeys,
   type Reading,
@@ -238,24 +239,36 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const partner = partnerOf(principal, access);
     // A search by trace id is no search: Jaeger returns those traces, filtered below like any other.
     const entryServices =
-      partner && route.action === "search" && route.api === "ui" && !url.searchParams.has("traceID")
+      partner && route.action === "search" && !url.searchParams.has("traceID")
         ? access.partners?.entry_services
         : undefined;
+    // One query timeout for all the Jaeger queries a request makes.
+    const deadline = performance.now() + timeoutMs;
+    const ask = (path: string) =>
+      queryJaeger(`${upstreamUrl}${path}`, {
+        timeoutMs: Math.max(1, Math.ceil(deadline - performance.now())),
+        maxBytes,
+      });
+    const lookup = (params: URLSearchParams) => ask(`/api/traces?${params}`);
     try {
-      const reading =
-        partner && entryServices
+      const reading = !(partner && entryServices)
+        ? readAnswer(route, principal, access, await ask(`${url.pathname}${query}`))
+        : route.api === "ui"
           ? readPartnerSearch(
-              await searchAsPartner(url.searchParams, entryServices, partner, limits.max_traces, (lookup) =>
-                queryJaeger(`${upstreamUrl}/api/traces?${lookup}`, { timeoutMs, maxBytes }),
-              ),
+              await searchAsPartner(url.searchParams, entryServices, partner, limits.max_traces, lookup),
               principal,
               access,
             )
-          : readAnswer(
-              route,
+          : readPartnerSearchV3(
+              await searchAsPartnerV3(
+                url.searchParams,
+                entryServices,
+                partner,
+                { maxTraces: limits.max_traces, maxBytes },
+                { lookup, fetchTrace: (traceId) => ask(`/api/v3/traces/${traceId}`) },
+              ),
               principal,
               access,
-              await queryJaeger(`${upstreamUrl}${url.pathname}${query}`, { timeoutMs, maxBytes }),
             );
       if (principal.kind === "partner" && route.action === "trace" && reading.status === 404)
         await holdUntil(started + lookupTimeMs);
