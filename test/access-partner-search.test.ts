@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readTraceSearch, uiSearchParams } from "../src/access/partner-search.js";
 import type { Gateway } from "../src/access/server.js";
 import { sendOrders, type SeededTrace } from "../shop/driver/partner-traces.js";
 import { startAccessStack, type AccessStack } from "./helpers/access-stack.js";
@@ -165,5 +166,77 @@ describe("a partner's search, outnumbered by others' traces", () => {
       expect(answer.json<{ errors: Array<{ code: number }> }>().errors[0]?.code).toBe(400);
       expect((await stack.auditEvents()).at(-1)).toMatchObject({ partner: "A", status: 400, traceIds: [] });
     }
+  });
+});
+
+describe("reading a partner's search", () => {
+  it("reads Jaeger's parameters: Go durations, microsecond times, tags from both forms, the limit capped", () => {
+    const search = readTraceSearch(
+      new URLSearchParams({
+        service: "shop-api",
+        operation: "POST /api/orders",
+        tag: "http.route:/api/orders:v2",
+        tags: '{"order.id":"ord-1"}',
+        start: "1700000000000000",
+        minDuration: "1h30m0.5s",
+        maxDuration: "250µs",
+        limit: "500",
+      }),
+      100,
+    );
+    expect(search).toMatchObject({
+      service: "shop-api",
+      operation: "POST /api/orders",
+      startMin: 1_700_000_000_000_000,
+      startMax: undefined,
+      durationMin: 5_400_500_000,
+      durationMax: 250,
+      limit: 100,
+    });
+    expect(Object.fromEntries((search as { tags: Map<string, string> }).tags)).toEqual({
+      "http.route": "/api/orders:v2",
+      "order.id": "ord-1",
+    });
+  });
+
+  it("refuses what Jaeger would refuse, and hostile values, with a reason", () => {
+    for (const [query, reason] of [
+      ["operation=x", "'service' is required"],
+      ["service=s&tag=no-value", "malformed 'tag'"],
+      ["service=s&tags=[1]", "malformed 'tags'"],
+      ['service=s&tags={"a":{"b":1}}', "malformed 'tags'"],
+      ["service=s&tags={", "malformed 'tags'"],
+      ["service=s&minDuration=1", "malformed 'minDuration'"],
+      ["service=s&maxDuration=-1s", "malformed 'maxDuration'"],
+      [`service=s&minDuration=${"1".repeat(3000)}x`, "malformed 'minDuration'"],
+      ["service=s&start=1e9", "malformed 'start'"],
+      ["service=s&limit=99999999999999999999", "malformed 'limit'"],
+    ] as const)
+      expect(readTraceSearch(new URLSearchParams(query), 100), query).toContain(reason);
+  });
+
+  it("reads a v3 search's RFC 3339 times to the microsecond, and refuses one without them", () => {
+    const ui = uiSearchParams(
+      new URLSearchParams({
+        "query.service_name": "crm-api",
+        "query.start_time_min": "2026-11-29T10:00:00.123456789Z",
+        "query.start_time_max": "2026-11-29T12:00:00+02:00",
+        "query.num_traces": "7",
+      }),
+    );
+    expect(ui.toString()).toBe(
+      new URLSearchParams({
+        service: "crm-api",
+        limit: "7",
+        start: String(Date.parse("2026-11-29T10:00:00Z") * 1000 + 123_456),
+        end: String(Date.parse("2026-11-29T10:00:00Z") * 1000),
+      }).toString(),
+    );
+    expect(uiSearchParams(new URLSearchParams({ "query.service_name": "crm-api" }))).toContain("are required");
+    expect(
+      uiSearchParams(
+        new URLSearchParams({ "query.start_time_min": "yesterday", "query.start_time_max": "2026-11-29T12:00:00Z" }),
+      ),
+    ).toContain("malformed 'query.start_time_min'");
   });
 });
