@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readTraceSearch, uiSearchParams } from "../src/access/partner-search.js";
+import { readTraceSearch, uiSearchParams, type TraceSearch } from "../src/access/partner-search.js";
 import type { Gateway } from "../src/access/server.js";
 import { sendOrders, type SeededTrace } from "../shop/driver/partner-traces.js";
 import { startAccessStack, type AccessStack } from "./helpers/access-stack.js";
@@ -193,7 +193,7 @@ describe("reading a partner's search", () => {
       durationMax: 250,
       limit: 100,
     });
-    expect(Object.fromEntries((search as { tags: Map<string, string> }).tags)).toEqual({
+    expect(Object.fromEntries((search as TraceSearch).tags)).toEqual({
       "http.route": "/api/orders:v2",
       "order.id": "ord-1",
     });
