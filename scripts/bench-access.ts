@@ -41,6 +41,7 @@ const access = await startTraceAccess({
     max_result: "8MiB",
     max_traces: 100,
     query_timeout: "10s",
+    partner_lookup_time: "100ms",
   },
 });
 try {

@@ -10,6 +10,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { openAuditStore, type AuditEvent, type AuditStore } from "../src/access/audit/store.js";
+import { setUpAuditLog } from "../shop/infra/audit-log.js";
 import { startPostgres } from "../shop/infra/postgres.js";
 
 const rows = Number(process.argv[process.argv.indexOf("--rows") + 1]) || 20_000;
@@ -50,8 +51,9 @@ function milliseconds(command: string, args: string[], env: NodeJS.ProcessEnv = 
 const postgres = await startPostgres();
 try {
   await postgres.createDatabase("audit");
-  const url = postgres.url("audit");
-  const [first, second] = [await openAuditStore(url), await openAuditStore(url)];
+  // As deployed: the stores append as the gateway's role, verify reads as the operators'.
+  const { writerUrl, readerUrl } = await setUpAuditLog(postgres, "audit");
+  const [first, second] = [await openAuditStore(writerUrl), await openAuditStore(writerUrl)];
   const sequential = await perSecond(2_000, 1, [first!]);
   const batched = await perSecond(rows / 2, 64, [first!]);
   const twoStores = await perSecond(rows / 2 - 2_000, 64, [first!, second!]);
@@ -59,7 +61,7 @@ try {
   const node = milliseconds(process.execPath, ["-e", ""]);
   const verify = milliseconds(process.execPath, ["bin/tracegen.js", "audit", "verify"], {
     ...process.env,
-    TRACEGEN_AUDIT_DATABASE_URL: url,
+    TRACEGEN_AUDIT_DATABASE_URL: readerUrl,
   });
   const round = (n: number) => Math.round(n).toLocaleString("en");
   console.log(`appends, one at a time:        ${round(sequential)}/s`);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Everything the test suite needs beyond `npm ci`, on a fresh Debian machine with Node.js 20 and Go:
-#   - Debian packages: openssl (throwaway certificates), prometheus (promtool and the flow-health e2e),
-#     rabbitmq-server and postgresql (the reference shop), chromium (the store page e2e), buildah, iproute2
-#     and curl (the image smoke test: buildah builds and runs the image without a daemon, in a network
-#     namespace of its own, probed with curl);
+#   - Debian packages: openssl (throwaway certificates; s_client against the trace gateway), prometheus
+#     (promtool and the flow-health e2e), rabbitmq-server and postgresql (the reference shop; its psql
+#     client checks the audit log's privileges), chromium (the store page e2e), buildah, iproute2 and curl
+#     (the image smoke test: buildah builds and runs the image without a daemon, in a network namespace of
+#     its own, probed with curl; curl is also a client of the trace gateway's TLS test);
 #   - build/otelcol-shop, the collector distribution (scripts/build-collector.sh);
 #   - build/jaeger, the trace store of the reference shop (scripts/build-jaeger.sh);
 #   - build/tools/telemetrygen, contrib's OTLP load generator, for the pipeline bench and its test

@@ -97,6 +97,7 @@ try {
   access = await startTraceAccess({
     jaegerQueryUrl: shop.jaeger.queryUrl,
     postgres: shop.postgres,
+    auditDatabase: "shop",
     descriptionFile: "tracing.yaml",
   });
   say("\nwaiting for the collector's sampling decisions (decision_wait of the dev config)...");

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openAuditStore, type AuditEvent, type AuditStore } from "../src/access/audit/store.js";
 import { tempDir } from "../src/process/child.js";
 import { startPostgres, type Postgres } from "../shop/infra/postgres.js";
+import { DATA_ROLE } from "../shop/infra/stack.js";
 import { repoPath } from "./helpers/repo.js";
 
 /*
@@ -18,7 +19,7 @@ let databases = 0;
 
 beforeAll(async () => {
   postgres = await startPostgres();
-  await psql(postgres.url("postgres"), "CREATE ROLE tracegen_gateway LOGIN; CREATE ROLE audit_reader LOGIN;");
+  await psql(postgres.url("postgres"), `CREATE ROLE ${DATA_ROLE} LOGIN`);
 }, 120_000);
 
 afterAll(async () => {
@@ -29,16 +30,26 @@ interface AuditDatabase {
   superuser: string;
   gateway: string;
   reader: string;
+  /** The shop's own data role, owner of the shop's tables in the same database. */
+  shopData: string;
 }
 
+/** The shop's database as the reference shop has it, with the audit log set up in it by psql. */
 async function freshDatabase(): Promise<AuditDatabase> {
   const name = `audit_${++databases}`;
   await postgres.createDatabase(name);
+  await psql(postgres.url(name), `GRANT CREATE ON SCHEMA public TO ${DATA_ROLE}`);
   const setup = await tracegen(["audit", "setup-sql"]);
   expect(setup.exitCode).toBe(0);
   await psql(postgres.url(name), setup.stdout);
-  const as = (role: string) => `postgres://${role}@127.0.0.1:${postgres.port}/${name}`;
-  return { superuser: postgres.url(name), gateway: as("tracegen_gateway"), reader: as("audit_reader") };
+  const as = (role: string) => postgres.urlAs(role, name);
+  await psql(as(DATA_ROLE), "CREATE TABLE orders (order_id text PRIMARY KEY)");
+  return {
+    superuser: postgres.url(name),
+    gateway: as("tracegen_gateway"),
+    reader: as("audit_reader"),
+    shopData: as(DATA_ROLE),
+  };
 }
 
 async function psql(url: string, sql: string) {
@@ -232,6 +243,112 @@ describe("audit store", () => {
     // the refusals above come from the triggers, and the tampering tests below start from here.
     await tamper(db, changes[0]!);
     expect((await psql(db.superuser, "SELECT count(*) FROM audit.access_events")).stdout.trim()).toBe("2");
+  });
+});
+
+/** Everything that would change the log or its protection, or let a role act as its owner. */
+const FORBIDDEN = [
+  "UPDATE audit.access_events SET outcome = 'allowed'",
+  "DELETE FROM audit.access_events",
+  "TRUNCATE audit.access_events",
+  "ALTER TABLE audit.access_events DISABLE TRIGGER access_events_append_only",
+  "ALTER TABLE audit.access_events ADD COLUMN note text",
+  "ALTER TABLE audit.access_events OWNER TO tracegen_gateway",
+  "DROP TRIGGER access_events_append_only ON audit.access_events",
+  "DROP TABLE audit.access_events",
+  "DROP FUNCTION audit.refuse_change() CASCADE",
+  "DROP SCHEMA audit CASCADE",
+  "ALTER SCHEMA audit RENAME TO audit_old",
+  "CREATE TABLE audit.shadow (x int)",
+  "CREATE TRIGGER skip BEFORE INSERT ON audit.access_events FOR EACH ROW EXECUTE FUNCTION audit.refuse_change()",
+  "CREATE RULE skip AS ON INSERT TO audit.access_events DO INSTEAD NOTHING",
+  "REINDEX TABLE audit.access_events",
+  "BEGIN; LOCK TABLE audit.access_events IN ACCESS EXCLUSIVE MODE; COMMIT",
+  "SET session_replication_role = replica",
+  "SET ROLE audit_owner",
+];
+
+describe("least privilege in the shop's database", () => {
+  it("refuses, through psql, every change to the log to the gateway, the reader and the shop's data role", async () => {
+    const db = await freshDatabase();
+    await appendAll(db.gateway, [event(), event()]);
+    for (const sql of FORBIDDEN)
+      for (const [role, url] of [
+        ["tracegen_gateway", db.gateway],
+        ["audit_reader", db.reader],
+        [DATA_ROLE, db.shopData],
+      ] as const)
+        expect(await psqlRefusal(url, sql), `${role}: ${sql}`).toMatch(
+          /permission denied|must be owner|must be member of role/,
+        );
+    // A grant of what a role does not hold is no error in PostgreSQL, only a warning, and grants nothing.
+    for (const url of [db.gateway, db.reader]) {
+      const grant = await psql(url, "GRANT UPDATE, DELETE ON audit.access_events TO PUBLIC");
+      expect(grant.stderr).toContain("no privileges were granted");
+    }
+    expect(
+      (await psql(db.superuser, "SELECT has_table_privilege('audit_reader', 'audit.access_events', 'UPDATE')")).stdout,
+    ).toBe("f");
+    // Reading and appending are the gateway's; the shop's data role reaches neither, nor sees the schema's contents.
+    for (const sql of ["SELECT count(*) FROM audit.access_events", "INSERT INTO audit.access_events (seq) VALUES (3)"])
+      expect(await psqlRefusal(db.shopData, sql)).toContain("permission denied for schema audit");
+    expect(await psqlRefusal(db.reader, "INSERT INTO audit.access_events (seq) VALUES (3)")).toContain(
+      "permission denied for table access_events",
+    );
+    // The shop's own work is unaffected: its role owns its tables.
+    await psql(db.shopData, "INSERT INTO orders VALUES ('ord-1'); UPDATE orders SET order_id = 'ord-2'");
+    // Nobody logs in as the owner.
+    expect(await psqlRefusal(postgres.urlAs("audit_owner", "postgres"), "SELECT 1")).toContain(
+      'role "audit_owner" is not permitted to log in',
+    );
+    // A gateway given the wrong role refuses to start rather than answer 503 to everything.
+    await expect(openAuditStore(db.reader)).rejects.toThrow("role audit_reader may not append to audit.access_events");
+    await expect(openAuditStore(db.shopData)).rejects.toThrow("permission denied for schema audit");
+    // After all of that the gateway still appends with its two grants, and the chain is whole.
+    await appendAll(db.gateway, [event({ subject: "after-the-attempts" })]);
+    const result = await verify(db.reader);
+    expect(result.stdout).toContain("3 row(s), seq 1..3");
+    expect(result.exitCode).toBe(0);
+  });
+
+  it("holds because of the grants: the same statements run for a superuser", async () => {
+    const db = await freshDatabase();
+    await appendAll(db.gateway, [event()]);
+    // The refusals above are privileges, not broken SQL: each statement runs for the one role that may do anything.
+    // UPDATE, DELETE and TRUNCATE are the triggers' to refuse, for a superuser too (tested above).
+    for (const sql of FORBIDDEN.filter((s) => !/^(UPDATE|DELETE|TRUNCATE)/.test(s)))
+      await psql(db.superuser, `BEGIN; ${sql.replace(/^BEGIN; |; COMMIT$/g, "")}; ROLLBACK`);
+  });
+
+  it("refuses to set up a writer or reader that would bypass the grants, or an owner that can log in", async () => {
+    await psql(postgres.url("postgres"), "CREATE ROLE owner_who_logs_in LOGIN; CREATE ROLE owner_member LOGIN");
+    const cases: Array<[string[], string]> = [
+      [["--writer", "shop"], "role shop is a superuser or may act as audit_owner"],
+      [["--reader", "owner_member"], "role owner_member is a superuser or may act as audit_owner"],
+      [["--owner", "owner_who_logs_in"], "role owner_who_logs_in can log in or is a superuser"],
+    ];
+    await psql(
+      postgres.url("postgres"),
+      `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'audit_owner') THEN CREATE ROLE audit_owner NOLOGIN; END IF; END $$;
+       GRANT audit_owner TO owner_member`,
+    );
+    for (const [args, message] of cases) {
+      const name = `audit_${++databases}`;
+      await postgres.createDatabase(name);
+      const setup = await tracegen(["audit", "setup-sql", ...args]);
+      expect(setup.exitCode).toBe(0);
+      const result = await execa("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", postgres.url(name), "-f", "-"], {
+        input: setup.stdout,
+        reject: false,
+        timeout: 30_000,
+      });
+      expect(result.exitCode, args.join(" ")).not.toBe(0);
+      expect(result.stderr).toContain(message);
+      expect(
+        (await psql(postgres.url(name), "SELECT count(*) FROM pg_namespace WHERE nspname = 'audit'")).stdout.trim(),
+      ).toBe("0");
+    }
+    expect((await tracegen(["audit", "setup-sql", "--writer", "audit_reader"])).exitCode).toBe(2);
   });
 });
 

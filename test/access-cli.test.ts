@@ -45,7 +45,7 @@ describe("tracegen gateway", () => {
     const child = execa(
       "node",
       [repoPath("bin/tracegen.js"), "gateway", "--env", "dev", "--config", file, "--issuer-ca", stack.tls.caFile],
-      { env: { TRACEGEN_AUDIT_DATABASE_URL: stack.auditUrl }, reject: false, timeout: 60_000, all: true },
+      { env: { TRACEGEN_AUDIT_DATABASE_URL: stack.auditWriterUrl }, reject: false, timeout: 60_000, all: true },
     );
     try {
       const answer = await eventually("the gateway answering", 20_000, async () =>

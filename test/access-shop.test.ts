@@ -54,6 +54,7 @@ describe("partners' orders in the reference shop", () => {
     access = await startTraceAccess({
       jaegerQueryUrl: shop.jaeger.queryUrl,
       postgres: shop.postgres,
+      auditDatabase: "shop",
       descriptionFile: repoPath("tracing.yaml"),
     });
   }, 180_000);

@@ -34,6 +34,15 @@ describe("warnings", () => {
     expect(hops[0]?.hint).toBe("add messaging.destination.name to exporters.prometheus.dimensions");
   });
 
+  it("say that partners' searches are filtered after Jaeger answers when their entry services are not named", () => {
+    expect(warningsOf(shopText).filter((w) => w.code === "partner-search-filtered")).toEqual([]);
+    const text = shopText.replace(/\n {4}entry_services: .*\n/, "\n");
+    const filtered = warningsOf(text).filter((w) => w.code === "partner-search-filtered");
+    expect(filtered.map((w) => w.message.split(",")[0])).toEqual(["in dev", "in staging", "in prod"]);
+    expect(filtered[0]).toMatchObject({ line: 116, col: 3 });
+    expect(filtered[0]?.hint).toContain("access.partners.entry_services");
+  });
+
   it("point at a service no flow crosses", () => {
     const text = shopText.replace(
       "  mes-db:        { kind: postgresql, title: MES database }",

@@ -34,6 +34,22 @@ async function stored(jaeger: Jaeger, traceId: string): Promise<void> {
 
 /** Spans of three traces, through the official SDK's OTLP/gRPC exporter, as two services would send them. */
 export async function seedPartnerTraces(jaeger: Jaeger): Promise<PartnerTraces> {
+  const [a, b, internal] = await sendOrders(jaeger, [
+    { orderId: "ord-a-1", partner: "A" },
+    { orderId: "ord-b-1", partner: "B" },
+    { orderId: "ord-i-1", partner: undefined },
+  ]);
+  return { a: a as SeededTrace, b: b as SeededTrace, internal: internal as SeededTrace };
+}
+
+/**
+ * One trace per order, in the given order, and waits until Jaeger holds them all: a partner's order
+ * through the Shop API (the span with the partner attribute), an internal one through the MES.
+ */
+export async function sendOrders(
+  jaeger: Jaeger,
+  orders: ReadonlyArray<{ orderId: string; partner: string | undefined }>,
+): Promise<SeededTrace[]> {
   const providers = new Map<string, BasicTracerProvider>();
   const tracer = (service: string) => {
     let provider = providers.get(service);
@@ -70,8 +86,8 @@ export async function seedPartnerTraces(jaeger: Jaeger): Promise<PartnerTraces> 
     root.end();
     return { traceId: root.spanContext().traceId, orderId };
   };
-  const traces = { a: order("ord-a-1", "A"), b: order("ord-b-1", "B"), internal: order("ord-i-1", undefined) };
+  const sent = orders.map(({ orderId, partner }) => order(orderId, partner));
   await Promise.all([...providers.values()].map((p) => p.shutdown()));
-  for (const t of Object.values(traces)) await stored(jaeger, t.traceId);
-  return traces;
+  for (const t of sent) await stored(jaeger, t.traceId);
+  return sent;
 }

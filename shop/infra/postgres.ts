@@ -15,9 +15,13 @@ import { relaunchable, StartFailure, tempDir, waitUntilReady, type Relaunchable 
 
 export interface Postgres {
   port: number;
-  /** A connection string for one database of the cluster. */
+  /** A connection string for one database of the cluster, as the superuser. */
   url(database: string): string;
+  /** The same as another role (the cluster trusts loopback, so no password: privileges are the role's). */
+  urlAs(role: string, database: string): string;
   createDatabase(name: string): Promise<void>;
+  /** Runs SQL (one or more statements) as the superuser in one database: what an administrator does. */
+  administer(database: string, sql: string): Promise<void>;
   /** Stops the server, keeps its data, and starts it again on the same port after `downForMs`. */
   restart(downForMs: number): Promise<void>;
   /** Milliseconds: initdb, and start until it accepted a connection. */
@@ -50,7 +54,8 @@ export async function startPostgres(): Promise<Postgres> {
     });
     const initdbMs = Date.now() - initStarted;
     const port = await getPort({ host: "127.0.0.1" });
-    const url = (database: string) => `postgres://${SUPERUSER}@localhost:${port}/${database}`;
+    const urlAs = (role: string, database: string) => `postgres://${role}@localhost:${port}/${database}`;
+    const url = (database: string) => urlAs(SUPERUSER, database);
     server = relaunchable(
       {
         name: "postgresql",
@@ -67,20 +72,23 @@ export async function startPostgres(): Promise<Postgres> {
       (child) => waitUntilReady(child, "PostgreSQL", 30_000, () => canQuery(url("postgres"))),
     );
     const startMs = await server.launch();
+    const administer = async (database: string, sql: string) => {
+      const client = new pg.Client({ connectionString: url(database) });
+      await client.connect();
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
+    };
     return {
       port,
       url,
+      urlAs,
       timings: { initdbMs, startMs },
       restart: server.restart,
-      async createDatabase(name) {
-        const client = new pg.Client({ connectionString: url("postgres") });
-        await client.connect();
-        try {
-          await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
-        } finally {
-          await client.end();
-        }
-      },
+      createDatabase: (name) => administer("postgres", `CREATE DATABASE "${name.replaceAll('"', '""')}"`),
+      administer,
       stop,
     };
   } catch (error) {

@@ -42,6 +42,19 @@ export class Stops {
   }
 }
 
+/**
+ * The role the services and their migrations work as: it owns the shop's tables and may create
+ * them in `public`, and is neither a superuser nor the databases' owner, so it cannot reach the
+ * trace gateway's audit log kept in the same database (shop/infra/audit-log.ts).
+ */
+export const DATA_ROLE = "shop_data";
+
+async function createDataRole(postgres: Postgres, databases: string[]): Promise<void> {
+  await postgres.administer("postgres", `CREATE ROLE ${DATA_ROLE} LOGIN`);
+  for (const database of databases)
+    await postgres.administer(database, `GRANT CREATE ON SCHEMA public TO ${DATA_ROLE}`);
+}
+
 export interface Backends {
   postgres: Postgres;
   rabbit: RabbitMq;
@@ -60,8 +73,9 @@ export async function startBackends(log: Log = () => undefined): Promise<Backend
     ]);
     log(`postgresql on :${postgres.port}, rabbitmq on :${rabbit.port}`);
     await Promise.all([postgres.createDatabase("shop"), postgres.createDatabase("mes")]);
-    const shopDbUrl = postgres.url("shop");
-    const mesDbUrl = postgres.url("mes");
+    await createDataRole(postgres, ["shop", "mes"]);
+    const shopDbUrl = postgres.urlAs(DATA_ROLE, "shop");
+    const mesDbUrl = postgres.urlAs(DATA_ROLE, "mes");
     await Promise.all([migrate(shopDbUrl, join(MIGRATIONS, "shop-db")), migrate(mesDbUrl, join(MIGRATIONS, "mes-db"))]);
     return {
       postgres,

@@ -17,13 +17,14 @@ import {
   type PartnerClient,
   type StaffUser,
 } from "./identity-provider.js";
+import { setUpAuditLog } from "./audit-log.js";
 import type { Postgres } from "./postgres.js";
 import { Stops } from "./stack.js";
 
 /*
  * Trace access for the running shop: the identity provider with the shop's staff and partners, and
  * the gateway in front of the shop's Jaeger, configured from tracing.yaml's dev environment with this
- * run's addresses and certificates, auditing to the shop's PostgreSQL.
+ * run's addresses and certificates, auditing to the shop's PostgreSQL as a role that may only append.
  */
 
 export const AUDIENCE = "https://traces.shop3d.example";
@@ -60,7 +61,7 @@ export interface TraceAccess {
   gatewayUrl: string;
   issuer: string;
   caFile: string;
-  /** The audit log's database, in the shop's PostgreSQL. */
+  /** The audit log in the shop's PostgreSQL, as its reader role (SELECT only). */
   auditUrl: string;
   idp: IdentityProvider;
   staff: StaffSignIn[];
@@ -74,6 +75,8 @@ export async function startTraceAccess(options: {
   jaegerQueryUrl: string;
   postgres: Postgres;
   descriptionFile: string;
+  /** The database the audit log goes in (the shop's own, beside its tables); a new one when not given. */
+  auditDatabase?: string;
   /** Replaces the description's limits (a benchmark measures latency, not the rate limit). */
   limits?: NonNullable<ResolvedGatewayConfig["access"]["limits"]>;
 }): Promise<TraceAccess> {
@@ -129,8 +132,10 @@ export async function startTraceAccess(options: {
       partners,
     });
     stops.add("identity provider", idp);
-    await options.postgres.createDatabase("audit");
-    const audit = await openAuditStore(options.postgres.url("audit"));
+    const auditDatabase = options.auditDatabase ?? "audit";
+    if (options.auditDatabase === undefined) await options.postgres.createDatabase(auditDatabase);
+    const auditLog = await setUpAuditLog(options.postgres, auditDatabase);
+    const audit = await openAuditStore(auditLog.writerUrl);
     stops.onStop("audit store", () => audit.close());
     const config = await devGatewayConfig(tls, idp.issuer, options.descriptionFile);
     if (options.limits) config.access.limits = options.limits;
@@ -147,7 +152,7 @@ export async function startTraceAccess(options: {
       gatewayUrl: gateway.url,
       issuer: idp.issuer,
       caFile: tls.caFile,
-      auditUrl: options.postgres.url("audit"),
+      auditUrl: auditLog.readerUrl,
       idp,
       staff,
       partners,

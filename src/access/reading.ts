@@ -1,14 +1,17 @@
 import type { ResolvedGatewayConfig } from "./gateway-config.js";
 import type { Principal } from "./principal.js";
-import type { Route } from "./routes.js";
+import type { PartnerSearchResult, PartnerV3SearchResult } from "./partner-search.js";
+import { ROUTES, type Route } from "./routes.js";
 import type { UpstreamAnswer } from "./upstream.js";
 import {
   allowingOnly,
   filterJaegerTrace,
   filterOtlpTraces,
+  isObject,
   jaegerTraceCarries,
   otlpTraceIds,
   otlpTraceIdsCarrying,
+  parseJson,
   removing,
   type KeepAttribute,
 } from "./views.js";
@@ -56,7 +59,8 @@ export function attributeFilter(principal: Principal, access: Access): KeepAttri
 /**
  * Jaeger's query string for a request, search sizes capped. A partner's search is not narrowed by a
  * tag upstream: Jaeger matches tags on the searched service's own spans, and the partner attribute
- * sits on the span where the partner called in. Their results are filtered below instead.
+ * sits on the span where the partner called in. Their results are filtered below instead, unless
+ * the partners' entry services are known (partner-search.ts).
  */
 export function upstreamParams(route: Route, params: URLSearchParams, maxTraces: number): URLSearchParams {
   const out = new URLSearchParams(params);
@@ -75,30 +79,16 @@ export function withheldSearchKeys(route: Route, params: URLSearchParams, keep: 
   if (route.action !== "search" || route.api !== "ui") return [];
   const keys = params.getAll("tag").map((tag) => tag.split(":")[0] ?? "");
   for (const tags of params.getAll("tags")) {
-    const parsed = parse(Buffer.from(tags));
+    const parsed = parseJson(tags);
     keys.push(...(isObject(parsed) ? Object.keys(parsed) : [""]));
   }
   return keys.filter((key) => !keep(key));
 }
 
-function parse(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString("utf8"));
-  } catch {
-    return undefined;
-  }
-}
-
-const isObject = (value: unknown): value is Json =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
 /** What the reader gets from Jaeger's answer. */
 export function readAnswer(route: Route, principal: Principal, access: Access, upstream: UpstreamAnswer): Reading {
-  const body = parse(upstream.body);
-  const partner =
-    principal.kind === "partner"
-      ? { attribute: (access.partners as NonNullable<Access["partners"]>).attribute, value: principal.partner }
-      : undefined;
+  const body = parseJson(upstream.body);
+  const partner = partnerOf(principal, access);
   if (route.action === "trace" || route.action === "search") {
     if (partner && route.action === "trace" && upstream.status === 404) return NOT_FOUND[route.api];
     if (upstream.status !== 200 || !isObject(body))
@@ -107,6 +97,28 @@ export function readAnswer(route: Route, principal: Principal, access: Access, u
     return route.api === "ui" ? readUiTraces(route, body, keep, partner) : readV3Traces(body, keep, partner);
   }
   return { status: upstream.status, body: body ?? null, traceIds: [] };
+}
+
+/** A partner's search answered from their own traces (partner-search.ts), in the UI API's shape. */
+export function readPartnerSearch(result: PartnerSearchResult, principal: Principal, access: Access): Reading {
+  if (!("traces" in result)) return { status: result.status, body: result.body, traceIds: [] };
+  const body = { data: result.traces, total: result.traces.length, limit: 0, offset: 0, errors: null };
+  return readUiTraces(UI_SEARCH, body, attributeFilter(principal, access), partnerOf(principal, access));
+}
+
+/** A partner's v3 search answered from their own traces (partner-search.ts). */
+export function readPartnerSearchV3(result: PartnerV3SearchResult, principal: Principal, access: Access): Reading {
+  if (!("answer" in result)) return { status: result.status, body: result.body, traceIds: [] };
+  return readV3Traces(result.answer, attributeFilter(principal, access), partnerOf(principal, access));
+}
+
+const UI_SEARCH = ROUTES.find((route) => route.action === "search" && route.api === "ui") as Route;
+
+/** The partner attribute and the value a partner's traces carry in it. */
+export function partnerOf(principal: Principal, access: Access): PartnerMatch {
+  return principal.kind === "partner"
+    ? { attribute: (access.partners as NonNullable<Access["partners"]>).attribute, value: principal.partner }
+    : undefined;
 }
 
 type PartnerMatch = { attribute: string; value: string } | undefined;

@@ -11,7 +11,17 @@ import type { AuditEvent, AuditStore } from "./audit/store.js";
 import type { ResolvedGatewayConfig } from "./gateway-config.js";
 import { bearerChallenge, clientOf, principalOf, type Principal } from "./principal.js";
 import { RateLimiter } from "./rate-limit.js";
-import { attributeFilter, readAnswer, upstreamParams, withheldSearchKeys, type Reading } from "./reading.js";
+import { searchAsPartner, searchAsPartnerV3 } from "./partner-search.js";
+import {
+  attributeFilter,
+  partnerOf,
+  readAnswer,
+  readPartnerSearch,
+  readPartnerSearchV3,
+  upstreamParams,
+  withheldSearchKeys,
+  type Reading,
+} from "./reading.js";
 import { mayPerform, ROUTES, type Route } from "./routes.js";
 import type { TokenVerifier } from "./token-verifier.js";
 import { queryJaeger, ResultTooLarge, UpstreamTimeout } from "./upstream.js";
@@ -226,9 +236,40 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       );
     const params = upstreamParams(route, url.searchParams, limits.max_traces);
     const query = params.size > 0 ? `?${params}` : "";
+    const partner = partnerOf(principal, access);
+    // A search by trace id is no search: Jaeger returns those traces, filtered below like any other.
+    const entryServices =
+      partner && route.action === "search" && !url.searchParams.has("traceID")
+        ? access.partners?.entry_services
+        : undefined;
+    // One query timeout for all the Jaeger queries a request makes.
+    const deadline = performance.now() + timeoutMs;
+    const ask = (path: string) =>
+      queryJaeger(`${upstreamUrl}${path}`, {
+        timeoutMs: Math.max(1, Math.ceil(deadline - performance.now())),
+        maxBytes,
+      });
+    const lookup = (params: URLSearchParams) => ask(`/api/traces?${params}`);
     try {
-      const upstream = await queryJaeger(`${upstreamUrl}${url.pathname}${query}`, { timeoutMs, maxBytes });
-      const reading = readAnswer(route, principal, access, upstream);
+      const reading = !(partner && entryServices)
+        ? readAnswer(route, principal, access, await ask(`${url.pathname}${query}`))
+        : route.api === "ui"
+          ? readPartnerSearch(
+              await searchAsPartner(url.searchParams, entryServices, partner, limits.max_traces, lookup),
+              principal,
+              access,
+            )
+          : readPartnerSearchV3(
+              await searchAsPartnerV3(
+                url.searchParams,
+                entryServices,
+                partner,
+                { maxTraces: limits.max_traces, maxBytes },
+                { lookup, fetchTrace: (traceId) => ask(`/api/v3/traces/${traceId}`) },
+              ),
+              principal,
+              access,
+            );
       if (principal.kind === "partner" && route.action === "trace" && reading.status === 404)
         await holdUntil(started + lookupTimeMs);
       if (reading.withheld !== undefined) return end(who, { reading, outcome: "refused", reason: reading.withheld });

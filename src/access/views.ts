@@ -22,9 +22,18 @@ export const allowingOnly = (keys: readonly string[]): KeepAttribute => {
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json =>
+export const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
-const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+export const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+
+/** JSON from outside, or undefined when it is not JSON. */
+export function parseJson(text: string | Buffer): unknown {
+  try {
+    return JSON.parse(typeof text === "string" ? text : text.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}
 
 function filterKeyed(value: unknown, keep: KeepAttribute): unknown {
   if (!Array.isArray(value)) return value;

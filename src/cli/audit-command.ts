@@ -132,13 +132,17 @@ a ticket, another system) and pass it back with --expect-head, or point
     .addHelpText(
       "after",
       `
-The writer and reader roles must exist (CREATE ROLE ... LOGIN PASSWORD ...). Then:
-  $ tracegen audit setup-sql | psql "postgres://admin@db.internal/shop?sslmode=verify-full" -v ON_ERROR_STOP=1`,
+Run it as a superuser in the database that holds the audit log; missing roles are created (the
+writer and reader without a password), and it refuses a writer or reader that is a superuser or may
+act as the owner. Then give the login roles their passwords:
+  $ tracegen audit setup-sql | psql "postgres://admin@db.internal/shop?sslmode=verify-full" -v ON_ERROR_STOP=1
+  $ psql "postgres://admin@db.internal/shop?sslmode=verify-full" -c '\\password tracegen_gateway'`,
     )
     .action((options: { owner: string; writer: string; reader: string }) => {
       for (const name of Object.values(options))
         if (!isRoleName(name))
           throw new UsageError(`role names are lower-case letters, digits and _, got ${JSON.stringify(name)}`);
+      if (new Set(Object.values(options)).size < 3) throw new UsageError("--owner, --writer and --reader must differ");
       process.stdout.write(auditSetupSql(options));
     });
 }

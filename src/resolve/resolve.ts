@@ -51,7 +51,8 @@ export type ResolvedAccess = WithDefaults<Access, "partners" | "limits" | "tls" 
     mfa?: WithDefaults<NonNullable<Staff["mfa"]>, "min_acr">;
     remove_attributes: Required<NonNullable<Staff["remove_attributes"]>>;
   };
-  partners?: Required<Partners>;
+  /** `entry_services` has no default: without it, partners' searches are filtered after Jaeger answers. */
+  partners?: Required<Omit<Partners, "entry_services">> & Pick<Partners, "entry_services">;
   limits?: Required<NonNullable<Access["limits"]>>;
   jaeger: WithDefaults<NonNullable<Access["jaeger"]>, "tls">;
 };

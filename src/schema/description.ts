@@ -643,6 +643,14 @@ export const PartnerAccess = Type.Object(
       default: [],
       description: "The only span and process attributes a partner sees (besides the partner attribute); all others are removed.",
     }),
+    entry_services: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        minItems: 1,
+        uniqueItems: true,
+        description:
+          "Services where partners call in, whose span carries the partner attribute. A partner's search first finds the partner's traces by that attribute on these services (up to `limits.max_traces` each), then answers from those only, so other partners' traces cannot crowd theirs out. Without it, searches are filtered after Jaeger answers and may return fewer of the partner's traces than exist.",
+      }),
+    ),
   },
   { ...strict, description: "Partners (suppliers, B2B customers) calling with OAuth 2.0 client credentials." },
 );

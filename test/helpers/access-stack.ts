@@ -21,13 +21,15 @@ import {
 import { startJaeger, type Jaeger } from "../../shop/infra/jaeger.js";
 import { Stops } from "../../shop/infra/stack.js";
 import { AUDIENCE, devGatewayConfig } from "../../shop/infra/trace-access.js";
+import { setUpAuditLog } from "../../shop/infra/audit-log.js";
 import { startPostgres, type Postgres } from "../../shop/infra/postgres.js";
 import { repoPath } from "./repo.js";
 
 /*
  * The trace access stack the tests run against, all real: Jaeger v2 (build/jaeger) holding traces
  * of partner A, partner B and an internal flow sent by the OpenTelemetry JS SDK over OTLP/gRPC;
- * the shop's oidc-provider issuing tokens over HTTPS; PostgreSQL holding the audit log; and the
+ * the shop's oidc-provider issuing tokens over HTTPS; PostgreSQL holding the audit log, set up by
+ * `tracegen audit setup-sql`, appended to with the gateway's INSERT and SELECT grants only; and the
  * gateway, configured from the dev environment of tracing.yaml with this run's addresses.
  */
 
@@ -41,7 +43,10 @@ export interface AccessStack {
   idp: IdentityProvider;
   signingKey: JWK;
   postgres: Postgres;
+  /** The audit log as its reader role (SELECT only). */
   auditUrl: string;
+  /** The audit log as the gateway's role (INSERT and SELECT only). */
+  auditWriterUrl: string;
   config: ResolvedGatewayConfig;
   traces: PartnerTraces;
   /** The user's TOTP secret, for the second factor at sign-in. */
@@ -78,9 +83,8 @@ export async function startAccessStack(): Promise<AccessStack> {
       startPostgres().then((p) => stops.add("PostgreSQL", p)),
     ]);
     await postgres.createDatabase("audit");
-    const auditUrl = postgres.url("audit");
-    // The table exists from the start, so reading the log works before any gateway wrote to it.
-    await (await openAuditStore(auditUrl)).close();
+    const auditLog = await setUpAuditLog(postgres, "audit");
+    const auditUrl = auditLog.readerUrl;
     const totp = {
       support: new OTPAuth.Secret().base32,
       developer: new OTPAuth.Secret().base32,
@@ -174,6 +178,7 @@ export async function startAccessStack(): Promise<AccessStack> {
       signingKey,
       postgres,
       auditUrl,
+      auditWriterUrl: auditLog.writerUrl,
       config,
       traces,
       totp,
@@ -181,7 +186,7 @@ export async function startAccessStack(): Promise<AccessStack> {
       async startGateway(change, upstreamUrl) {
         const own = structuredClone(config);
         change?.(own);
-        const audit = await openAuditStore(auditUrl);
+        const audit = await openAuditStore(auditLog.writerUrl);
         audits.push(audit);
         const verifier = await discoverTokenVerifier(own.access, { issuerCa: ca.toString() });
         const gateway = await startGateway({

@@ -144,6 +144,7 @@ export async function openAuditStore(connectionString: string, options: AuditSto
     const client = await pool.connect();
     try {
       await ensureAuditTable(client);
+      await requireAppend(client);
       if (options.headFile) await writeHead(options.headFile, await chainHead(client));
     } finally {
       client.release();
@@ -153,6 +154,19 @@ export async function openAuditStore(connectionString: string, options: AuditSto
     throw error;
   }
   return new PostgresAuditStore(pool, options.headFile);
+}
+
+/** A role that may not append would turn every answer into a 503: refuse to start instead. */
+async function requireAppend(client: pg.PoolClient): Promise<void> {
+  const may = await client.query<{ role: string; insert: boolean; select: boolean }>(
+    `SELECT current_user AS role, has_table_privilege($1, 'INSERT') AS insert, has_table_privilege($1, 'SELECT') AS select`,
+    [AUDIT_TABLE],
+  );
+  const row = may.rows[0];
+  if (row && !(row.insert && row.select))
+    throw new Error(
+      `role ${row.role} may not append to ${AUDIT_TABLE} (it needs INSERT and SELECT): connect as the writer role of \`tracegen audit setup-sql\``,
+    );
 }
 
 async function chainHead(client: pg.PoolClient): Promise<{ seq: string; hash: string }> {

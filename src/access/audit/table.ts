@@ -11,6 +11,8 @@ export const AUDIT_TABLE = `${AUDIT_SCHEMA}.access_events`;
  * The database itself keeps the log append-only: one statement-level trigger refuses UPDATE, DELETE
  * and TRUNCATE (statement level, so an UPDATE matching no row is refused too), and an insert trigger
  * refuses a row that does not extend the chain's head, so no writer, ours or another, can fork it.
+ * Triggers run with the inserting role's search path; pinning it to pg_catalog keeps a writer's own
+ * functions or operators out of the checks.
  */
 export const AUDIT_TABLE_DDL = `
 CREATE TABLE ${AUDIT_TABLE} (
@@ -26,13 +28,15 @@ CREATE TABLE ${AUDIT_TABLE} (
 CREATE INDEX access_events_at ON ${AUDIT_TABLE} (at);
 CREATE INDEX access_events_subject ON ${AUDIT_TABLE} (subject);
 CREATE INDEX access_events_partner ON ${AUDIT_TABLE} (partner);
-CREATE FUNCTION ${AUDIT_SCHEMA}.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION ${AUDIT_SCHEMA}.refuse_change() RETURNS trigger LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   RAISE EXCEPTION '${AUDIT_TABLE} is append-only: % refused', TG_OP;
 END $$;
 CREATE TRIGGER access_events_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ${AUDIT_TABLE}
   FOR EACH STATEMENT EXECUTE FUNCTION ${AUDIT_SCHEMA}.refuse_change();
-CREATE FUNCTION ${AUDIT_SCHEMA}.require_chain_head() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION ${AUDIT_SCHEMA}.require_chain_head() RETURNS trigger LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   head record;
 BEGIN
