@@ -1,4 +1,6 @@
 #!/usr/bin/env node
-import { main } from "../dist/cli-bundle/tracegen.js";
+import { fileURLToPath } from "node:url";
+import { loadBundle } from "../dist/cli/code-cache.js";
 
-process.exitCode = await main(process.argv.slice(2));
+const { exports: cli } = loadBundle(fileURLToPath(new URL("../dist/cli-bundle/tracegen.cjs", import.meta.url)));
+process.exitCode = await cli.main(process.argv.slice(2));
