@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-import { fileURLToPath } from "node:url";
-import { loadBundle } from "../dist/cli/code-cache.js";
+const { join } = require("node:path");
+const { loadBundle } = require("../dist/cli-bundle/load.cjs");
 
-const { exports: cli } = loadBundle(fileURLToPath(new URL("../dist/cli-bundle/tracegen.cjs", import.meta.url)));
-process.exitCode = await cli.main(process.argv.slice(2));
+const { exports: cli } = loadBundle(join(__dirname, "../dist/cli-bundle/tracegen.cjs"));
+cli.main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -73,6 +73,18 @@ await build({
   logLevel: "warning",
 });
 
+// bin/tracegen.js is CommonJS (bin/package.json) and requires this copy of the loader: starting from
+// a script skips setting up Node's ES module loader, which a CLI started once per build pays every time.
+await build({
+  entryPoints: ["dist/cli/code-cache.js"],
+  outfile: join(OUT, "load.cjs"),
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  logLevel: "warning",
+});
+
 // The warm-up builds the shipped description, so the cache holds what a build runs. A plain node, no
 // flags: V8 refuses cached data made under other flags.
 const scratch = mkdtempSync(join(tmpdir(), "tracegen-code-cache-"));

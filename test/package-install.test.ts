@@ -103,6 +103,8 @@ describe("the packed and installed tracegen", () => {
       expect.arrayContaining([
         "package.json",
         "bin/tracegen.js",
+        "bin/package.json",
+        "dist/cli-bundle/load.cjs",
         "dist/cli-bundle/tracegen.cjs",
         "dist/cli-bundle/tracegen.cjs.cache",
         "dist/cli/main.js",
