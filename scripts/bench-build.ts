@@ -51,7 +51,7 @@ const UNBUNDLED = [
 // bin/tracegen.js, but with no cache file: V8 compiles the bundle from its source.
 const UNCACHED = [
   "-e",
-  'require("./dist/cli-bundle/load.cjs").loadBundle(require("node:path").resolve("dist/cli-bundle/tracegen.cjs"), undefined).exports.main(process.argv.slice(1)).then((code) => { process.exitCode = code; });',
+  'require("./dist/cli-bundle/load.cjs").loadBundle(require("node:path").resolve("dist/cli-bundle/tracegen.cjs"), null).exports.main(process.argv.slice(1)).then((code) => { process.exitCode = code; });',
 ];
 const commands: Array<{ label: string; args: string[] }> = [
   { label: "node -e '' (baseline)", args: ["-e", ""] },

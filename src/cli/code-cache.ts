@@ -53,11 +53,11 @@ function cachedPayload(cacheFile: string, source: Uint8Array): Buffer | undefine
   return bytes.subarray(0, end + 1).toString("latin1") === cacheHeader(source, payload) ? payload : undefined;
 }
 
-/** Compiles and runs the bundle as CommonJS, with the cache when it belongs to this bundle and this Node.js. */
-export function loadBundle(bundlePath: string, cacheFile: string | undefined = cacheFileOf(bundlePath)): LoadedBundle {
+/** Compiles and runs the bundle as CommonJS, with the cache when it belongs to this bundle and this Node.js; null: without. */
+export function loadBundle(bundlePath: string, cacheFile: string | null = cacheFileOf(bundlePath)): LoadedBundle {
   const bundleFile = resolve(bundlePath);
   const bytes = readFileSync(bundleFile);
-  const cachedData = cacheFile === undefined ? undefined : cachedPayload(cacheFile, bytes);
+  const cachedData = cacheFile === null ? undefined : cachedPayload(cacheFile, bytes);
   // One line, so positions in stack traces stay those of the bundle file.
   const script = new Script(
     `(function (exports, require, module, __filename, __dirname, __importEsm) {${bytes.toString("utf8")}\n})`,
@@ -80,7 +80,7 @@ export function loadBundle(bundlePath: string, cacheFile: string | undefined = c
  * compiled functions included, beside the bundle. The file is replaced whole, never half-written.
  */
 export async function writeCodeCache(bundleFile: string, warmUps: readonly (readonly string[])[]): Promise<void> {
-  const { exports, script } = loadBundle(bundleFile, undefined);
+  const { exports, script } = loadBundle(bundleFile, null);
   for (const argv of warmUps) await exports.main(argv);
   const payload = script.createCachedData();
   const cacheFile = cacheFileOf(bundleFile);
