@@ -1,4 +1,8 @@
 #!/usr/bin/env node
-import { main } from "../dist/cli-bundle/tracegen.js";
+const { join } = require("node:path");
+const { loadBundle } = require("../dist/cli-bundle/load.cjs");
 
-process.exitCode = await main(process.argv.slice(2));
+const { exports: cli } = loadBundle(join(__dirname, "../dist/cli-bundle/tracegen.cjs"));
+cli.main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

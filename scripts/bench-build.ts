@@ -1,8 +1,8 @@
 /**
  * Times `tracegen build` as whole processes (what a user or CI waits for): every environment of the
  * shipped description, and of a generated description 50 times larger, against the bare start-up of
- * `node` measured in the same run. The same builds through the unbundled modules of dist/cli show
- * what the bundle saves. Every round runs each command once, in turn, so load from other work on the
+ * `node` measured in the same run. The same builds from the bundle compiled without its code cache,
+ * and through the unbundled modules of dist/cli, show what the cache and the bundle save. Every round runs each command once, in turn, so load from other work on the
  * machine falls on all of them alike; the load average is printed with the figures, and so is the CPU
  * time of each process (from Linux's /proc, in 10 ms ticks), which a loaded machine inflates less than
  * the wall time.
@@ -48,13 +48,23 @@ const UNBUNDLED = [
   "-e",
   'import { main } from "./dist/cli/main.js"; process.exitCode = await main(process.argv.slice(1));',
 ];
+// bin/tracegen.js, but with no cache file: V8 compiles the bundle from its source.
+const UNCACHED = [
+  "-e",
+  'require("./dist/cli-bundle/load.cjs").loadBundle(require("node:path").resolve("dist/cli-bundle/tracegen.cjs"), null).exports.main(process.argv.slice(1)).then((code) => { process.exitCode = code; });',
+];
 const commands: Array<{ label: string; args: string[] }> = [
   { label: "node -e '' (baseline)", args: ["-e", ""] },
   { label: "tracegen build, tracing.yaml (3 envs)", args: ["bin/tracegen.js", "build", "--out", join(work, "ref")] },
+  { label: "  the same, bundle without its code cache", args: [...UNCACHED, "build", "--out", join(work, "ref")] },
   { label: "  the same, unbundled dist/cli", args: [...UNBUNDLED, "build", "--out", join(work, "ref")] },
   {
     label: "tracegen build, 50x description (3 envs)",
     args: ["bin/tracegen.js", "build", "--file", large, "--out", join(work, "large")],
+  },
+  {
+    label: "  the same, bundle without its code cache",
+    args: [...UNCACHED, "build", "--file", large, "--out", join(work, "large")],
   },
   {
     label: "  the same, unbundled dist/cli",

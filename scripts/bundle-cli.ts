@@ -1,15 +1,22 @@
 /**
- * Bundles the CLI as tsc compiled it (dist/cli/main.js) into dist/cli-bundle/, which bin/tracegen.js loads.
- * Node resolving and compiling the thousand-odd files of the packages every build needs, one by one, was
- * most of what `tracegen build` cost (`npm run bench:build`). Each command's own modules stay in chunks
- * loaded when that command runs. Packages not listed here are required from node_modules as they are,
- * when a command needs them: re2's native addon, tsx's loader (only for .ts descriptions), ajv (only to
- * explain an invalid description), the replay's gRPC and process packages.
+ * Bundles the CLI as tsc compiled it (dist/cli/main.js) into one CommonJS script,
+ * dist/cli-bundle/tracegen.cjs, and writes V8's code cache for it (src/cli/code-cache.ts), which
+ * bin/tracegen.js loads. Node resolving and compiling the thousand-odd files of the packages every
+ * build needs, one by one, and then compiling the bundle's functions on every start, was most of what
+ * `tracegen build` cost (`npm run bench:build`). A command's own modules run only when that command
+ * does. Packages not listed here are required from node_modules as they are, when a command needs
+ * them: re2's native addon, tsx's loader (only for .ts descriptions), ajv (only to explain an invalid
+ * description), the replay's gRPC and process packages. The packages listed that ship only as ES
+ * modules (execa, get-port, jose) are bundled because a script cannot require them on every Node 20.
  */
-import { rm } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { build, type Plugin } from "esbuild";
 
 const OUT = "dist/cli-bundle";
+const BUNDLE = join(OUT, "tracegen.cjs");
 
 const BUNDLED = new Set([
   "@sinclair/typebox",
@@ -18,6 +25,9 @@ const BUNDLED = new Set([
   "picocolors",
   "fastest-levenshtein",
   "@grafana/schema",
+  "execa",
+  "get-port",
+  "jose",
 ]);
 
 const packageName = (specifier: string): string =>
@@ -29,27 +39,67 @@ const packageName = (specifier: string): string =>
 const onlyListedPackages: Plugin = {
   name: "only-listed-packages",
   setup(plugin) {
-    plugin.onResolve({ filter: /^[^./]/ }, ({ path }) =>
-      BUNDLED.has(packageName(path)) ? undefined : { path, external: true },
+    // What a bundled package imports is bundled with it: execa's own dependencies are ES modules too.
+    plugin.onResolve({ filter: /^[^./]/ }, ({ path, importer }) =>
+      BUNDLED.has(packageName(path)) || importer.includes("/node_modules/") ? undefined : { path, external: true },
     );
   },
 };
 
-// Chunk names carry content hashes: without this, every rebuild would leave the previous chunks behind.
-await rm(OUT, { recursive: true, force: true });
+// The bundle loader passes its own import() in (src/load/import-esm.ts says why).
+const loaderImport: Plugin = {
+  name: "loader-import",
+  setup(plugin) {
+    plugin.onLoad({ filter: /[/\\]dist[/\\]load[/\\]import-esm\.js$/ }, () => ({
+      contents: "export const importEsm = __importEsm;",
+    }));
+  },
+};
+
+rmSync(OUT, { recursive: true, force: true });
 await build({
-  entryPoints: { tracegen: "dist/cli/main.js" },
-  outdir: OUT,
+  entryPoints: ["dist/cli/main.js"],
+  outfile: BUNDLE,
   bundle: true,
-  splitting: true,
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
+  // import() of a package becomes require(): a script run through node:vm has no import() of its own.
+  supported: { "dynamic-import": false },
   sourcemap: true,
-  plugins: [onlyListedPackages],
-  // commander and yaml are CommonJS inside: their require() of Node's own modules needs a real require.
-  banner: {
-    js: 'import { createRequire as createRequireForBundle } from "node:module"; const require = createRequireForBundle(import.meta.url);',
-  },
+  plugins: [onlyListedPackages, loaderImport],
+  define: { "import.meta.url": "__bundleUrl" },
+  banner: { js: 'var __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
 });
+
+// bin/tracegen.js is CommonJS (bin/package.json) and requires this copy of the loader: starting from
+// a script skips setting up Node's ES module loader, which a CLI started once per build pays every time.
+await build({
+  entryPoints: ["dist/cli/code-cache.js"],
+  outfile: join(OUT, "load.cjs"),
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  logLevel: "warning",
+});
+
+// The warm-up builds the shipped description, so the cache holds what a build runs. A plain node, no
+// flags: V8 refuses cached data made under other flags.
+const scratch = mkdtempSync(join(tmpdir(), "tracegen-code-cache-"));
+try {
+  execFileSync(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      `import { writeCodeCache } from "./dist/cli/code-cache.js";
+await writeCodeCache(${JSON.stringify(BUNDLE)}, [["build", "--out", ${JSON.stringify(scratch)}]]);`,
+    ],
+    // The build's warnings about tracing.yaml are not the bundler's to show; a failure's stderr is in the error.
+    { stdio: "pipe", encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } },
+  );
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}

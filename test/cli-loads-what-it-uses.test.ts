@@ -1,7 +1,7 @@
 /*
  * `tracegen build` runs from the bundle and loads a package only when the command needs it: a valid
- * description never loads ajv (TypeBox's interpreter checks it; ajv only explains a failure), and no
- * build loads the replay's gRPC. The CommonJS modules a process loaded are listed by a preload that
+ * description never loads ajv (TypeBox's interpreter checks it; ajv only explains a failure), re2 only
+ * when it has custom masking patterns to check, and no build loads the replay's gRPC. The CommonJS modules a process loaded are listed by a preload that
  * prints require.cache when the process exits; the invalid description shows the listing sees ajv.
  */
 import { execFile } from "node:child_process";
@@ -42,13 +42,21 @@ function loadedBy(args: string[]): Promise<{ code: number; loaded: string[] }> {
 const packageLoaded = (loaded: string[], name: string) => loaded.some((p) => p.includes(`/node_modules/${name}/`));
 
 describe("what tracegen loads", () => {
-  it("builds a valid description without loading ajv, the replay's gRPC or the audit log's PostgreSQL client", async () => {
+  it("builds a valid description without loading ajv, the replay's gRPC, the audit log's PostgreSQL client or re2", async () => {
     const { code, loaded } = await loadedBy(["build", "--out", join(scratch, "configs")]);
     expect(code).toBe(0);
     expect(loaded.length).toBeGreaterThan(0);
     expect(packageLoaded(loaded, "ajv")).toBe(false);
     expect(packageLoaded(loaded, "@grpc/grpc-js")).toBe(false);
     expect(packageLoaded(loaded, "pg")).toBe(false);
+    // The shipped description has no custom masking patterns for re2 to check.
+    expect(packageLoaded(loaded, "re2")).toBe(false);
+  });
+
+  it("loads re2 to check a description's custom masking patterns", async () => {
+    const { code, loaded } = await loadedBy(["validate", "--file", "test/bad-input/regex-lookahead.yaml"]);
+    expect(code).toBe(1);
+    expect(packageLoaded(loaded, "re2")).toBe(true);
   });
 
   it("loads ajv to explain an invalid description", async () => {

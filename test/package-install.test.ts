@@ -66,7 +66,7 @@ let packed: string[] = [];
 let install: Run;
 
 beforeAll(async () => {
-  if (!existsSync(repoPath("dist", "cli-bundle", "tracegen.js")))
+  if (!existsSync(repoPath("dist", "cli-bundle", "tracegen.cjs")))
     throw new Error("dist/ is missing or has no CLI bundle: run `npm run build:ts` first");
   scratch = await mkdtemp(join(tmpdir(), "tracegen-install-"));
   const pack = await run(
@@ -103,7 +103,10 @@ describe("the packed and installed tracegen", () => {
       expect.arrayContaining([
         "package.json",
         "bin/tracegen.js",
-        "dist/cli-bundle/tracegen.js",
+        "bin/package.json",
+        "dist/cli-bundle/load.cjs",
+        "dist/cli-bundle/tracegen.cjs",
+        "dist/cli-bundle/tracegen.cjs.cache",
         "dist/cli/main.js",
         "dist/index.d.ts",
         "dist/kit/index.js",

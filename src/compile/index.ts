@@ -10,6 +10,7 @@ import { compileQueueStorage } from "./queue.js";
 import { compileReceivers, compileSamplerReceiver } from "./receivers.js";
 import { compileSampling } from "./sampling.js";
 import { compileTelemetry } from "./telemetry.js";
+import { compareText } from "../text/collate.js";
 
 /** What a collector of an environment does: everything, or one tier of a two-tier topology. */
 export type CollectorRole = "collector" | "agent" | "sampler";
@@ -86,5 +87,5 @@ function assemble(
 }
 
 function sortKeys<T extends Record<string, unknown>>(record: T): T {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b))) as T;
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => compareText(a, b))) as T;
 }

@@ -1,3 +1,5 @@
+import { compareText } from "../text/collate.js";
+
 /** A finding about an input, as plain data; rendering happens only at the edge (CLI text, JSON, JUnit). */
 export interface Diagnostic {
   file: string;
@@ -15,5 +17,4 @@ export const hasErrors = (diagnostics: readonly Diagnostic[]): boolean =>
   diagnostics.some((d) => d.severity === "error");
 
 export const byPosition = (a: Diagnostic, b: Diagnostic): number =>
-  a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.code.localeCompare(b.code);
-
+  compareText(a.file, b.file) || a.line - b.line || a.col - b.col || compareText(a.code, b.code);

@@ -29,7 +29,8 @@ function yamlBody(value: unknown): string {
   const key = JSON.stringify(value);
   let body = recentBodies.get(key);
   if (body === undefined) {
-    body = new Document(value, { aliasDuplicateObjects: false }).toString({ lineWidth: 0 });
+    // Without directives, toString skips a walk of the whole tree that looks for tags to declare.
+    body = new Document(value, { aliasDuplicateObjects: false }).toString({ lineWidth: 0, directives: false });
     recentBodies.set(key, body);
     if (recentBodies.size > KEPT_BODIES) recentBodies.delete(recentBodies.keys().next().value as string);
   }

@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 
@@ -10,21 +10,23 @@ export interface OutputFile {
 /**
  * Writes every file to a temporary sibling first and renames only once all of them
  * are written, so a reader never sees a half-written config and a failure leaves the
- * previous files in place.
+ * previous files in place. The files are small, and a build writes a score of them: each
+ * step is a direct system call, since a trip through libuv's thread pool per step cost a
+ * build more than generating the files (and more still on a busy machine).
  */
 export async function writeAtomically(root: string, files: readonly OutputFile[]): Promise<void> {
   const staged: Array<{ temp: string; final: string }> = [];
   try {
     for (const file of files) {
       const final = join(root, file.path);
-      await mkdir(dirname(final), { recursive: true });
+      mkdirSync(dirname(final), { recursive: true });
       const temp = `${final}.${randomBytes(6).toString("hex")}.tmp`;
-      await writeFile(temp, file.content);
+      writeFileSync(temp, file.content);
       staged.push({ temp, final });
     }
   } catch (error) {
-    await Promise.all(staged.map((s) => rm(s.temp, { force: true })));
+    for (const { temp } of staged) rmSync(temp, { force: true });
     throw error;
   }
-  for (const { temp, final } of staged) await rename(temp, final);
+  for (const { temp, final } of staged) renameSync(temp, final);
 }

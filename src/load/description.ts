@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { extname } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { importEsm } from "./import-esm.js";
 import { parseYamlSource, type YamlSource } from "../load/yaml-source.js";
 import { Description } from "../schema/description.js";
 import { checkSchema, sourceLocator } from "../checks/schema/schema-check.js";
@@ -48,7 +49,7 @@ export function loadDescriptionBytes(file: string, bytes: Uint8Array): LoadResul
 }
 
 async function loadScript(path: string, file: string, bytes: Buffer): Promise<LoadResult> {
-  const { tsImport } = await import("tsx/esm/api");
+  const { tsImport } = (await importEsm("tsx/esm/api")) as typeof import("tsx/esm/api");
   let value: unknown;
   try {
     const module = (await tsImport(pathToFileURL(path).href, import.meta.url)) as { default?: unknown };

@@ -14,7 +14,7 @@ import { renderCollectorYaml, referencedEnvVars } from "../emit/render.js";
 import type { OutputFile } from "../emit/write-atomically.js";
 import { lintEnvironment } from "../checks/rules/index.js";
 import { overlayLocator } from "../checks/rules/context.js";
-import { resolveEnvironment, type ResolvedEnvironment } from "../resolve/resolve.js";
+import { resolveEnvironment, resolveTopology, type ResolvedEnvironment } from "../resolve/resolve.js";
 import { Pipeline } from "../schema/description.js";
 import { checkSchema, type Locator } from "../checks/schema/schema-check.js";
 import { VERSION } from "../version.js";
@@ -58,9 +58,7 @@ export async function kubernetesFor(
   loaded: LoadedDescription,
   environments: readonly string[] = Object.keys(loaded.description.environments),
 ): Promise<Pick<GenerateOptions, "kubernetes">> {
-  const twoTier = environments.some(
-    (name) => resolveEnvironment(loaded.description, name).pipeline.topology.kind === "two-tier",
-  );
+  const twoTier = environments.some((name) => resolveTopology(loaded.description, name).kind === "two-tier");
   return twoTier ? { kubernetes: (await import("../deploy/kubernetes.js")).compileKubernetes } : {};
 }
 

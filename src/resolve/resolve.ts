@@ -2,6 +2,7 @@ import { Value } from "@sinclair/typebox/value";
 import {
   DEFAULT_JAEGER_STORAGE,
   Pipeline,
+  Topology as TopologySchema,
   type Access,
   type DebugExporter,
   type Description,
@@ -74,6 +75,14 @@ export function mergeEnvironment(description: Description, name: string): Pipeli
   const { tracegen: _version, $schema: _schema, environments, ...base } = description;
   const { tier: _tier, ...environment } = environments[name] ?? {};
   return overlay(base as PipelineModel, environment);
+}
+
+/** An environment's topology with the schema's defaults, without resolving the rest of its pipeline. */
+export function resolveTopology(description: Description, name: string): ResolvedPipeline["topology"] {
+  return Value.Default(
+    TopologySchema,
+    structuredClone(mergeEnvironment(description, name).topology ?? {}),
+  ) as ResolvedPipeline["topology"];
 }
 
 /** Defaults come from the schema, the one place that declares them. */

@@ -1,4 +1,5 @@
-import RE2 from "re2";
+import { createRequire } from "node:module";
+import type RE2Type from "re2";
 import type { Path } from "../../load/yaml-source.js";
 import { canonicalKey } from "../../masking/keys.js";
 import type { ScrubItem } from "../../masking/scrub-kinds.js";
@@ -224,7 +225,14 @@ function lintMetricsIdentity({ env, report }: LintContext): void {
   );
 }
 
+/**
+ * re2 is a native addon: required on the first pattern to check, so a description without custom
+ * patterns (the shipped one) does not load it at all.
+ */
+let RE2: typeof RE2Type | undefined;
+
 function re2Problem(pattern: string): string | undefined {
+  RE2 ??= createRequire(import.meta.url)("re2") as typeof RE2Type;
   try {
     new RE2(pattern);
     return undefined;
