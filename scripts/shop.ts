@@ -217,7 +217,7 @@ function printSignIn(a: TraceAccess): void {
   say(
     `      curl --cacert ${a.caFile} -H "Authorization: Bearer $TOKEN" "${a.gatewayUrl}/api/traces?service=shop-api&lookback=1h"`,
   );
-  say(`every request is recorded: npm run -s tracegen -- audit show --db ${a.auditUrl}`);
+  say(`every request is recorded: TRACEGEN_AUDIT_DATABASE_URL=${a.auditUrl} npm run -s tracegen -- audit show`);
 }
 
 async function servesPlaceholderUi(queryUrl: string): Promise<boolean> {

@@ -20,6 +20,7 @@ let databases = 0;
 beforeAll(async () => {
   postgres = await startPostgres();
   await psql(postgres.url("postgres"), `CREATE ROLE ${DATA_ROLE} LOGIN`);
+  await postgres.givePassword(DATA_ROLE);
 }, 120_000);
 
 afterAll(async () => {
@@ -42,6 +43,8 @@ async function freshDatabase(): Promise<AuditDatabase> {
   const setup = await tracegen(["audit", "setup-sql"]);
   expect(setup.exitCode).toBe(0);
   await psql(postgres.url(name), setup.stdout);
+  await postgres.givePassword("tracegen_gateway");
+  await postgres.givePassword("audit_reader");
   const as = (role: string) => postgres.urlAs(role, name);
   await psql(as(DATA_ROLE), "CREATE TABLE orders (order_id text PRIMARY KEY)");
   return {
@@ -60,7 +63,7 @@ async function psql(url: string, sql: string) {
 }
 
 async function psqlRefusal(url: string, sql: string): Promise<string> {
-  const result = await execa("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql], {
+  const result = await execa("psql", ["-X", "-q", "-w", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql], {
     reject: false,
     timeout: 30_000,
   });
@@ -297,7 +300,9 @@ describe("least privilege in the shop's database", () => {
     );
     // The shop's own work is unaffected: its role owns its tables.
     await psql(db.shopData, "INSERT INTO orders VALUES ('ord-1'); UPDATE orders SET order_id = 'ord-2'");
-    // Nobody logs in as the owner.
+    // Nobody logs in as the owner, even with its password; and no role without its password.
+    expect(await psqlRefusal(db.gateway.replace(/:[0-9a-f]+@/, "@"), "SELECT 1")).toContain("no password supplied");
+    await postgres.givePassword("audit_owner");
     expect(await psqlRefusal(postgres.urlAs("audit_owner", "postgres"), "SELECT 1")).toContain(
       'role "audit_owner" is not permitted to log in',
     );

@@ -18,6 +18,8 @@ export interface AuditLog {
 
 export async function setUpAuditLog(postgres: Postgres, database: string): Promise<AuditLog> {
   await postgres.administer(database, auditSetupSql(AUDIT_ROLES));
+  await postgres.givePassword(AUDIT_ROLES.writer);
+  await postgres.givePassword(AUDIT_ROLES.reader);
   return {
     writerUrl: postgres.urlAs(AUDIT_ROLES.writer, database),
     readerUrl: postgres.urlAs(AUDIT_ROLES.reader, database),

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { chown, readdir, readFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { chown, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import getPort from "get-port";
@@ -9,7 +10,8 @@ import { relaunchable, StartFailure, tempDir, waitUntilReady, type Relaunchable 
 /*
  * A private PostgreSQL cluster for one run: Debian's server binaries, a data directory of its own
  * under the system's temporary directory (removed on stop), 127.0.0.1 on a free port, durability
- * switched off (the data lives only as long as the run). PostgreSQL refuses to run as root, so under
+ * switched off (the data lives only as long as the run). Every connection needs its role's password
+ * (SCRAM), as in a deployment: another local process cannot act as any role it names. PostgreSQL refuses to run as root, so under
  * root it runs as the `postgres` user, which is why the directory is not nested in a root-only one.
  */
 
@@ -17,8 +19,10 @@ export interface Postgres {
   port: number;
   /** A connection string for one database of the cluster, as the superuser. */
   url(database: string): string;
-  /** The same as another role (the cluster trusts loopback, so no password: privileges are the role's). */
+  /** The same as another role, with the password givePassword set for it (none if it has none). */
   urlAs(role: string, database: string): string;
+  /** Sets a random password for a role, once: urlAs carries it from then on. */
+  givePassword(role: string): Promise<void>;
   createDatabase(name: string): Promise<void>;
   /** Runs SQL (one or more statements) as the superuser in one database: what an administrator does. */
   administer(database: string, sql: string): Promise<void>;
@@ -45,16 +49,28 @@ export async function startPostgres(): Promise<Postgres> {
   };
   try {
     const initStarted = Date.now();
+    const passwords = new Map([[SUPERUSER, newPassword()]]);
+    const pwfile = join(dir, "pwfile");
+    await writeFile(pwfile, `${passwords.get(SUPERUSER)}\n`, { mode: 0o600 });
+    if (user) await chown(pwfile, user.uid, user.gid);
     await promisify(execFile)(
       join(bin, "initdb"),
-      ["-D", data, "-A", "trust", "-U", SUPERUSER, "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions"],
+      [
+        ...["-D", data, "-A", "scram-sha-256", "-U", SUPERUSER, "--pwfile", pwfile],
+        ...["-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions"],
+      ],
       { ...(user ?? {}), env: { ...process.env, LC_ALL: "C.UTF-8" } },
-    ).catch((error: Error & { stderr?: string }) => {
-      throw new StartFailure(`initdb failed: ${error.stderr ?? error.message}`);
-    });
+    )
+      .catch((error: Error & { stderr?: string }) => {
+        throw new StartFailure(`initdb failed: ${error.stderr ?? error.message}`);
+      })
+      .finally(() => rm(pwfile, { force: true }));
     const initdbMs = Date.now() - initStarted;
     const port = await getPort({ host: "127.0.0.1" });
-    const urlAs = (role: string, database: string) => `postgres://${role}@localhost:${port}/${database}`;
+    const urlAs = (role: string, database: string) => {
+      const password = passwords.get(role);
+      return `postgres://${role}${password ? `:${password}` : ""}@localhost:${port}/${database}`;
+    };
     const url = (database: string) => urlAs(SUPERUSER, database);
     server = relaunchable(
       {
@@ -81,10 +97,16 @@ export async function startPostgres(): Promise<Postgres> {
         await client.end();
       }
     };
+    const givePassword = async (role: string) => {
+      const password = passwords.get(role) ?? newPassword();
+      await administer("postgres", `ALTER ROLE "${role.replaceAll('"', '""')}" PASSWORD '${password}'`);
+      passwords.set(role, password);
+    };
     return {
       port,
       url,
       urlAs,
+      givePassword,
       timings: { initdbMs, startMs },
       restart: server.restart,
       createDatabase: (name) => administer("postgres", `CREATE DATABASE "${name.replaceAll('"', '""')}"`),
@@ -96,6 +118,9 @@ export async function startPostgres(): Promise<Postgres> {
     throw error;
   }
 }
+
+/** Hex, so it needs no quoting in a URL or in SQL. */
+const newPassword = () => randomBytes(24).toString("hex");
 
 async function canQuery(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });

@@ -51,6 +51,7 @@ export const DATA_ROLE = "shop_data";
 
 async function createDataRole(postgres: Postgres, databases: string[]): Promise<void> {
   await postgres.administer("postgres", `CREATE ROLE ${DATA_ROLE} LOGIN`);
+  await postgres.givePassword(DATA_ROLE);
   for (const database of databases)
     await postgres.administer(database, `GRANT CREATE ON SCHEMA public TO ${DATA_ROLE}`);
 }
