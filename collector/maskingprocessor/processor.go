@@ -115,7 +115,28 @@ type walk struct {
 	// same way: a batch repeats a handful of them on every span.
 	names       map[string]string
 	traceStates map[string]string
+	// texts and pseudonyms remember masked string values the same way: a
+	// user agent, a stack trace, a scrubbed statement or a user's id come
+	// back on span after span, and the detectors cost far more than a map
+	// lookup on them. Only values long enough for that to pay go in, and
+	// at most memoLimit of each, so a batch of ever new values costs a
+	// bounded amount of memory on top of the batch itself.
+	texts      map[textKey]string
+	pseudonyms map[string]string
 }
+
+// textKey is a string value and how its key says to scrub it.
+type textKey struct {
+	s    string
+	kind scrubKind
+}
+
+const (
+	// memoMinLen: shorter values (enums, methods, currencies) fail every
+	// prefilter in fewer instructions than hashing them takes.
+	memoMinLen = 24
+	memoLimit  = 4096
+)
 
 // keyVerdict is everything decided from an attribute key alone.
 type keyVerdict struct {
@@ -138,6 +159,7 @@ func (m *masker) processTraces(_ context.Context, td ptrace.Traces) (ptrace.Trac
 	w := &walk{
 		masker: m, verdicts: make(map[string]keyVerdict),
 		names: make(map[string]string), traceStates: make(map[string]string),
+		texts: make(map[textKey]string), pseudonyms: make(map[string]string),
 	}
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
@@ -339,11 +361,11 @@ func (w *walk) maskValue(v pcommon.Value, inh inherited) {
 	switch {
 	case inh.pseudonymize:
 		// Non-string scalars are stringified first and end as strings.
-		v.SetStr(m.pseudonym(v.AsString()))
+		v.SetStr(w.pseudonym(v.AsString()))
 	case inh.secret:
 		v.SetStr(secretRedaction)
 	case typ == pcommon.ValueTypeStr:
-		if s, ok := m.maskString(v.Str(), inh.scrub); ok {
+		if s, ok := w.maskString(v.Str(), inh.scrub); ok {
 			v.SetStr(s)
 		}
 	case typ == pcommon.ValueTypeBytes:
@@ -351,6 +373,34 @@ func (w *walk) maskValue(v pcommon.Value, inh inherited) {
 	case typ == pcommon.ValueTypeInt || typ == pcommon.ValueTypeDouble:
 		m.maskNumber(v)
 	}
+}
+
+// maskString is the masker's maskString, remembered for the batch.
+func (w *walk) maskString(s string, kind scrubKind) (string, bool) {
+	if len(s) < memoMinLen {
+		return w.masker.maskString(s, kind)
+	}
+	k := textKey{s, kind}
+	if out, ok := w.texts[k]; ok {
+		return out, out != s
+	}
+	out, changed := w.masker.maskString(s, kind)
+	if len(w.texts) < memoLimit {
+		w.texts[k] = out
+	}
+	return out, changed
+}
+
+// pseudonym is the masker's pseudonym, remembered for the batch.
+func (w *walk) pseudonym(value string) string {
+	if out, ok := w.pseudonyms[value]; ok {
+		return out
+	}
+	out := w.masker.pseudonym(value)
+	if len(w.pseudonyms) < memoLimit {
+		w.pseudonyms[value] = out
+	}
+	return out
 }
 
 // maskString scrubs s as kind, then applies the text rules.
