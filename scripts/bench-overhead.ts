@@ -15,11 +15,12 @@
  * printed next to the pooled one, so a noisy run shows itself.
  */
 import { loadavg } from "node:os";
+import { setTimeout as delay } from "node:timers/promises";
 import { readUsage } from "../src/collector/runtime/process.js";
 import { runLoad, type LoadResult } from "../shop/bench/load.js";
 import { BENCH_FILE, costingProbe, uploadOnce } from "../shop/bench/paths.js";
 import { overheadPercent, summarize, type RunStats } from "../shop/bench/stats.js";
-import { startServices } from "../shop/infra/services.js";
+import { SPAN_EXPORT_DELAY_MS, startServices } from "../shop/infra/services.js";
 import { startBackends, startTracingBackend } from "../shop/infra/stack.js";
 
 const option = (name: string, fallback: number): number => {
@@ -73,6 +74,9 @@ try {
         const upload = uploadOnce(services.urls.shopApi, BENCH_FILE);
         await runLoad(WARMUP, concurrency, upload);
         await runLoad(WARMUP, concurrency, probe.costOnce);
+        // A service's first export loads and connects the OTLP exporter's gRPC client, once per process:
+        // start-up work that must not land in the measured operations.
+        await delay(2 * SPAN_EXPORT_DELAY_MS);
         const servicePids = Object.values(services.children).map((c) => c.pid);
         const pipelinePids = [tracing.collector.collector.pid, tracing.jaeger.child.pid];
         for (const [path, run] of [

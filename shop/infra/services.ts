@@ -21,6 +21,13 @@ export interface Backends {
   otlpHttp: string;
 }
 
+/**
+ * How long the services' SDK holds spans before exporting them: a second instead of the SDK's five, so
+ * traces show up in Jaeger sooner (the dev collector holds each trace for its decision_wait anyway), at a
+ * slightly higher p99.
+ */
+export const SPAN_EXPORT_DELAY_MS = 1000;
+
 export interface ServiceOptions {
   /**
    * How the services are traced: the kit (the default), the OpenTelemetry SDK set up by hand without the
@@ -61,9 +68,7 @@ export async function startServices(backends: Backends, options: ServiceOptions 
     NODE_ENV: "production",
     DEPLOYMENT_ENVIRONMENT: "dev",
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://${backends.otlpGrpc}`,
-    // A second between exports instead of the SDK's five: traces show up in Jaeger sooner (the dev
-    // collector holds each trace for its decision_wait anyway), at a slightly higher p99.
-    OTEL_BSP_SCHEDULE_DELAY: "1000",
+    OTEL_BSP_SCHEDULE_DELAY: String(SPAN_EXPORT_DELAY_MS),
     ...(options.tracing === "off" ? { OTEL_SDK_DISABLED: "true" } : {}),
     ...(options.tracing === "bare-sdk" ? { SHOP_TRACING_SETUP: "bare-sdk" } : {}),
     ...(options.simulatedWorkMs ? { SHOP_SIMULATED_WORK_MS: String(options.simulatedWorkMs) } : {}),
