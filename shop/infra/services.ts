@@ -39,6 +39,8 @@ export interface ServiceOptions {
   partnerKeys?: Record<string, string>;
   /** CPU milliseconds every service spends on each request before handling it (benchmarks only). */
   simulatedWorkMs?: number;
+  /** Every service writes a V8 CPU profile (`node --cpu-prof`) into this directory when it exits (benchmarks only). */
+  cpuProfileDir?: string;
   onLine?: (service: ServiceName, line: string) => void;
 }
 
@@ -101,7 +103,13 @@ export async function startServices(backends: Backends, options: ServiceOptions 
       children[name] = startChild({
         name,
         command: process.execPath,
-        args: ["--import", "tsx", join(REPO, "shop/services/main.ts"), name],
+        args: [
+          ...(options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
+          "--import",
+          "tsx",
+          join(REPO, "shop/services/main.ts"),
+          name,
+        ],
         cwd: REPO,
         env: { ...common, ...settings[name] },
         onLine: (line) => options.onLine?.(name, line),
