@@ -196,7 +196,8 @@
 // a match costs no allocation. Within a batch, the decision about each
 // attribute key, each name and each trace state is remembered, and so are
 // the masked form of each string value of memoMinLen bytes or more and each
-// pseudonym (at most memoLimit of each).
+// pseudonym (valueMemo: a table of two slots per span, at most memoMaxSlots,
+// that never grows).
 //
 // # Validation
 //

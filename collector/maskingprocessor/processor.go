@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"hash/maphash"
 	"math"
 	"regexp"
 	"strconv"
@@ -44,6 +45,8 @@ type masker struct {
 	// safe for concurrent use, and building one per value would rehash the
 	// key.
 	macs *sync.Pool
+	// memoSeed hashes the batch memos' values.
+	memoSeed maphash.Seed
 }
 
 var secretRedaction = redaction("secret_keys")
@@ -52,7 +55,7 @@ func newMasker(cfg *Config) (*masker, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	m := &masker{keys: keyIndex{}, class: newClassTable(), scrubNames: cfg.ScrubNames}
+	m := &masker{keys: keyIndex{}, class: newClassTable(), scrubNames: cfg.ScrubNames, memoSeed: maphash.MakeSeed()}
 	for _, k := range cfg.Remove {
 		m.keys.set(k, func(r *keyRule) { r.flags |= flagRemove })
 	}
@@ -115,28 +118,9 @@ type walk struct {
 	// same way: a batch repeats a handful of them on every span.
 	names       map[string]string
 	traceStates map[string]string
-	// texts and pseudonyms remember masked string values the same way: a
-	// user agent, a stack trace, a scrubbed statement or a user's id come
-	// back on span after span, and the detectors cost far more than a map
-	// lookup on them. Only values long enough for that to pay go in, and
-	// at most memoLimit of each, so a batch of ever new values costs a
-	// bounded amount of memory on top of the batch itself.
-	texts      map[textKey]string
-	pseudonyms map[string]string
+	// values remembers masked string values and pseudonyms the same way.
+	values valueMemo
 }
-
-// textKey is a string value and how its key says to scrub it.
-type textKey struct {
-	s    string
-	kind scrubKind
-}
-
-const (
-	// memoMinLen: shorter values (enums, methods, currencies) fail every
-	// prefilter in fewer instructions than hashing them takes.
-	memoMinLen = 24
-	memoLimit  = 4096
-)
 
 // keyVerdict is everything decided from an attribute key alone.
 type keyVerdict struct {
@@ -159,7 +143,7 @@ func (m *masker) processTraces(_ context.Context, td ptrace.Traces) (ptrace.Trac
 	w := &walk{
 		masker: m, verdicts: make(map[string]keyVerdict),
 		names: make(map[string]string), traceStates: make(map[string]string),
-		texts: make(map[textKey]string), pseudonyms: make(map[string]string),
+		values: newValueMemo(m.memoSeed, td.SpanCount()),
 	}
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
@@ -380,26 +364,21 @@ func (w *walk) maskString(s string, kind scrubKind) (string, bool) {
 	if len(s) < memoMinLen {
 		return w.masker.maskString(s, kind)
 	}
-	k := textKey{s, kind}
-	if out, ok := w.texts[k]; ok {
+	if out, ok := w.values.get(s, memoTag(kind)); ok {
 		return out, out != s
 	}
 	out, changed := w.masker.maskString(s, kind)
-	if len(w.texts) < memoLimit {
-		w.texts[k] = out
-	}
+	w.values.put(s, memoTag(kind), out)
 	return out, changed
 }
 
 // pseudonym is the masker's pseudonym, remembered for the batch.
 func (w *walk) pseudonym(value string) string {
-	if out, ok := w.pseudonyms[value]; ok {
+	if out, ok := w.values.get(value, tagPseudonym); ok {
 		return out
 	}
 	out := w.masker.pseudonym(value)
-	if len(w.pseudonyms) < memoLimit {
-		w.pseudonyms[value] = out
-	}
+	w.values.put(value, tagPseudonym, out)
 	return out
 }
 

@@ -418,8 +418,8 @@ func TestConcurrentBatches(t *testing.T) {
 }
 
 // A batch remembers masked values: the same text under keys that scrub it
-// differently is masked per key, and values past the memo's limit are
-// masked as well as the first ones.
+// differently is masked per key, and more distinct values than the memo
+// has slots are masked as well as the first ones.
 func TestRepeatedValuesAreMaskedPerKey(t *testing.T) {
 	const url = "https://shop.example/p?card=x&mail=jane@example.com"
 	td := ptrace.NewTraces()
@@ -427,7 +427,7 @@ func TestRepeatedValuesAreMaskedPerKey(t *testing.T) {
 	for _, key := range []string{"url.full", "app.note", "url.full", "user.id", "app.note", "user.id"} {
 		spans.AppendEmpty().Attributes().PutStr(key, url)
 	}
-	for i := range memoLimit + 10 {
+	for i := range memoMaxSlots + 10 {
 		spans.AppendEmpty().Attributes().PutStr("app.note", "call +49 30 1234567 about order "+strconv.Itoa(100000+i))
 	}
 	out := runProcessor(t, testConfig(), td).ResourceSpans().At(0).ScopeSpans().At(0).Spans()
