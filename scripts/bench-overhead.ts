@@ -7,19 +7,23 @@
  * from the SDK's.
  *
  *   npm run bench:overhead -- [--uploads 300] [--costings 300] [--concurrency 8] [--rounds 3] [--work-ms 0]
+ *                             [--cpu-prof DIR]
  *
  * --work-ms N makes every service spend N ms of CPU on each HTTP request it handles, to show what the same
- * tracing costs against services that do real work.
+ * tracing costs against services that do real work. --cpu-prof DIR has every service write a V8 CPU profile
+ * (node --cpu-prof) into DIR/<tracing>/ when it stops, to see where the services' time goes in each mode.
  *
  * On a shared machine other work shifts the figures between rounds; each round's own on/off ratio is
  * printed next to the pooled one, so a noisy run shows itself.
  */
 import { loadavg } from "node:os";
+import { resolve } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import { readUsage } from "../src/collector/runtime/process.js";
 import { runLoad, type LoadResult } from "../shop/bench/load.js";
 import { BENCH_FILE, costingProbe, uploadOnce } from "../shop/bench/paths.js";
 import { overheadPercent, summarize, type RunStats } from "../shop/bench/stats.js";
-import { startServices } from "../shop/infra/services.js";
+import { SPAN_EXPORT_DELAY_MS, startServices } from "../shop/infra/services.js";
 import { startBackends, startTracingBackend } from "../shop/infra/stack.js";
 
 const option = (name: string, fallback: number): number => {
@@ -33,6 +37,10 @@ const costings = option("costings", 300);
 const concurrency = option("concurrency", 8);
 const rounds = option("rounds", 3);
 const workMs = process.argv.includes("--work-ms") ? option("work-ms", 0) : 0;
+const profileIndex = process.argv.indexOf("--cpu-prof");
+const cpuProfileRoot = profileIndex < 0 ? undefined : process.argv[profileIndex + 1];
+if (profileIndex >= 0 && (cpuProfileRoot === undefined || cpuProfileRoot.startsWith("--")))
+  throw new Error("--cpu-prof needs a directory");
 const WARMUP = 30;
 
 const MODES = ["off", "bare-sdk", "kit"] as const;
@@ -66,13 +74,20 @@ try {
           otlpGrpc: tracing.collector.otlpGrpc,
           otlpHttp: tracing.collector.otlpHttp,
         },
-        { tracing: mode, simulatedWorkMs: workMs },
+        {
+          tracing: mode,
+          simulatedWorkMs: workMs,
+          ...(cpuProfileRoot && { cpuProfileDir: resolve(cpuProfileRoot, mode) }),
+        },
       );
       const probe = await costingProbe(services.urls.crmApi, backends.shopDbUrl);
       try {
         const upload = uploadOnce(services.urls.shopApi, BENCH_FILE);
         await runLoad(WARMUP, concurrency, upload);
         await runLoad(WARMUP, concurrency, probe.costOnce);
+        // A service's first export loads and connects the OTLP exporter's gRPC client, once per process:
+        // start-up work that must not land in the measured operations.
+        await delay(2 * SPAN_EXPORT_DELAY_MS);
         const servicePids = Object.values(services.children).map((c) => c.pid);
         const pipelinePids = [tracing.collector.collector.pid, tracing.jaeger.child.pid];
         for (const [path, run] of [

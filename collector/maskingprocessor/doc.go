@@ -194,7 +194,10 @@
 // (prefilter.go), and search only the runs of the string made of bytes a
 // match can contain that pass the filter (regexp_runs.go). A string without
 // a match costs no allocation. Within a batch, the decision about each
-// attribute key, each name and each trace state is remembered.
+// attribute key, each name and each trace state is remembered, and so are
+// the masked form of each string value of memoMinLen bytes or more and each
+// pseudonym (valueMemo: a table of two slots per span, at most memoMaxSlots,
+// that never grows).
 //
 // # Validation
 //

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"hash/maphash"
 	"math"
 	"regexp"
 	"strconv"
@@ -44,6 +45,8 @@ type masker struct {
 	// safe for concurrent use, and building one per value would rehash the
 	// key.
 	macs *sync.Pool
+	// memoSeed hashes the batch memos' values.
+	memoSeed maphash.Seed
 }
 
 var secretRedaction = redaction("secret_keys")
@@ -52,7 +55,7 @@ func newMasker(cfg *Config) (*masker, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	m := &masker{keys: keyIndex{}, class: newClassTable(), scrubNames: cfg.ScrubNames}
+	m := &masker{keys: keyIndex{}, class: newClassTable(), scrubNames: cfg.ScrubNames, memoSeed: maphash.MakeSeed()}
 	for _, k := range cfg.Remove {
 		m.keys.set(k, func(r *keyRule) { r.flags |= flagRemove })
 	}
@@ -115,6 +118,8 @@ type walk struct {
 	// same way: a batch repeats a handful of them on every span.
 	names       map[string]string
 	traceStates map[string]string
+	// values remembers masked string values and pseudonyms the same way.
+	values valueMemo
 }
 
 // keyVerdict is everything decided from an attribute key alone.
@@ -138,6 +143,7 @@ func (m *masker) processTraces(_ context.Context, td ptrace.Traces) (ptrace.Trac
 	w := &walk{
 		masker: m, verdicts: make(map[string]keyVerdict),
 		names: make(map[string]string), traceStates: make(map[string]string),
+		values: newValueMemo(m.memoSeed, td.SpanCount()),
 	}
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
@@ -339,11 +345,11 @@ func (w *walk) maskValue(v pcommon.Value, inh inherited) {
 	switch {
 	case inh.pseudonymize:
 		// Non-string scalars are stringified first and end as strings.
-		v.SetStr(m.pseudonym(v.AsString()))
+		v.SetStr(w.pseudonym(v.AsString()))
 	case inh.secret:
 		v.SetStr(secretRedaction)
 	case typ == pcommon.ValueTypeStr:
-		if s, ok := m.maskString(v.Str(), inh.scrub); ok {
+		if s, ok := w.maskString(v.Str(), inh.scrub); ok {
 			v.SetStr(s)
 		}
 	case typ == pcommon.ValueTypeBytes:
@@ -351,6 +357,29 @@ func (w *walk) maskValue(v pcommon.Value, inh inherited) {
 	case typ == pcommon.ValueTypeInt || typ == pcommon.ValueTypeDouble:
 		m.maskNumber(v)
 	}
+}
+
+// maskString is the masker's maskString, remembered for the batch.
+func (w *walk) maskString(s string, kind scrubKind) (string, bool) {
+	if len(s) < memoMinLen {
+		return w.masker.maskString(s, kind)
+	}
+	if out, ok := w.values.get(s, memoTag(kind)); ok {
+		return out, out != s
+	}
+	out, changed := w.masker.maskString(s, kind)
+	w.values.put(s, memoTag(kind), out)
+	return out, changed
+}
+
+// pseudonym is the masker's pseudonym, remembered for the batch.
+func (w *walk) pseudonym(value string) string {
+	if out, ok := w.values.get(value, tagPseudonym); ok {
+		return out
+	}
+	out := w.masker.pseudonym(value)
+	w.values.put(value, tagPseudonym, out)
+	return out
 }
 
 // maskString scrubs s as kind, then applies the text rules.

@@ -416,3 +416,33 @@ func TestConcurrentBatches(t *testing.T) {
 		assert.Equal(t, want, <-done)
 	}
 }
+
+// A batch remembers masked values: the same text under keys that scrub it
+// differently is masked per key, and more distinct values than the memo
+// has slots are masked as well as the first ones.
+func TestRepeatedValuesAreMaskedPerKey(t *testing.T) {
+	const url = "https://shop.example/p?card=x&mail=jane@example.com"
+	td := ptrace.NewTraces()
+	spans := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans()
+	for _, key := range []string{"url.full", "app.note", "url.full", "user.id", "app.note", "user.id"} {
+		spans.AppendEmpty().Attributes().PutStr(key, url)
+	}
+	for i := range memoMaxSlots + 10 {
+		spans.AppendEmpty().Attributes().PutStr("app.note", "call +49 30 1234567 about order "+strconv.Itoa(100000+i))
+	}
+	out := runProcessor(t, testConfig(), td).ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+	want := map[string]string{
+		"url.full": "https://shop.example/p?card=?&mail=?",
+		"app.note": "https://shop.example/p?card=x&mail=[REDACTED:email]",
+		"user.id":  pseudonymOf(url),
+	}
+	for i := range 6 {
+		out.At(i).Attributes().Range(func(k string, v pcommon.Value) bool {
+			assert.Equal(t, want[k], v.Str(), "span %d, %s", i, k)
+			return true
+		})
+	}
+	for i := 6; i < out.Len(); i++ {
+		assertStr(t, out.At(i).Attributes(), "app.note", "call [REDACTED:phone] about order "+strconv.Itoa(100000+i-6))
+	}
+}

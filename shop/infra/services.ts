@@ -21,6 +21,13 @@ export interface Backends {
   otlpHttp: string;
 }
 
+/**
+ * How long the services' SDK holds spans before exporting them: a second instead of the SDK's five, so
+ * traces show up in Jaeger sooner (the dev collector holds each trace for its decision_wait anyway), at a
+ * slightly higher p99.
+ */
+export const SPAN_EXPORT_DELAY_MS = 1000;
+
 export interface ServiceOptions {
   /**
    * How the services are traced: the kit (the default), the OpenTelemetry SDK set up by hand without the
@@ -32,6 +39,8 @@ export interface ServiceOptions {
   partnerKeys?: Record<string, string>;
   /** CPU milliseconds every service spends on each request before handling it (benchmarks only). */
   simulatedWorkMs?: number;
+  /** Every service writes a V8 CPU profile (`node --cpu-prof`) into this directory when it exits (benchmarks only). */
+  cpuProfileDir?: string;
   onLine?: (service: ServiceName, line: string) => void;
 }
 
@@ -61,9 +70,7 @@ export async function startServices(backends: Backends, options: ServiceOptions 
     NODE_ENV: "production",
     DEPLOYMENT_ENVIRONMENT: "dev",
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://${backends.otlpGrpc}`,
-    // A second between exports instead of the SDK's five: traces show up in Jaeger sooner (the dev
-    // collector holds each trace for its decision_wait anyway), at a slightly higher p99.
-    OTEL_BSP_SCHEDULE_DELAY: "1000",
+    OTEL_BSP_SCHEDULE_DELAY: String(SPAN_EXPORT_DELAY_MS),
     ...(options.tracing === "off" ? { OTEL_SDK_DISABLED: "true" } : {}),
     ...(options.tracing === "bare-sdk" ? { SHOP_TRACING_SETUP: "bare-sdk" } : {}),
     ...(options.simulatedWorkMs ? { SHOP_SIMULATED_WORK_MS: String(options.simulatedWorkMs) } : {}),
@@ -96,7 +103,13 @@ export async function startServices(backends: Backends, options: ServiceOptions 
       children[name] = startChild({
         name,
         command: process.execPath,
-        args: ["--import", "tsx", join(REPO, "shop/services/main.ts"), name],
+        args: [
+          ...(options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
+          "--import",
+          "tsx",
+          join(REPO, "shop/services/main.ts"),
+          name,
+        ],
         cwd: REPO,
         env: { ...common, ...settings[name] },
         onLine: (line) => options.onLine?.(name, line),
