@@ -23,6 +23,7 @@ function scaled(factor: number): string {
     services: Record<string, unknown>;
     flows: Record<string, { path: string[] }>;
     environments: Record<string, { flows?: Record<string, unknown> }>;
+    access?: { partners?: { entry_services?: string[] } };
   };
   const services: Record<string, unknown> = {};
   const flows: Record<string, unknown> = {};
@@ -37,6 +38,8 @@ function scaled(factor: number): string {
       return [name, rest];
     }),
   );
+  const partners = base.access?.partners;
+  if (partners?.entry_services) partners.entry_services = partners.entry_services.map((s) => `${s}-0`);
   return stringify({ ...base, services, flows, environments });
 }
 
