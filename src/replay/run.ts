@@ -167,11 +167,12 @@ export async function withRunningCollector<T>(
     );
   const dir = await mkdtemp(join(tmpdir(), "tracegen-replay-"));
   try {
-    const { tls, token, tokenFile, pseudonymKey } = await makeRunSecrets(pipeline, dir);
+    const secrets = await makeRunSecrets(pipeline, dir);
+    const { tls, token, pseudonymKey } = secrets;
     const sink = await startJaegerSink(pipeline, tls, { keep: setup.keepReceived ?? true });
     try {
       setup.onProgress?.({ phase: "starting" });
-      const started = await start(setup, dir, sink, tls, tokenFile, pseudonymKey);
+      const started = await start(setup, dir, runSettings(secrets, sink));
       setup.onProgress?.({ phase: "running", pid: started.collector.pid });
       try {
         return await use({ ...started, protocol, sink, tls, token, pseudonymKey });
@@ -203,6 +204,13 @@ export async function makeRunSecrets(pipeline: ResolvedPipeline, dir: string): P
   return { tls, token, tokenFile, pseudonymKey: randomBytes(32).toString("hex") };
 }
 
+export type RunSettings = Parameters<typeof freeAddresses>[1];
+
+/** What a collector of this run is given besides free ports: the sink's address and the run's secrets. */
+export function runSettings({ tls, tokenFile, pseudonymKey }: RunSecrets, sink: Sink): RunSettings {
+  return { sinkEndpoint: sink.endpoint, tls: tls && collectorFiles(tls), tokenFile, pseudonymKey };
+}
+
 /** The sink standing where Jaeger would, speaking the protocol and TLS the environment gives Jaeger. */
 export function startJaegerSink(
   pipeline: ResolvedPipeline,
@@ -223,26 +231,13 @@ interface Started {
   decisionWait: { configured: string; used: string };
 }
 
-async function start(
-  setup: CollectorSetup,
-  dir: string,
-  sink: Sink,
-  tls: TlsMaterial | undefined,
-  tokenFile: string | undefined,
-  pseudonymKey: string,
-): Promise<Started> {
+async function start(setup: CollectorSetup, dir: string, run: RunSettings): Promise<Started> {
   let configured = setup.env.pipeline.sampling.decision_wait;
   const launched = await launchCollector({
     binary: setup.collector,
     env: setup.env,
     dir,
-    addresses: (pipeline) =>
-      freeAddresses(pipeline, {
-        sinkEndpoint: sink.endpoint,
-        tls: tls && collectorFiles(tls),
-        tokenFile,
-        pseudonymKey,
-      }),
+    addresses: (pipeline) => freeAddresses(pipeline, run),
     adjust: (config) => {
       const sampler = config.processors[ID.tailSampling];
       configured = sampler?.decision_wait ?? configured;

@@ -13,16 +13,18 @@ import {
   collectFlowMetrics,
   makeRunSecrets,
   ReplayFailure,
+  runSettings,
   sendPlan,
   startJaegerSink,
   waitForDecisions,
   type Protocol,
   type ReplayRecord,
   type ReplaySetup,
+  type RunSettings,
 } from "./run.js";
 import { createSender, type Sender } from "./sender.js";
 import type { Received, Sink } from "./sink.js";
-import { collectorFiles, type TlsMaterial } from "./tls-material.js";
+import type { TlsMaterial } from "./tls-material.js";
 import { collectorEnvironment, onFreePorts, startHealthy } from "../collector/runtime/launch.js";
 
 /*
@@ -82,7 +84,8 @@ export async function runTwoTierReplay(setup: TwoTierSetup): Promise<TwoTierReco
     throw new ReplayFailure(`environment ${setup.env.name}'s receiver does not offer ${protocol}`);
   const dir = await mkdtemp(join(tmpdir(), "tracegen-tiers-"));
   try {
-    const { tls, token, tokenFile, pseudonymKey } = await makeRunSecrets(pipeline, dir);
+    const secrets = await makeRunSecrets(pipeline, dir);
+    const { tls, token, pseudonymKey } = secrets;
     const sink = await startJaegerSink(pipeline, tls);
     const all: TierProcess[] = [];
     const logs: CollectorLog[] = [];
@@ -92,7 +95,7 @@ export async function runTwoTierReplay(setup: TwoTierSetup): Promise<TwoTierReco
         setup,
         dir,
         protocol,
-        { sinkEndpoint: sink.endpoint, tls: tls && collectorFiles(tls), tokenFile, pseudonymKey },
+        runSettings(secrets, sink),
         all,
         logs,
       );
@@ -167,8 +170,6 @@ export async function runTwoTierReplay(setup: TwoTierSetup): Promise<TwoTierReco
     await rm(dir, { recursive: true, force: true });
   }
 }
-
-type RunSettings = Parameters<typeof freeAddresses>[1];
 
 /**
  * Starts the samplers, then the agents, each recorded in `all` as soon as it runs so that a failure

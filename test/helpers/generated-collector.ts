@@ -7,9 +7,9 @@ import { freeAddresses, type RuntimeAddresses } from "../../src/collector/runtim
 import { launchCollector, type Launched } from "../../src/collector/runtime/launch.js";
 import type { CollectorProcess } from "../../src/collector/runtime/process.js";
 import { resolveEnvironment, type ResolvedPipeline } from "../../src/resolve/resolve.js";
-import { makeRunSecrets, startJaegerSink } from "../../src/replay/run.js";
+import { makeRunSecrets, runSettings, startJaegerSink } from "../../src/replay/run.js";
 import type { Sink } from "../../src/replay/sink.js";
-import { collectorFiles, type TlsMaterial } from "../../src/replay/tls-material.js";
+import type { TlsMaterial } from "../../src/replay/tls-material.js";
 import { loadRepoDescription, requireCollector } from "./repo.js";
 
 /*
@@ -42,7 +42,8 @@ export async function startGeneratedCollector(
   const env = resolveEnvironment(loaded.description, environment);
   adjust(env.pipeline);
   const dir = await mkdtemp(join(tmpdir(), "tracegen-collector-"));
-  const { tls, token, tokenFile, pseudonymKey } = await makeRunSecrets(env.pipeline, dir);
+  const secrets = await makeRunSecrets(env.pipeline, dir);
+  const { tls, token } = secrets;
   const sink: Sink = await startJaegerSink(env.pipeline, tls);
   const stopRest = async () => {
     await sink.close();
@@ -54,13 +55,7 @@ export async function startGeneratedCollector(
       binary,
       env,
       dir,
-      addresses: (pipeline) =>
-        freeAddresses(pipeline, {
-          sinkEndpoint: sink.endpoint,
-          tls: tls && collectorFiles(tls),
-          tokenFile,
-          pseudonymKey,
-        }),
+      addresses: (pipeline) => freeAddresses(pipeline, runSettings(secrets, sink)),
       adjust: tamper,
       provenance: { source: "tracing.yaml", sha256: loaded.sha256, version: "test" },
     });
