@@ -21,10 +21,11 @@ export async function writeAtomically(root: string, files: readonly OutputFile[]
       const final = join(root, file.path);
       mkdirSync(dirname(final), { recursive: true });
       const temp = `${final}.${randomBytes(6).toString("hex")}.tmp`;
-      writeFileSync(temp, file.content);
       staged.push({ temp, final });
+      writeFileSync(temp, file.content);
     }
   } catch (error) {
+    // Including the file whose write failed: it may have been left half-written.
     for (const { temp } of staged) rmSync(temp, { force: true });
     throw error;
   }
