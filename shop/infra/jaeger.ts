@@ -5,7 +5,7 @@ import getPort from "get-port";
 import { stringify } from "yaml";
 import { compileJaegerConfig } from "../../src/access/jaeger-config.js";
 import type { ResolvedAccess } from "../../src/resolve/resolve.js";
-import { startChild, StartFailure, tempDir, waitUntilReady, type Child } from "../../src/process/child.js";
+import { onFreePorts, startChild, StartFailure, tempDir, waitUntilReady, type Child } from "../../src/process/child.js";
 
 /*
  * Jaeger v2 (built by scripts/build-jaeger.sh) as the shop's trace store: in-memory storage unless a
@@ -51,7 +51,12 @@ export interface Jaeger {
   stop(): Promise<void>;
 }
 
-export async function startJaeger(storage: JaegerStorage = IN_MEMORY): Promise<Jaeger> {
+/** Jaeger on free ports; started again on others when another process took one first. */
+export function startJaeger(storage: JaegerStorage = IN_MEMORY): Promise<Jaeger> {
+  return onFreePorts(() => startJaegerOnce(storage));
+}
+
+async function startJaegerOnce(storage: JaegerStorage): Promise<Jaeger> {
   await access(JAEGER_BINARY, constants.X_OK).catch(() => {
     throw new StartFailure(`${JAEGER_BINARY} is missing: run \`npm run jaeger:build\` first`);
   });

@@ -5,7 +5,14 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import getPort from "get-port";
 import pg from "pg";
-import { relaunchable, StartFailure, tempDir, waitUntilReady, type Relaunchable } from "../../src/process/child.js";
+import {
+  onFreePorts,
+  relaunchable,
+  StartFailure,
+  tempDir,
+  waitUntilReady,
+  type Relaunchable,
+} from "../../src/process/child.js";
 
 /*
  * A private PostgreSQL cluster for one run: Debian's server binaries, a data directory of its own
@@ -35,7 +42,12 @@ export interface Postgres {
 
 const SUPERUSER = "shop";
 
-export async function startPostgres(): Promise<Postgres> {
+/** A private cluster on a free port; made again on another when another process took the port first. */
+export function startPostgres(): Promise<Postgres> {
+  return onFreePorts(startPostgresOnce);
+}
+
+async function startPostgresOnce(): Promise<Postgres> {
   const bin = await serverBinDir();
   const user = await runAs();
   const temp = await tempDir("shop-pg-");

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import amqp from "amqplib";
 import getPort from "get-port";
 import {
+  onFreePorts,
   relaunchable,
   startChild,
   StartFailure,
@@ -35,7 +36,12 @@ export interface RabbitMq {
 
 const SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 
-export async function startRabbitMq(): Promise<RabbitMq> {
+/** A private broker on free ports; started again on others when another process took one first. */
+export function startRabbitMq(): Promise<RabbitMq> {
+  return onFreePorts(startRabbitMqOnce);
+}
+
+async function startRabbitMqOnce(): Promise<RabbitMq> {
   await access(SERVER, constants.X_OK).catch(() => {
     throw new StartFailure(
       `${SERVER} is missing: install it with scripts/install-shop-deps.sh (Debian package rabbitmq-server)`,

@@ -2,7 +2,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import getPort from "get-port";
 import type { ServiceName } from "../services/names.js";
-import { startChild, tempDir, waitUntilReady, type Child } from "../../src/process/child.js";
+import { onFreePorts, startChild, tempDir, waitUntilReady, type Child } from "../../src/process/child.js";
 
 /*
  * The five services as separate Node processes, each on its own free port on 127.0.0.1, started the
@@ -52,7 +52,12 @@ export interface Services {
   stop(): Promise<void>;
 }
 
-export async function startServices(backends: Backends, options: ServiceOptions = {}): Promise<Services> {
+/** The five services on free ports; started again on others when another process took one first. */
+export function startServices(backends: Backends, options: ServiceOptions = {}): Promise<Services> {
+  return onFreePorts(() => startServicesOnce(backends, options));
+}
+
+async function startServicesOnce(backends: Backends, options: ServiceOptions): Promise<Services> {
   const storage = await tempDir("shop-storage-");
   const storageDir = storage.path;
   const port: Record<ServiceName, number> = {
@@ -92,6 +97,8 @@ export async function startServices(backends: Backends, options: ServiceOptions 
   };
   const started = Date.now();
   const children = {} as Record<ServiceName, Child>;
+  // A service says "ready" once it listens: until then a health answer on its port may be another process's.
+  const listening = new Set<ServiceName>();
   const stop = async () => {
     // Producers first, so nothing new enters while the consumers drain.
     for (const group of [["shop-api", "mes"], ["3d-storage"], ["mes-api", "crm-api"]] as ServiceName[][])
@@ -112,12 +119,20 @@ export async function startServices(backends: Backends, options: ServiceOptions 
         ],
         cwd: REPO,
         env: { ...common, ...settings[name] },
-        onLine: (line) => options.onLine?.(name, line),
+        onLine: (line) => {
+          if (line === "ready") listening.add(name);
+          options.onLine?.(name, line);
+        },
       });
     }
     await Promise.all(
       (Object.keys(children) as ServiceName[]).map((name) =>
-        waitUntilReady(children[name], name, 60_000, async () => (await fetch(`${url(name)}/healthz`)).ok),
+        waitUntilReady(
+          children[name],
+          name,
+          60_000,
+          async () => listening.has(name) && (await fetch(`${url(name)}/healthz`)).ok,
+        ),
       ),
     );
     return {

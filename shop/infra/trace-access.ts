@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import getPort from "get-port";
 import * as OTPAuth from "otpauth";
 import { parse } from "yaml";
 import { openAuditStore } from "../../src/access/audit/store.js";
@@ -145,7 +144,8 @@ export async function startTraceAccess(options: {
       verifier,
       audit,
       upstreamUrl: options.jaegerQueryUrl,
-      listen: { host: "127.0.0.1", port: await getPort() },
+      // Port 0: the system picks a free one as the gateway binds it, so no other process can take it first.
+      listen: { host: "127.0.0.1", port: 0 },
     });
     stops.onStop("gateway", () => gateway.close());
     return {

@@ -138,6 +138,29 @@ export function startChild(spec: ChildSpec): Child {
 
 export class StartFailure extends Error {}
 
+const START_ATTEMPTS = 3;
+
+/**
+ * Ports are picked free just before a process binds them, so another process can bind one first. Then
+ * `start` runs again, picking new ports, up to three times; `undo` stops whatever a failed attempt left
+ * running. The failure is recognised by the loser's own words (Node, Go, PostgreSQL and Erlang all say
+ * "address already in use" or EADDRINUSE), which the start failures quote.
+ */
+export async function onFreePorts<T>(start: () => Promise<T>, undo: () => Promise<void> = async () => {}): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      await undo();
+      if (!lostPortRace(error) || attempt >= START_ATTEMPTS) throw error;
+    }
+  }
+}
+
+function lostPortRace(error: unknown): boolean {
+  return error instanceof Error && /address already in use|EADDRINUSE/i.test(error.message);
+}
+
 /**
  * Polls `probe` until it answers true, the child exits (then the failure quotes its last output), or
  * the deadline passes. Returns how long it took.

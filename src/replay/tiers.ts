@@ -7,7 +7,7 @@ import { compileAgentConfig, compileSamplerConfig } from "../compile/index.js";
 import { renderCollectorYaml } from "../emit/render.js";
 import type { ResolvedEnvironment } from "../resolve/resolve.js";
 import { type CollectorLog, type CollectorProcess, type ProcessUsage } from "../collector/runtime/process.js";
-import { sleep } from "../process/child.js";
+import { onFreePorts, sleep } from "../process/child.js";
 import { freeAddresses, runtimePipeline, type RuntimeAddresses } from "../collector/runtime/addresses.js";
 import {
   collectFlowMetrics,
@@ -25,7 +25,7 @@ import {
 import { createSender, type Sender } from "./sender.js";
 import type { Received, Sink } from "./sink.js";
 import type { TlsMaterial } from "./tls-material.js";
-import { collectorEnvironment, onFreePorts, startHealthy } from "../collector/runtime/launch.js";
+import { collectorEnvironment, startHealthy } from "../collector/runtime/launch.js";
 
 /*
  * A replay through a two-tier topology: N agents and M samplers, each a real otelcol-shop process on

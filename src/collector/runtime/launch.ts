@@ -5,6 +5,7 @@ import { referencedEnvVars, renderCollectorYaml, type Provenance } from "../../e
 import type { ResolvedEnvironment, ResolvedPipeline } from "../../resolve/resolve.js";
 import type { CollectorConfig } from "../config.js";
 import { runtimePipeline, type RuntimeAddresses } from "./addresses.js";
+import { onFreePorts } from "../../process/child.js";
 import { CollectorFailure, startCollector, type CollectorProcess } from "./process.js";
 
 /*
@@ -37,7 +38,6 @@ export interface Launched {
   yaml: string;
 }
 
-const START_ATTEMPTS = 3;
 const HEALTHY_WITHIN_MS = 30_000;
 
 export async function launchCollector(spec: LaunchSpec): Promise<Launched> {
@@ -70,23 +70,6 @@ export async function startHealthy(
   } catch (error) {
     await collector.stop();
     throw error;
-  }
-}
-
-/**
- * Runs `start` again, on the new free ports it picks, when it failed because another process bound one
- * of them first; `undo` stops whatever a failed attempt left running.
- */
-export async function onFreePorts<T>(start: () => Promise<T>, undo: () => Promise<void> = async () => {}): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await start();
-    } catch (error) {
-      await undo();
-      const portTaken =
-        error instanceof CollectorFailure && error.logTail.some((l) => /address already in use/.test(l));
-      if (!portTaken || attempt >= START_ATTEMPTS) throw error;
-    }
   }
 }
 
