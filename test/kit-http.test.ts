@@ -54,6 +54,7 @@ beforeAll(async () => {
   // What a stranger may send instead of trace context.
   await curl("-H", "traceparent: 00-zz-not-a-trace-id-01", "-H", `baggage: ${"k=v,".repeat(2_500)}`, `${base}/inner`);
   await curl("-H", "x-forwarded-for: <script>", "-H", "host: evil host:99999", `${base}/inner`);
+  await curl("-X", "PROPFIND", `${base}/other`);
   await curl(`${base}/fail`);
   await curl(`${base}/down`);
   probe.stdin!.end();
@@ -115,6 +116,13 @@ describe("the kit's HTTP instrumentation", () => {
     }
     const forged = inner.find((s) => stringAttribute(s.attributes, "server.address") === undefined);
     expect(forged).toBeDefined();
+  });
+
+  it("records a method the conventions do not know as _OTHER, so a client cannot make new metric series", () => {
+    const [other] = servers("/other");
+    expect(other?.name).toBe("_OTHER");
+    expect(stringAttribute(other!.attributes, "http.request.method")).toBe("_OTHER");
+    expect(stringAttribute(other!.attributes, "http.request.method_original")).toBe("PROPFIND");
   });
 
   it("marks a 5xx answer as an error with the reason the handler gave, and a failed call with its cause", () => {
