@@ -1,10 +1,11 @@
 /*
- * npm run bench:overhead: what tracing costs the shop. The same services run three ways in turn, in
+ * npm run bench:overhead: what tracing costs the shop. The same services run four ways in turn, in
  * one run against the same PostgreSQL, RabbitMQ, collector and Jaeger: with the kit (exporting
  * through otelcol-shop to Jaeger), with the OpenTelemetry SDK set up by hand without the kit
- * (shop/bench/bare-sdk.ts), and with the SDK switched off (OTEL_SDK_DISABLED). The upload and costing
- * paths are measured under the same closed-loop load each time, so the kit's own share shows apart
- * from the SDK's.
+ * (shop/bench/bare-sdk.ts), with only the kit's context propagation and no SDK
+ * (shop/bench/context-only.ts), and with the SDK switched off (OTEL_SDK_DISABLED). The upload and
+ * costing paths are measured under the same closed-loop load each time, so the kit's own share shows
+ * apart from the SDK's, and the SDK's apart from what carrying a context through async code costs.
  *
  *   npm run bench:overhead -- [--uploads 300] [--costings 300] [--concurrency 8] [--rounds 3] [--work-ms 0]
  *                             [--cpu-prof DIR]
@@ -43,7 +44,7 @@ if (profileIndex >= 0 && (cpuProfileRoot === undefined || cpuProfileRoot.startsW
   throw new Error("--cpu-prof needs a directory");
 const WARMUP = 30;
 
-const MODES = ["off", "bare-sdk", "kit"] as const;
+const MODES = ["off", "context-only", "bare-sdk", "kit"] as const;
 type Mode = (typeof MODES)[number];
 type Path = "upload" | "costing";
 const PATHS: readonly Path[] = ["upload", "costing"];
@@ -121,13 +122,13 @@ for (const mode of MODES) for (const path of PATHS) stats[mode][path] = merged(r
 say(
   `\n${uploads} uploads and ${costings} costings per round, ${concurrency} concurrent, ${rounds} rounds per mode, load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end${workMs > 0 ? `, ${workMs} ms of simulated work per request in every service` : ""}`,
 );
-say("path      tracing       p50 ms    p99 ms    ops/s   services CPU ms/op");
+say("path      tracing          p50 ms    p99 ms    ops/s   services CPU ms/op");
 for (const path of PATHS) {
   const ops = (path === "upload" ? uploads : costings) * rounds;
   for (const mode of MODES) {
     const s = stats[mode][path];
     say(
-      `${path.padEnd(9)} ${mode.padEnd(9)} ${s.p50Ms.toFixed(1).padStart(9)} ${s.p99Ms.toFixed(1).padStart(9)} ${s.throughput.toFixed(1).padStart(8)} ${((cpu[mode][path].services * 1000) / ops).toFixed(2).padStart(12)}`,
+      `${path.padEnd(9)} ${mode.padEnd(12)} ${s.p50Ms.toFixed(1).padStart(9)} ${s.p99Ms.toFixed(1).padStart(9)} ${s.throughput.toFixed(1).padStart(8)} ${((cpu[mode][path].services * 1000) / ops).toFixed(2).padStart(12)}`,
     );
   }
 }
@@ -142,6 +143,7 @@ const compare = (label: string, mode: Mode, base: Mode) => {
 };
 compare("overhead of tracing with the kit (kit vs off)", "kit", "off");
 compare("overhead of the bare SDK (bare-sdk vs off)", "bare-sdk", "off");
+compare("overhead of context propagation alone, no SDK (context-only vs off)", "context-only", "off");
 compare("the kit's own share (kit vs bare-sdk)", "kit", "bare-sdk");
 say("\ncollector and Jaeger CPU per operation with the kit:");
 for (const path of PATHS) {

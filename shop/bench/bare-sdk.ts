@@ -14,9 +14,10 @@ import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
  * kit uses and nothing of the kit: the baseline `npm run bench:overhead` measures the kit against.
  * The instrumentations get the same documented options (which requests and queries make spans), so
  * both variants make the same spans; the services' own spans (flows, routes, tables) go through
- * @opentelemetry/api and land here too. Missing is what the kit adds on top: the flow attributes
- * copied from baggage onto every span, the hooks that add messaging, table and status details, the
- * exporter's TLS and token settings.
+ * @opentelemetry/api and land here too. HTTP goes through @opentelemetry/instrumentation-http, which the
+ * kit replaces with its own (same spans, same stable attributes). Missing is what the kit adds on top:
+ * the flow attributes copied from baggage onto every span, the hooks that add messaging, table and
+ * status details, the exporter's TLS and token settings.
  */
 export function startBareSdk(
   serviceName: string,

@@ -31,9 +31,10 @@ export const SPAN_EXPORT_DELAY_MS = 1000;
 export interface ServiceOptions {
   /**
    * How the services are traced: the kit (the default), the OpenTelemetry SDK set up by hand without the
-   * kit, or not at all (OTEL_SDK_DISABLED); the last two are the baselines of overhead comparisons.
+   * kit, the kit's context propagation alone with no SDK, or not at all (OTEL_SDK_DISABLED); the last
+   * three are the baselines of overhead comparisons.
    */
-  tracing?: "kit" | "bare-sdk" | "off";
+  tracing?: "kit" | "bare-sdk" | "context-only" | "off";
   maxUploadBytes?: number;
   /** Partner id → the API key its systems call the Shop API with. */
   partnerKeys?: Record<string, string>;
@@ -77,7 +78,9 @@ async function startServicesOnce(backends: Backends, options: ServiceOptions): P
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://${backends.otlpGrpc}`,
     OTEL_BSP_SCHEDULE_DELAY: String(SPAN_EXPORT_DELAY_MS),
     ...(options.tracing === "off" ? { OTEL_SDK_DISABLED: "true" } : {}),
-    ...(options.tracing === "bare-sdk" ? { SHOP_TRACING_SETUP: "bare-sdk" } : {}),
+    ...(options.tracing === "bare-sdk" || options.tracing === "context-only"
+      ? { SHOP_TRACING_SETUP: options.tracing }
+      : {}),
     ...(options.simulatedWorkMs ? { SHOP_SIMULATED_WORK_MS: String(options.simulatedWorkMs) } : {}),
     ...(options.maxUploadBytes !== undefined ? { SHOP_MAX_UPLOAD_BYTES: String(options.maxUploadBytes) } : {}),
   };

@@ -5,10 +5,12 @@
  *
  *   node --import tsx shop/services/main.ts <service>
  *
- * SHOP_TRACING_SETUP=bare-sdk starts the OpenTelemetry SDK set up by hand instead of the kit, the
- * baseline of `npm run bench:overhead`.
+ * SHOP_TRACING_SETUP=bare-sdk starts the OpenTelemetry SDK set up by hand instead of the kit, and
+ * SHOP_TRACING_SETUP=context-only the kit's context propagation without any SDK: the baselines of
+ * `npm run bench:overhead`.
  */
 import { startBareSdk } from "../bench/bare-sdk.js";
+import { startContextOnly } from "../bench/context-only.js";
 import { startTracing } from "../../src/kit/index.js";
 import { SERVICES, type ServiceName } from "./names.js";
 
@@ -19,10 +21,13 @@ if (name === undefined || !SERVICES.includes(name)) {
 }
 // Only the kit is imported above: the service's own modules load after the instrumentations.
 const ignorePaths = ["/healthz", "/otlp/v1/traces", "/favicon.ico"];
+const setup = process.env.SHOP_TRACING_SETUP;
 const tracing =
-  process.env.SHOP_TRACING_SETUP === "bare-sdk"
+  setup === "bare-sdk"
     ? startBareSdk(name, ignorePaths)
-    : startTracing({ serviceName: name, ignorePaths });
+    : setup === "context-only"
+      ? startContextOnly()
+      : startTracing({ serviceName: name, ignorePaths });
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const module = (await import(`./${name}.js`)) as {
   start(tracer: typeof tracing.tracer, log: (line: string) => void): Promise<() => Promise<void>>;

@@ -1,18 +1,18 @@
-import { createRequire, register } from "node:module";
+import { register } from "node:module";
 import { trace, type Tracer } from "@opentelemetry/api";
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { registerInstrumentations } from "@opentelemetry/instrumentation";
 import { AmqplibInstrumentation } from "@opentelemetry/instrumentation-amqplib";
-import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { randomUUID } from "node:crypto";
 import { BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { pgConfig } from "./database.js";
+import { KitContextManager } from "./context-manager.js";
 import { createTraceExporter } from "./exporter.js";
 import { FlowAttributesProcessor } from "./flow-context.js";
-import { httpConfig } from "./http.js";
+import { instrumentHttp } from "./http.js";
 import { amqplibConfig } from "./messaging.js";
 import { settingsFromEnv, type KitOverrides, type KitSettings } from "./settings.js";
 
@@ -66,22 +66,20 @@ export function startTracing(options: StartOptions = {}): Tracing {
       new BatchSpanProcessor(options.exporter ?? createTraceExporter(settings.exporter, env)),
     ],
   });
+  const contextManager = new KitContextManager();
   provider.register({
+    contextManager,
     propagator: new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
   });
   const unregister = registerInstrumentations({
     tracerProvider: provider,
-    instrumentations: [
-      new HttpInstrumentation(httpConfig(options.ignorePaths ?? [])),
-      new AmqplibInstrumentation(amqplibConfig),
-      new PgInstrumentation(pgConfig),
-    ],
+    instrumentations: [new AmqplibInstrumentation(amqplibConfig), new PgInstrumentation(pgConfig)],
   });
-  // node:http may already be loaded (imported before this call, or only through named ESM imports,
-  // which neither hook sees later). Requiring it here patches the one shared module object.
-  const require = createRequire(import.meta.url);
-  require("node:http");
-  require("node:https");
+  const stopHttp = instrumentHttp({
+    tracer: provider.getTracer("tracegen-kit/http"),
+    contextManager,
+    ignorePaths: options.ignorePaths ?? [],
+  });
   let stopping: Promise<void> | undefined;
   started = {
     settings,
@@ -89,6 +87,7 @@ export function startTracing(options: StartOptions = {}): Tracing {
     shutdown: () =>
       (stopping ??= (async () => {
         unregister();
+        stopHttp();
         await provider.shutdown();
       })()),
   };
