@@ -13,6 +13,7 @@ import type {
 import { newSpan, SPAN_ID_BYTES, TRACE_ID_BYTES } from "./model.js";
 import { otlpTraceTypes } from "./otlp-proto.js";
 import { DecodeError } from "./problem.js";
+import { keyValueObject, type ScalarForms } from "./value-object.js";
 
 /*
  * The OTLP trace messages on the protobuf wire. Requests from outside (the sink, fixture files)
@@ -458,30 +459,14 @@ function spanMessage(s: Span): Message {
   };
 }
 
-function keyValueMessage(a: KeyValue): Message {
-  return { key: a.key, value: anyValueMessage(a.value) };
-}
+/** protobufjs takes doubles and bytes as they are, and int64 as the halves of its two's complement. */
+const PROTOBUFJS_FORMS: ScalarForms = {
+  int: (value) => longBits(BigInt.asUintN(64, value)),
+  double: (value) => value,
+  bytes: (value) => value,
+};
 
-function anyValueMessage(v: AnyValue): Message {
-  switch (v.type) {
-    case "string":
-      return { stringValue: v.value };
-    case "bool":
-      return { boolValue: v.value };
-    case "int":
-      return { intValue: longBits(BigInt.asUintN(64, v.value)) };
-    case "double":
-      return { doubleValue: v.value };
-    case "array":
-      return { arrayValue: { values: v.values.map(anyValueMessage) } };
-    case "kvlist":
-      return { kvlistValue: { values: v.values.map(keyValueMessage) } };
-    case "bytes":
-      return { bytesValue: v.value };
-    case "empty":
-      return {};
-  }
-}
+const keyValueMessage = (a: KeyValue): Message => keyValueObject(a, PROTOBUFJS_FORMS);
 
 /** protobufjs takes 64-bit integers as {low, high} halves; no Long library needed. */
 const longBits = (u: bigint) => ({ low: Number(u & 0xffffffffn) | 0, high: Number(u >> 32n) | 0 });
