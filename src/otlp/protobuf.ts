@@ -195,6 +195,7 @@ function readMessage<T, R>(r: Reader, path: string, message: MessageReader<T, R>
   return message.done ? message.done(out, r, path) : (out as unknown as R);
 }
 
+/** A singular field: what `read` makes of it is stored under its name, replacing an earlier one. */
 function stored<T>(name: string, wire: number, read: (r: Reader, path: string) => unknown): FieldReader<T> {
   return {
     name,
