@@ -69,6 +69,17 @@ describe("reading fixtures", () => {
     }
   });
 
+  it("reports malformed JSON nested a hundred thousand deep with its column, instead of overflowing the stack", () => {
+    const depth = 100_000;
+    const text = `${toJsonLines([req(1)])}${'{"a":['.repeat(depth)}1]}]x\n`;
+    const result = parseFixture("deep.jsonl", bytes(text));
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(formatProblem(result.problems[0]!)).toBe(
+        `deep.jsonl:2:${depth * 6 + 5}: malformed JSON: expected \`,\` or \`}\`, found \`x\``,
+      );
+  });
+
   it("reports a bad id length with its line and the path inside the request", () => {
     const good = toJsonLines([req(1)]).trim();
     const bad = good.replace("2222222222222222", "22222222222222");

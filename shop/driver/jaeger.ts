@@ -107,20 +107,38 @@ export async function waitForTrace(
   complete: (trace: Trace) => boolean,
   timeoutMs = 30_000,
 ): Promise<Trace> {
-  const deadline = Date.now() + timeoutMs;
-  let seen: Trace[] = [];
-  for (;;) {
-    seen = await searchTraces(queryUrl, query).catch(() => seen);
-    const done = seen.find(complete);
-    if (done) return done;
-    if (Date.now() > deadline) {
+  return pollJaeger(
+    () => searchTraces(queryUrl, query),
+    [] as Trace[],
+    (seen) => seen.find(complete),
+    timeoutMs,
+    (seen) => {
       const summary = seen
         .map((t) => `${t.traceId}: ${t.spans.map((s) => `${s.service}/${s.name}`).join(", ")}`)
         .join("\n  ");
-      throw new Error(
-        `no complete trace for ${JSON.stringify(query)} within ${timeoutMs / 1000} s; found:\n  ${summary || "(none)"}`,
-      );
-    }
+      return `no complete trace for ${JSON.stringify(query)} within ${timeoutMs / 1000} s; found:\n  ${summary || "(none)"}`;
+    },
+  );
+}
+
+/**
+ * Asks Jaeger every half second until `pick` finds the trace in its answer; a failed request leaves the
+ * last answer standing. Past the timeout, fails with what `notFound` says of the last answer.
+ */
+async function pollJaeger<T>(
+  ask: (last: T) => Promise<T>,
+  first: T,
+  pick: (answer: T) => Trace | undefined,
+  timeoutMs: number,
+  notFound: (last: T) => string,
+): Promise<Trace> {
+  const deadline = Date.now() + timeoutMs;
+  let last = first;
+  for (;;) {
+    last = await ask(last).catch(() => last);
+    const found = pick(last);
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(notFound(last));
     await delay(500);
   }
 }
@@ -142,17 +160,14 @@ export async function waitForTraceById(
   complete: (trace: Trace) => boolean,
   timeoutMs = 30_000,
 ): Promise<Trace> {
-  const deadline = Date.now() + timeoutMs;
-  let seen: Trace | undefined;
-  for (;;) {
-    seen = (await getTrace(queryUrl, traceId).catch(() => seen)) ?? seen;
-    if (seen && complete(seen)) return seen;
-    if (Date.now() > deadline)
-      throw new Error(
-        `trace ${traceId} was not complete within ${timeoutMs / 1000} s; it has: ${seen?.spans.map((s) => `${s.service}/${s.name}`).join(", ") ?? "nothing"}`,
-      );
-    await delay(500);
-  }
+  return pollJaeger(
+    async (last: Trace | undefined) => (await getTrace(queryUrl, traceId)) ?? last,
+    undefined,
+    (seen) => (seen && complete(seen) ? seen : undefined),
+    timeoutMs,
+    (seen) =>
+      `trace ${traceId} was not complete within ${timeoutMs / 1000} s; it has: ${seen?.spans.map((s) => `${s.service}/${s.name}`).join(", ") ?? "nothing"}`,
+  );
 }
 
 export const traceUrl = (queryUrl: string, traceId: string): string => `${queryUrl}/trace/${traceId}`;

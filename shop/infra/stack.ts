@@ -31,6 +31,19 @@ export class Stops {
   onStop(name: string, stop: () => Promise<void>): void {
     this.parts.push([name, stop]);
   }
+  /**
+   * Runs a start with its own Stops. When the start fails, what it had started is stopped before
+   * the error goes on; when it succeeds, stopping is left to what it returns.
+   */
+  static async startOrUndo<T>(log: Log | undefined, start: (stops: Stops) => Promise<T>): Promise<T> {
+    const stops = new Stops(log);
+    try {
+      return await start(stops);
+    } catch (error) {
+      await stops.stopAll();
+      throw error;
+    }
+  }
   async stopAll(): Promise<void> {
     for (const [name, stop] of this.parts.splice(0).reverse()) {
       const started = Date.now();
@@ -66,8 +79,7 @@ export interface Backends {
 }
 
 export async function startBackends(log: Log = () => undefined): Promise<Backends> {
-  const stops = new Stops(log);
-  try {
+  return Stops.startOrUndo(log, async (stops) => {
     const [postgres, rabbit] = await Promise.all([
       startPostgres().then((p) => stops.add("PostgreSQL", p)),
       startRabbitMq().then((r) => stops.add("RabbitMQ", r)),
@@ -90,10 +102,7 @@ export async function startBackends(log: Log = () => undefined): Promise<Backend
       },
       stop: () => stops.stopAll(),
     };
-  } catch (error) {
-    await stops.stopAll();
-    throw error;
-  }
+  });
 }
 
 export interface TracingBackend {
@@ -106,8 +115,7 @@ export interface TracingBackend {
 }
 
 export async function startTracingBackend(log: Log = () => undefined): Promise<TracingBackend> {
-  const stops = new Stops(log);
-  try {
+  return Stops.startOrUndo(log, async (stops) => {
     const jaeger = stops.add("Jaeger", await startJaeger());
     const pseudonymKey = randomBytes(32).toString("hex");
     const collector = stops.add(
@@ -124,10 +132,7 @@ export async function startTracingBackend(log: Log = () => undefined): Promise<T
       timings: { jaegerStart: jaeger.timings.startMs, collectorStart: collector.timings.startMs },
       stop: () => stops.stopAll(),
     };
-  } catch (error) {
-    await stops.stopAll();
-    throw error;
-  }
+  });
 }
 
 export interface Shop extends Omit<Backends, "stop" | "timings">, Omit<TracingBackend, "stop" | "timings"> {
@@ -139,8 +144,7 @@ export interface Shop extends Omit<Backends, "stop" | "timings">, Omit<TracingBa
 
 export async function startShop(options: ServiceOptions & { log?: Log } = {}): Promise<Shop> {
   const log = options.log ?? (() => undefined);
-  const stops = new Stops(log);
-  try {
+  return Stops.startOrUndo(log, async (stops) => {
     const started = Date.now();
     const [backends, tracing] = await Promise.all([
       startBackends(log).then((b) => stops.add("the databases and the broker", b)),
@@ -173,8 +177,5 @@ export async function startShop(options: ServiceOptions & { log?: Log } = {}): P
       },
       stop: () => stops.stopAll(),
     };
-  } catch (error) {
-    await stops.stopAll();
-    throw error;
-  }
+  });
 }

@@ -79,8 +79,7 @@ export async function startTraceAccess(options: {
   /** Replaces the description's limits (a benchmark measures latency, not the rate limit). */
   limits?: NonNullable<ResolvedGatewayConfig["access"]["limits"]>;
 }): Promise<TraceAccess> {
-  const stops = new Stops();
-  try {
+  return Stops.startOrUndo(undefined, async (stops) => {
     const dir = await tempDir("shop-access-");
     stops.onStop("certificates", () => dir.remove());
     const tls = await makeTlsMaterial(dir.path);
@@ -158,8 +157,5 @@ export async function startTraceAccess(options: {
       partners,
       stop: () => stops.stopAll(),
     };
-  } catch (error) {
-    await stops.stopAll();
-    throw error;
-  }
+  });
 }

@@ -13,6 +13,7 @@ import {
   type TraceRequest,
 } from "./model.js";
 import { DecodeError } from "./problem.js";
+import { keyValueObject, type ScalarForms } from "./value-object.js";
 
 /*
  * OTLP/JSON as the specification defines it (and as a collector's file exporter writes it):
@@ -42,7 +43,7 @@ function decodeResourceSpans(value: unknown, path: string): ResourceSpans {
 function decodeResource(value: unknown, path: string): Resource {
   if (value === undefined || value === null) return { attributes: [], droppedAttributesCount: 0 };
   const o = object(value, path);
-  return { attributes: attributes(o, path), droppedAttributesCount: uint32(o, "droppedAttributesCount", path) };
+  return attributes(o, path);
 }
 
 function decodeScopeSpans(value: unknown, path: string): ScopeSpans {
@@ -61,8 +62,7 @@ function decodeScope(value: unknown, path: string): Scope {
   return {
     name: string(o, "name", path),
     version: string(o, "version", path),
-    attributes: attributes(o, path),
-    droppedAttributesCount: uint32(o, "droppedAttributesCount", path),
+    ...attributes(o, path),
   };
 }
 
@@ -81,8 +81,7 @@ function decodeSpan(value: unknown, path: string): Span {
     kind: enumeration(o, "kind", path, SPAN_KINDS),
     startTimeUnixNano: uint64(o, "startTimeUnixNano", path),
     endTimeUnixNano: uint64(o, "endTimeUnixNano", path),
-    attributes: attributes(o, path),
-    droppedAttributesCount: uint32(o, "droppedAttributesCount", path),
+    ...attributes(o, path),
     events: list(o, "events", path, decodeEvent),
     droppedEventsCount: uint32(o, "droppedEventsCount", path),
     links: list(o, "links", path, decodeLink),
@@ -99,8 +98,7 @@ function decodeEvent(value: unknown, path: string): SpanEvent {
   return {
     timeUnixNano: uint64(o, "timeUnixNano", path),
     name: string(o, "name", path),
-    attributes: attributes(o, path),
-    droppedAttributesCount: uint32(o, "droppedAttributesCount", path),
+    ...attributes(o, path),
   };
 }
 
@@ -110,14 +108,17 @@ function decodeLink(value: unknown, path: string): SpanLink {
     traceId: id(o, "traceId", path, TRACE_ID_BYTES, true),
     spanId: id(o, "spanId", path, SPAN_ID_BYTES, true),
     traceState: string(o, "traceState", path),
-    attributes: attributes(o, path),
-    droppedAttributesCount: uint32(o, "droppedAttributesCount", path),
+    ...attributes(o, path),
     flags: uint32(o, "flags", path),
   };
 }
 
-function attributes(o: Json, path: string): KeyValue[] {
-  return list(o, "attributes", path, decodeKeyValue);
+/** The attributes of a resource, scope, span, event or link, and how many were dropped before it was sent. */
+function attributes(o: Json, path: string): { attributes: KeyValue[]; droppedAttributesCount: number } {
+  return {
+    attributes: list(o, "attributes", path, decodeKeyValue),
+    droppedAttributesCount: uint32(o, "droppedAttributesCount", path),
+  };
 }
 
 function decodeKeyValue(value: unknown, path: string): KeyValue {
@@ -378,30 +379,14 @@ function encodeSpan(s: Span): Json {
   });
 }
 
-function encodeKeyValue(a: KeyValue): Json {
-  return { key: a.key, value: encodeAnyValue(a.value) };
-}
+/** 64-bit integers as decimal strings, non-finite doubles by name, bytes as base64. */
+const JSON_FORMS: ScalarForms = {
+  int: (value) => value.toString(),
+  double: (value) => (Number.isFinite(value) ? value : String(value)),
+  bytes: (value) => Buffer.from(value).toString("base64"),
+};
 
-function encodeAnyValue(v: AnyValue): Json {
-  switch (v.type) {
-    case "string":
-      return { stringValue: v.value };
-    case "bool":
-      return { boolValue: v.value };
-    case "int":
-      return { intValue: v.value.toString() };
-    case "double":
-      return { doubleValue: Number.isFinite(v.value) ? v.value : String(v.value) };
-    case "bytes":
-      return { bytesValue: Buffer.from(v.value).toString("base64") };
-    case "array":
-      return { arrayValue: { values: v.values.map(encodeAnyValue) } };
-    case "kvlist":
-      return { kvlistValue: { values: v.values.map(encodeKeyValue) } };
-    case "empty":
-      return {};
-  }
-}
+const encodeKeyValue = (a: KeyValue): Json => keyValueObject(a, JSON_FORMS);
 
 /** A fixed64 time as proto3 JSON writes it: a decimal string, absent at its default of zero. */
 function nanos(n: bigint): string | undefined {

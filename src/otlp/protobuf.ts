@@ -13,6 +13,7 @@ import type {
 import { newSpan, SPAN_ID_BYTES, TRACE_ID_BYTES } from "./model.js";
 import { otlpTraceTypes } from "./otlp-proto.js";
 import { DecodeError } from "./problem.js";
+import { keyValueObject, type ScalarForms } from "./value-object.js";
 
 /*
  * The OTLP trace messages on the protobuf wire. Requests from outside (the sink, fixture files)
@@ -50,7 +51,20 @@ class Reader {
     return this.fail("varint longer than 10 bytes", path, start);
   }
 
+  /**
+   * Tags, lengths and counts nearly always fit in four varint bytes, which plain numbers read
+   * exactly; anything longer, or cut short, is read again by `varint`, which owns the errors.
+   */
   uint32(path: string): number {
+    let value = 0;
+    for (let i = 0, shift = 0; i < 4 && this.pos + i < this.buf.length; i++, shift += 7) {
+      const b = this.buf[this.pos + i]!;
+      value |= (b & 0x7f) << shift;
+      if ((b & 0x80) === 0) {
+        this.pos += i + 1;
+        return value;
+      }
+    }
     return Number(BigInt.asUintN(32, this.varint(path)));
   }
 
@@ -84,7 +98,8 @@ class Reader {
         path,
         start,
       );
-    const out = this.buf.subarray(this.pos, this.pos + len);
+    // A plain view, even over a Buffer: Buffer's own subarray costs more than the rest of the read.
+    const out = new Uint8Array(this.buf.buffer, this.buf.byteOffset + this.pos, len);
     this.pos += len;
     return out;
   }
@@ -124,19 +139,6 @@ class Reader {
     }
   }
 
-  /** Calls `field` for each field of the message; fields it does not claim are skipped. */
-  fields(path: string, field: (no: number, wire: number) => boolean): void {
-    while (this.pos < this.buf.length) {
-      const tagAt = this.pos;
-      const tag = this.uint32(path);
-      const no = tag >>> 3;
-      const wire = tag & 7;
-      if (no === 0) this.fail("field number 0 is invalid", path, tagAt);
-      this.fieldStart = tagAt;
-      if (!field(no, wire)) this.skipField(wire, path);
-    }
-  }
-
   expect(wire: number, actual: number, path: string): void {
     if (wire !== actual) this.fail(`wrong wire type ${actual} (expected ${wire})`, path, this.fieldStart);
   }
@@ -147,362 +149,237 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 const at = (path: string, key: string, index?: number): string =>
   `${path ? `${path}.` : ""}${key}${index === undefined ? "" : `[${index}]`}`;
 
+/*
+ * Each message is a table from field number to how that field is read. A field the table names
+ * must come with its wire type; one it does not name is skipped. Fields are stored under their
+ * own name, which is also the name error paths use.
+ */
+
+interface FieldReader<T> {
+  name: string;
+  wire: number;
+  /** A repeated field's path carries the index of the element being read. */
+  repeated: boolean;
+  read(r: Reader, into: T, path: string): void;
+}
+
+interface MessageReader<T, R = T> {
+  empty(): T;
+  fields: Readonly<Record<number, FieldReader<T>>>;
+  /** What the message reads as once all its fields are in; checks that need every field go here. */
+  done?(out: T, r: Reader, path: string): R;
+}
+
+type KeysOf<T, V> = { [K in keyof T]-?: T[K] extends V ? K : never }[keyof T] & string;
+
+function readMessage<T, R>(r: Reader, path: string, message: MessageReader<T, R>): R {
+  const out = message.empty();
+  while (r.pos < r.buf.length) {
+    const tagAt = r.pos;
+    const tag = r.uint32(path);
+    const no = tag >>> 3;
+    const wire = tag & 7;
+    if (no === 0) r.fail("field number 0 is invalid", path, tagAt);
+    r.fieldStart = tagAt;
+    const field = message.fields[no];
+    if (field === undefined) {
+      r.skipField(wire, path);
+      continue;
+    }
+    const p = field.repeated
+      ? at(path, field.name, ((out as Record<string, unknown>)[field.name] as unknown[]).length)
+      : at(path, field.name);
+    r.expect(field.wire, wire, p);
+    field.read(r, out, p);
+  }
+  return message.done ? message.done(out, r, path) : (out as unknown as R);
+}
+
+/** A singular field: what `read` makes of it is stored under its name, replacing an earlier one. */
+function stored<T>(name: string, wire: number, read: (r: Reader, path: string) => unknown): FieldReader<T> {
+  return {
+    name,
+    wire,
+    repeated: false,
+    read: (r, into, path) => ((into as Record<string, unknown>)[name] = read(r, path)),
+  };
+}
+
+const string = <T>(name: KeysOf<T, string>) => stored<T>(name, WIRE.LEN, (r, path) => r.string(path));
+
+const uint32 = <T>(name: KeysOf<T, number>) => stored<T>(name, WIRE.VARINT, (r, path) => r.uint32(path));
+
+const fixed32 = <T>(name: KeysOf<T, number>) => stored<T>(name, WIRE.I32, (r, path) => r.fixed32(path));
+
+const fixed64 = <T>(name: KeysOf<T, bigint>) => stored<T>(name, WIRE.I64, (r, path) => r.fixed64(path));
+
+/** An enum past its last known value is refused, pointing at the field's tag. */
+const enumeration = <T>(name: KeysOf<T, number>, max: number) =>
+  stored<T>(name, WIRE.VARINT, (r, path) => {
+    const start = r.fieldStart;
+    const v = r.uint32(path);
+    if (v > max) r.fail(`unknown enum value ${v} (expected 0 to ${max})`, path, start);
+    return v;
+  });
+
+/** Ids are read as lower-case hex; an empty one is allowed only where the field is optional. */
+const id = <T>(name: KeysOf<T, string>, size: number, mayBeEmpty = false) =>
+  stored<T>(name, WIRE.LEN, (r, path) => {
+    const start = r.fieldStart;
+    const bytes = r.bytes(path);
+    if (bytes.length === 0 && mayBeEmpty) return "";
+    if (bytes.length !== size) r.fail(`expected ${size} bytes, found ${bytes.length}`, path, start);
+    if (bytes.every((b) => b === 0)) r.fail("an all-zero id is invalid", path, start);
+    return Buffer.from(bytes).toString("hex");
+  });
+
+const message = <T, M, R>(name: KeysOf<T, R>, of: MessageReader<M, R>) =>
+  stored<T>(name, WIRE.LEN, (r, path) => readMessage(r.sub(path), path, of));
+
+function repeated<T, M, R>(name: KeysOf<T, R[]>, of: MessageReader<M, R>): FieldReader<T> {
+  return {
+    name,
+    wire: WIRE.LEN,
+    repeated: true,
+    read: (r, into, path) => ((into as Record<string, unknown>)[name] as R[]).push(readMessage(r.sub(path), path, of)),
+  };
+}
+
+/** One member of AnyValue's oneof: the last one on the wire is the value. */
+const oneOf = (
+  name: string,
+  wire: number,
+  read: (r: Reader, path: string) => AnyValue,
+): FieldReader<{ value: AnyValue }> => ({
+  name,
+  wire,
+  repeated: false,
+  read: (r, into, path) => (into.value = read(r, path)),
+});
+
+const ANY_VALUE: MessageReader<{ value: AnyValue }, AnyValue> = {
+  empty: () => ({ value: { type: "empty" } }),
+  fields: {
+    1: oneOf("stringValue", WIRE.LEN, (r, path) => ({ type: "string", value: r.string(path) })),
+    2: oneOf("boolValue", WIRE.VARINT, (r, path) => ({ type: "bool", value: r.varint(path) !== 0n })),
+    3: oneOf("intValue", WIRE.VARINT, (r, path) => ({ type: "int", value: BigInt.asIntN(64, r.varint(path)) })),
+    4: oneOf("doubleValue", WIRE.I64, (r, path) => ({ type: "double", value: r.double(path) })),
+    5: oneOf("arrayValue", WIRE.LEN, (r, path) => readMessage(r.sub(path), path, ARRAY_VALUE)),
+    6: oneOf("kvlistValue", WIRE.LEN, (r, path) => readMessage(r.sub(path), path, KEY_VALUE_LIST)),
+    7: oneOf("bytesValue", WIRE.LEN, (r, path) => ({ type: "bytes", value: new Uint8Array(r.bytes(path)) })),
+  },
+  done: (out) => out.value,
+};
+
+type ArrayValue = Extract<AnyValue, { type: "array" }>;
+const ARRAY_VALUE: MessageReader<ArrayValue> = {
+  empty: () => ({ type: "array", values: [] }),
+  fields: { 1: repeated("values", ANY_VALUE) },
+};
+
+const KEY_VALUE: MessageReader<KeyValue> = {
+  empty: () => ({ key: "", value: { type: "empty" } }),
+  fields: { 1: string("key"), 2: message("value", ANY_VALUE) },
+};
+
+type KeyValueList = Extract<AnyValue, { type: "kvlist" }>;
+const KEY_VALUE_LIST: MessageReader<KeyValueList> = {
+  empty: () => ({ type: "kvlist", values: [] }),
+  fields: { 1: repeated("values", KEY_VALUE) },
+};
+
+const RESOURCE: MessageReader<Resource> = {
+  empty: () => ({ attributes: [], droppedAttributesCount: 0 }),
+  fields: { 1: repeated("attributes", KEY_VALUE), 2: uint32("droppedAttributesCount") },
+};
+
+const SCOPE: MessageReader<Scope> = {
+  empty: () => ({ name: "", version: "", attributes: [], droppedAttributesCount: 0 }),
+  fields: {
+    1: string("name"),
+    2: string("version"),
+    3: repeated("attributes", KEY_VALUE),
+    4: uint32("droppedAttributesCount"),
+  },
+};
+
+const EVENT: MessageReader<SpanEvent> = {
+  empty: () => ({ timeUnixNano: 0n, name: "", attributes: [], droppedAttributesCount: 0 }),
+  fields: {
+    1: fixed64("timeUnixNano"),
+    2: string("name"),
+    3: repeated("attributes", KEY_VALUE),
+    4: uint32("droppedAttributesCount"),
+  },
+};
+
+const LINK: MessageReader<SpanLink> = {
+  empty: () => ({ traceId: "", spanId: "", traceState: "", attributes: [], droppedAttributesCount: 0, flags: 0 }),
+  fields: {
+    1: id("traceId", TRACE_ID_BYTES),
+    2: id("spanId", SPAN_ID_BYTES),
+    3: string("traceState"),
+    4: repeated("attributes", KEY_VALUE),
+    5: uint32("droppedAttributesCount"),
+    6: fixed32("flags"),
+  },
+  done: (l, r, path) => {
+    if (!l.traceId || !l.spanId) r.fail("a link needs a traceId and a spanId", path, 0);
+    return l;
+  },
+};
+
+type Status = Span["status"];
+const STATUS: MessageReader<Status> = {
+  empty: () => ({ code: 0, message: "" }),
+  fields: { 2: string("message"), 3: enumeration("code", 2) },
+};
+
+const SPAN: MessageReader<Span> = {
+  empty: () => newSpan(),
+  fields: {
+    1: id("traceId", TRACE_ID_BYTES),
+    2: id("spanId", SPAN_ID_BYTES),
+    3: string("traceState"),
+    4: id("parentSpanId", SPAN_ID_BYTES, true),
+    5: string("name"),
+    6: enumeration("kind", 5),
+    7: fixed64("startTimeUnixNano"),
+    8: fixed64("endTimeUnixNano"),
+    9: repeated("attributes", KEY_VALUE),
+    10: uint32("droppedAttributesCount"),
+    11: repeated("events", EVENT),
+    12: uint32("droppedEventsCount"),
+    13: repeated("links", LINK),
+    14: uint32("droppedLinksCount"),
+    15: message("status", STATUS),
+    16: fixed32("flags"),
+  },
+  done: (s, r, path) => {
+    if (!s.traceId) r.fail("missing traceId", path, 0);
+    if (!s.spanId) r.fail("missing spanId", path, 0);
+    return s;
+  },
+};
+
+const SCOPE_SPANS: MessageReader<ScopeSpans> = {
+  empty: () => ({ scope: SCOPE.empty(), spans: [], schemaUrl: "" }),
+  fields: { 1: message("scope", SCOPE), 2: repeated("spans", SPAN), 3: string("schemaUrl") },
+};
+
+const RESOURCE_SPANS: MessageReader<ResourceSpans> = {
+  empty: () => ({ resource: RESOURCE.empty(), scopeSpans: [], schemaUrl: "" }),
+  fields: { 1: message("resource", RESOURCE), 2: repeated("scopeSpans", SCOPE_SPANS), 3: string("schemaUrl") },
+};
+
+const REQUEST: MessageReader<TraceRequest> = {
+  empty: () => ({ resourceSpans: [] }),
+  fields: { 1: repeated("resourceSpans", RESOURCE_SPANS) },
+};
+
 /** Decodes one serialized ExportTraceServiceRequest (or TracesData). `base` offsets error positions. */
 export function decodeProtoRequest(bytes: Uint8Array, base = 0): TraceRequest {
-  const r = new Reader(bytes, base);
-  const resourceSpans: ResourceSpans[] = [];
-  r.fields("", (no, wire) => {
-    if (no !== 1) return false;
-    const p = at("", "resourceSpans", resourceSpans.length);
-    r.expect(WIRE.LEN, wire, p);
-    resourceSpans.push(readResourceSpans(r.sub(p), p));
-    return true;
-  });
-  return { resourceSpans };
-}
-
-function readResourceSpans(r: Reader, path: string): ResourceSpans {
-  const out: ResourceSpans = { resource: { attributes: [], droppedAttributesCount: 0 }, scopeSpans: [], schemaUrl: "" };
-  r.fields(path, (no, wire) => {
-    switch (no) {
-      case 1:
-        r.expect(WIRE.LEN, wire, at(path, "resource"));
-        out.resource = readResource(r.sub(at(path, "resource")), at(path, "resource"));
-        return true;
-      case 2: {
-        const p = at(path, "scopeSpans", out.scopeSpans.length);
-        r.expect(WIRE.LEN, wire, p);
-        out.scopeSpans.push(readScopeSpans(r.sub(p), p));
-        return true;
-      }
-      case 3:
-        r.expect(WIRE.LEN, wire, at(path, "schemaUrl"));
-        out.schemaUrl = r.string(at(path, "schemaUrl"));
-        return true;
-      default:
-        return false;
-    }
-  });
-  return out;
-}
-
-function readResource(r: Reader, path: string): Resource {
-  const out: Resource = { attributes: [], droppedAttributesCount: 0 };
-  r.fields(path, (no, wire) => {
-    if (no === 1) return readAttributeInto(r, wire, out.attributes, path);
-    if (no === 2)
-      return readUint32Into(r, wire, path, "droppedAttributesCount", (v) => (out.droppedAttributesCount = v));
-    return false;
-  });
-  return out;
-}
-
-function readScopeSpans(r: Reader, path: string): ScopeSpans {
-  const out: ScopeSpans = {
-    scope: { name: "", version: "", attributes: [], droppedAttributesCount: 0 },
-    spans: [],
-    schemaUrl: "",
-  };
-  r.fields(path, (no, wire) => {
-    switch (no) {
-      case 1:
-        r.expect(WIRE.LEN, wire, at(path, "scope"));
-        out.scope = readScope(r.sub(at(path, "scope")), at(path, "scope"));
-        return true;
-      case 2: {
-        const p = at(path, "spans", out.spans.length);
-        r.expect(WIRE.LEN, wire, p);
-        out.spans.push(readSpan(r.sub(p), p));
-        return true;
-      }
-      case 3:
-        r.expect(WIRE.LEN, wire, at(path, "schemaUrl"));
-        out.schemaUrl = r.string(at(path, "schemaUrl"));
-        return true;
-      default:
-        return false;
-    }
-  });
-  return out;
-}
-
-function readScope(r: Reader, path: string): Scope {
-  const out: Scope = { name: "", version: "", attributes: [], droppedAttributesCount: 0 };
-  r.fields(path, (no, wire) => {
-    switch (no) {
-      case 1:
-        r.expect(WIRE.LEN, wire, at(path, "name"));
-        out.name = r.string(at(path, "name"));
-        return true;
-      case 2:
-        r.expect(WIRE.LEN, wire, at(path, "version"));
-        out.version = r.string(at(path, "version"));
-        return true;
-      case 3:
-        return readAttributeInto(r, wire, out.attributes, path);
-      case 4:
-        return readUint32Into(r, wire, path, "droppedAttributesCount", (v) => (out.droppedAttributesCount = v));
-      default:
-        return false;
-    }
-  });
-  return out;
-}
-
-function readSpan(r: Reader, path: string): Span {
-  const start = r.base;
-  const s = newSpan();
-  r.fields(path, (no, wire) => {
-    switch (no) {
-      case 1:
-        s.traceId = readId(r, wire, at(path, "traceId"), TRACE_ID_BYTES);
-        return true;
-      case 2:
-        s.spanId = readId(r, wire, at(path, "spanId"), SPAN_ID_BYTES);
-        return true;
-      case 3:
-        r.expect(WIRE.LEN, wire, at(path, "traceState"));
-        s.traceState = r.string(at(path, "traceState"));
-        return true;
-      case 4:
-        s.parentSpanId = readId(r, wire, at(path, "parentSpanId"), SPAN_ID_BYTES, true);
-        return true;
-      case 5:
-        r.expect(WIRE.LEN, wire, at(path, "name"));
-        s.name = r.string(at(path, "name"));
-        return true;
-      case 6:
-        return readEnumInto(r, wire, path, "kind", 5, (v) => (s.kind = v));
-      case 7:
-        r.expect(WIRE.I64, wire, at(path, "startTimeUnixNano"));
-        s.startTimeUnixNano = r.fixed64(at(path, "startTimeUnixNano"));
-        return true;
-      case 8:
-        r.expect(WIRE.I64, wire, at(path, "endTimeUnixNano"));
-        s.endTimeUnixNano = r.fixed64(at(path, "endTimeUnixNano"));
-        return true;
-      case 9:
-        return readAttributeInto(r, wire, s.attributes, path);
-      case 10:
-        return readUint32Into(r, wire, path, "droppedAttributesCount", (v) => (s.droppedAttributesCount = v));
-      case 11: {
-        const p = at(path, "events", s.events.length);
-        r.expect(WIRE.LEN, wire, p);
-        s.events.push(readEvent(r.sub(p), p));
-        return true;
-      }
-      case 12:
-        return readUint32Into(r, wire, path, "droppedEventsCount", (v) => (s.droppedEventsCount = v));
-      case 13: {
-        const p = at(path, "links", s.links.length);
-        r.expect(WIRE.LEN, wire, p);
-        s.links.push(readLink(r.sub(p), p));
-        return true;
-      }
-      case 14:
-        return readUint32Into(r, wire, path, "droppedLinksCount", (v) => (s.droppedLinksCount = v));
-      case 15:
-        r.expect(WIRE.LEN, wire, at(path, "status"));
-        s.status = readStatus(r.sub(at(path, "status")), at(path, "status"));
-        return true;
-      case 16:
-        r.expect(WIRE.I32, wire, at(path, "flags"));
-        s.flags = r.fixed32(at(path, "flags"));
-        return true;
-      default:
-        return false;
-    }
-  });
-  if (!s.traceId) throw new DecodeError("missing traceId", path, start);
-  if (!s.spanId) throw new DecodeError("missing spanId", path, start);
-  return s;
-}
-
-function readEvent(r: Reader, path: string): SpanEvent {
-  const e: SpanEvent = { timeUnixNano: 0n, name: "", attributes: [], droppedAttributesCount: 0 };
-  r.fields(path, (no, wire) => {
-    switch (no) {
-      case 1:
-        r.expect(WIRE.I64, wire, at(path, "timeUnixNano"));
-        e.timeUnixNano = r.fixed64(at(path, "timeUnixNano"));
-        return true;
-      case 2:
-        r.expect(WIRE.LEN, wire, at(path, "name"));
-        e.name = r.string(at(path, "name"));
-        return true;
-      case 3:
-        return readAttributeInto(r, wire, e.attributes, path);
-      case 4:
-        return readUint32Into(r, wire, path, "droppedAttributesCount", (v) => (e.droppedAttributesCount = v));
-      default:
-        return false;
-    }
-  });
-  return e;
-}
-
-function readLink(r: Reader, path: string): SpanLink {
-  const start = r.base;
-  const l: SpanLink = { traceId: "", spanId: "", traceState: "", attributes: [], droppedAttributesCount: 0, flags: 0 };
-  r.fields(path, (no, wire) => {
-    switch (no) {
-      case 1:
-        l.traceId = readId(r, wire, at(path, "traceId"), TRACE_ID_BYTES);
-        return true;
-      case 2:
-        l.spanId = readId(r, wire, at(path, "spanId"), SPAN_ID_BYTES);
-        return true;
-      case 3:
-        r.expect(WIRE.LEN, wire, at(path, "traceState"));
-        l.traceState = r.string(at(path, "traceState"));
-        return true;
-      case 4:
-        return readAttributeInto(r, wire, l.attributes, path);
-      case 5:
-        return readUint32Into(r, wire, path, "droppedAttributesCount", (v) => (l.droppedAttributesCount = v));
-      case 6:
-        r.expect(WIRE.I32, wire, at(path, "flags"));
-        l.flags = r.fixed32(at(path, "flags"));
-        return true;
-      default:
-        return false;
-    }
-  });
-  if (!l.traceId || !l.spanId) throw new DecodeError("a link needs a traceId and a spanId", path, start);
-  return l;
-}
-
-function readStatus(r: Reader, path: string): { code: number; message: string } {
-  const st = { code: 0, message: "" };
-  r.fields(path, (no, wire) => {
-    if (no === 2) {
-      r.expect(WIRE.LEN, wire, at(path, "message"));
-      st.message = r.string(at(path, "message"));
-      return true;
-    }
-    if (no === 3) return readEnumInto(r, wire, path, "code", 2, (v) => (st.code = v));
-    return false;
-  });
-  return st;
-}
-
-function readAttributeInto(r: Reader, wire: number, into: KeyValue[], path: string): boolean {
-  const p = at(path, "attributes", into.length);
-  r.expect(WIRE.LEN, wire, p);
-  into.push(readKeyValue(r.sub(p), p));
-  return true;
-}
-
-function readKeyValue(r: Reader, path: string): KeyValue {
-  const out: KeyValue = { key: "", value: { type: "empty" } };
-  r.fields(path, (no, wire) => {
-    if (no === 1) {
-      r.expect(WIRE.LEN, wire, at(path, "key"));
-      out.key = r.string(at(path, "key"));
-      return true;
-    }
-    if (no === 2) {
-      r.expect(WIRE.LEN, wire, at(path, "value"));
-      out.value = readAnyValue(r.sub(at(path, "value")), at(path, "value"));
-      return true;
-    }
-    return false;
-  });
-  return out;
-}
-
-function readAnyValue(r: Reader, path: string): AnyValue {
-  let value: AnyValue = { type: "empty" };
-  r.fields(path, (no, wire) => {
-    switch (no) {
-      case 1:
-        r.expect(WIRE.LEN, wire, at(path, "stringValue"));
-        value = { type: "string", value: r.string(at(path, "stringValue")) };
-        return true;
-      case 2:
-        r.expect(WIRE.VARINT, wire, at(path, "boolValue"));
-        value = { type: "bool", value: r.varint(at(path, "boolValue")) !== 0n };
-        return true;
-      case 3:
-        r.expect(WIRE.VARINT, wire, at(path, "intValue"));
-        value = { type: "int", value: BigInt.asIntN(64, r.varint(at(path, "intValue"))) };
-        return true;
-      case 4:
-        r.expect(WIRE.I64, wire, at(path, "doubleValue"));
-        value = { type: "double", value: r.double(at(path, "doubleValue")) };
-        return true;
-      case 5: {
-        const p = at(path, "arrayValue");
-        r.expect(WIRE.LEN, wire, p);
-        const sub = r.sub(p);
-        const values: AnyValue[] = [];
-        sub.fields(p, (n, w) => {
-          if (n !== 1) return false;
-          const q = at(p, "values", values.length);
-          sub.expect(WIRE.LEN, w, q);
-          values.push(readAnyValue(sub.sub(q), q));
-          return true;
-        });
-        value = { type: "array", values };
-        return true;
-      }
-      case 6: {
-        const p = at(path, "kvlistValue");
-        r.expect(WIRE.LEN, wire, p);
-        const sub = r.sub(p);
-        const values: KeyValue[] = [];
-        sub.fields(p, (n, w) => {
-          if (n !== 1) return false;
-          const q = at(p, "values", values.length);
-          sub.expect(WIRE.LEN, w, q);
-          values.push(readKeyValue(sub.sub(q), q));
-          return true;
-        });
-        value = { type: "kvlist", values };
-        return true;
-      }
-      case 7:
-        r.expect(WIRE.LEN, wire, at(path, "bytesValue"));
-        value = { type: "bytes", value: new Uint8Array(r.bytes(at(path, "bytesValue"))) };
-        return true;
-      default:
-        return false;
-    }
-  });
-  return value;
-}
-
-function readId(r: Reader, wire: number, path: string, size: number, mayBeEmpty = false): string {
-  r.expect(WIRE.LEN, wire, path);
-  const start = r.fieldStart;
-  const bytes = r.bytes(path);
-  if (bytes.length === 0 && mayBeEmpty) return "";
-  if (bytes.length !== size) r.fail(`expected ${size} bytes, found ${bytes.length}`, path, start);
-  if (bytes.every((b) => b === 0)) r.fail("an all-zero id is invalid", path, start);
-  return Buffer.from(bytes).toString("hex");
-}
-
-function readUint32Into(r: Reader, wire: number, path: string, key: string, set: (v: number) => void): boolean {
-  r.expect(WIRE.VARINT, wire, at(path, key));
-  set(r.uint32(at(path, key)));
-  return true;
-}
-
-function readEnumInto(
-  r: Reader,
-  wire: number,
-  path: string,
-  key: string,
-  max: number,
-  set: (v: number) => void,
-): boolean {
-  const p = at(path, key);
-  r.expect(WIRE.VARINT, wire, p);
-  const start = r.fieldStart;
-  const v = r.uint32(p);
-  if (v > max) r.fail(`unknown enum value ${v} (expected 0 to ${max})`, p, start);
-  set(v);
-  return true;
+  return readMessage(new Reader(bytes, base), "", REQUEST);
 }
 
 // ---------------------------------------------------------------- encoding
@@ -556,12 +433,12 @@ function spanMessage(s: Span): Message {
     flags: orUnset(s.flags),
     name: orUnset(s.name),
     kind: orUnset(s.kind),
-    startTimeUnixNano: fixed64(s.startTimeUnixNano),
-    endTimeUnixNano: fixed64(s.endTimeUnixNano),
+    startTimeUnixNano: timeOrUnset(s.startTimeUnixNano),
+    endTimeUnixNano: timeOrUnset(s.endTimeUnixNano),
     attributes: s.attributes.map(keyValueMessage),
     droppedAttributesCount: orUnset(s.droppedAttributesCount),
     events: s.events.map((e) => ({
-      timeUnixNano: fixed64(e.timeUnixNano),
+      timeUnixNano: timeOrUnset(e.timeUnixNano),
       name: orUnset(e.name),
       attributes: e.attributes.map(keyValueMessage),
       droppedAttributesCount: orUnset(e.droppedAttributesCount),
@@ -583,35 +460,19 @@ function spanMessage(s: Span): Message {
   };
 }
 
-function keyValueMessage(a: KeyValue): Message {
-  return { key: a.key, value: anyValueMessage(a.value) };
-}
+/** protobufjs takes doubles and bytes as they are, and int64 as the halves of its two's complement. */
+const PROTOBUFJS_FORMS: ScalarForms = {
+  int: (value) => longBits(BigInt.asUintN(64, value)),
+  double: (value) => value,
+  bytes: (value) => value,
+};
 
-function anyValueMessage(v: AnyValue): Message {
-  switch (v.type) {
-    case "string":
-      return { stringValue: v.value };
-    case "bool":
-      return { boolValue: v.value };
-    case "int":
-      return { intValue: longBits(BigInt.asUintN(64, v.value)) };
-    case "double":
-      return { doubleValue: v.value };
-    case "array":
-      return { arrayValue: { values: v.values.map(anyValueMessage) } };
-    case "kvlist":
-      return { kvlistValue: { values: v.values.map(keyValueMessage) } };
-    case "bytes":
-      return { bytesValue: v.value };
-    case "empty":
-      return {};
-  }
-}
+const keyValueMessage = (a: KeyValue): Message => keyValueObject(a, PROTOBUFJS_FORMS);
 
 /** protobufjs takes 64-bit integers as {low, high} halves; no Long library needed. */
 const longBits = (u: bigint) => ({ low: Number(u & 0xffffffffn) | 0, high: Number(u >> 32n) | 0 });
 
-const fixed64 = (value: bigint) => (value === 0n ? undefined : longBits(value));
+const timeOrUnset = (value: bigint) => (value === 0n ? undefined : longBits(value));
 
 const hex = (id: string): Uint8Array => Buffer.from(id, "hex");
 

@@ -91,14 +91,14 @@ export async function runTwoTierReplay(setup: TwoTierSetup): Promise<TwoTierReco
     const logs: CollectorLog[] = [];
     try {
       setup.onProgress?.({ phase: "starting" });
-      const { agents, samplers, agentAddresses, agentConfig, samplerConfig } = await startTiers(
+      const { agents, samplers, agentAddresses, agentConfig, samplerConfig } = await startTiers({
         setup,
         dir,
         protocol,
-        runSettings(secrets, sink),
+        run: runSettings(secrets, sink),
         all,
         logs,
-      );
+      });
       const tiers: RunningTiers = { agents, samplers };
       setup.onProgress?.({ phase: "running", pid: agents[0]?.process.pid ?? -1 });
       const atReady = await totalUsage(all);
@@ -176,31 +176,29 @@ export async function runTwoTierReplay(setup: TwoTierSetup): Promise<TwoTierReco
  * stops every one of them. Ports are picked free just before they are bound; when another process wins
  * that race, everything started is stopped and the tiers start again on new ports.
  */
-async function startTiers(
-  setup: TwoTierSetup,
-  dir: string,
-  protocol: Protocol,
-  run: RunSettings,
-  all: TierProcess[],
-  logs: CollectorLog[],
-) {
+async function startTiers(tiers: TierRun) {
   return onFreePorts(
-    () => startTiersOnce(setup, dir, protocol, run, all, logs),
+    () => startTiersOnce(tiers),
     async () => {
-      await Promise.all(all.map((p) => p.process.stop()));
-      all.length = 0;
+      await Promise.all(tiers.all.map((p) => p.process.stop()));
+      tiers.all.length = 0;
     },
   );
 }
 
-async function startTiersOnce(
-  setup: TwoTierSetup,
-  dir: string,
-  protocol: Protocol,
-  run: RunSettings,
-  all: TierProcess[],
-  logs: CollectorLog[],
-) {
+/** What every collector of one two-tier run shares: its settings, its folder, and who has started. */
+interface TierRun {
+  setup: TwoTierSetup;
+  dir: string;
+  protocol: Protocol;
+  run: RunSettings;
+  all: TierProcess[];
+  /** The logs of the processes that ended, restarts included. */
+  logs: CollectorLog[];
+}
+
+async function startTiersOnce(tiers: TierRun) {
+  const { setup, dir, protocol, run } = tiers;
   const { pipeline } = setup.env;
   const samplerAddresses = await Promise.all(
     Array.from({ length: setup.samplers }, () => freeAddresses(pipeline, run)),
@@ -220,18 +218,7 @@ async function startTiersOnce(
       if (sampler && setup.decisionWait) sampler.decision_wait = setup.decisionWait;
       setup.tamper?.(config);
       samplerConfig ??= config;
-      return start(
-        setup,
-        dir,
-        "sampler",
-        index,
-        config,
-        runtime.env,
-        addresses,
-        samplerEndpoints[index] as string,
-        logs,
-        all,
-      );
+      return start(tiers, "sampler", index, config, runtime.env, addresses, samplerEndpoints[index] as string);
     }),
   );
   const agents = await Promise.all(
@@ -243,7 +230,7 @@ async function startTiersOnce(
       setup.tamper?.(config);
       agentConfig ??= config;
       const endpoint = (protocol === "grpc" ? addresses.grpc : addresses.http) as string;
-      return start(setup, dir, "agent", index, config, runtime.env, addresses, endpoint, logs, all);
+      return start(tiers, "agent", index, config, runtime.env, addresses, endpoint);
     }),
   );
   return {
@@ -267,16 +254,13 @@ function withQueueDirectory(pipeline: ResolvedEnvironment["pipeline"], directory
 }
 
 async function start(
-  setup: TwoTierSetup,
-  dir: string,
+  { setup, dir, logs, all }: TierRun,
   role: "agent" | "sampler",
   index: number,
   config: CollectorConfig,
   provided: Record<string, string>,
   addresses: RuntimeAddresses,
   endpoint: string,
-  logs: CollectorLog[],
-  all: TierProcess[],
 ): Promise<TierProcess> {
   const yaml = renderCollectorYaml(config, {
     ...(setup.provenance ?? { source: "replay", sha256: "0".repeat(64), version: "replay" }),

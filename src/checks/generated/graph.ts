@@ -1,6 +1,13 @@
 import type { CollectorConfig } from "../../collector/config.js";
 import type { ConfigProblem } from "./components.js";
 
+/** A connector in a pipeline's receivers is the receiving side of it; in its exporters, the exporting side. */
+const CONNECTOR_SIDE: Record<"receivers" | "processors" | "exporters", "asReceiver" | "asExporter" | undefined> = {
+  receivers: "asReceiver",
+  processors: undefined,
+  exporters: "asExporter",
+};
+
 /**
  * The pipeline graph the collector builds at start-up: every referenced component is
  * defined, every defined one is used, connectors sit on both sides, no cycle.
@@ -31,34 +38,18 @@ export function checkPipelineGraph(config: CollectorConfig): ConfigProblem[] {
       problem(`service.pipelines.${name}`, "graph/empty", `pipeline ${name} has no receiver`);
     if (p.exporters.length === 0)
       problem(`service.pipelines.${name}`, "graph/empty", `pipeline ${name} has no exporter`);
-    for (const id of p.receivers) {
-      if (connectors.has(id)) side(id).asReceiver.push(name);
-      else if (id in config.receivers) used.receivers.add(id);
-      else
-        problem(
-          `service.pipelines.${name}.receivers`,
-          "graph/undefined",
-          `pipeline ${name} uses receiver \`${id}\`, which is not defined`,
-        );
-    }
-    for (const id of p.processors) {
-      if (id in config.processors) used.processors.add(id);
-      else
-        problem(
-          `service.pipelines.${name}.processors`,
-          "graph/undefined",
-          `pipeline ${name} uses processor \`${id}\`, which is not defined`,
-        );
-    }
-    for (const id of p.exporters) {
-      if (connectors.has(id)) side(id).asExporter.push(name);
-      else if (id in config.exporters) used.exporters.add(id);
-      else
-        problem(
-          `service.pipelines.${name}.exporters`,
-          "graph/undefined",
-          `pipeline ${name} uses exporter \`${id}\`, which is not defined`,
-        );
+    for (const kind of ["receivers", "processors", "exporters"] as const) {
+      const connectorSide = CONNECTOR_SIDE[kind];
+      for (const id of p[kind]) {
+        if (connectorSide && connectors.has(id)) side(id)[connectorSide].push(name);
+        else if (id in config[kind]) used[kind].add(id);
+        else
+          problem(
+            `service.pipelines.${name}.${kind}`,
+            "graph/undefined",
+            `pipeline ${name} uses ${kind.slice(0, -1)} \`${id}\`, which is not defined`,
+          );
+      }
     }
   }
   for (const id of config.service.extensions) {

@@ -87,8 +87,13 @@ const hides = (rule: KeyRule | undefined): rule is "remove" | "pseudonymize" =>
 /** Attributes the description depends on elsewhere, which a masking rule would empty or hash. */
 function lintWhatMaskingBreaks({ env, report }: LintContext, ruleOf: ReadonlyMap<string, KeyRule>): void {
   const { system, exporters } = env.pipeline;
-  const flowRule = ruleOf.get(canonicalKey(system.flow_attribute));
-  if (hides(flowRule)) {
+  /** The rule that empties or hashes this key, if one does. */
+  const hidingRule = (key: string) => {
+    const rule = ruleOf.get(canonicalKey(key));
+    return hides(rule) ? rule : undefined;
+  };
+  const flowRule = hidingRule(system.flow_attribute);
+  if (flowRule) {
     report(
       ["system", "flow_attribute"],
       "error",
@@ -96,30 +101,28 @@ function lintWhatMaskingBreaks({ env, report }: LintContext, ruleOf: ReadonlyMap
       `the flow attribute \`${system.flow_attribute}\` is masked by masking.${flowRule}, so no trace could be matched to its flow`,
     );
   }
-  exporters.prometheus.dimensions.forEach((dimension, i) => {
-    const rule = ruleOf.get(canonicalKey(dimension));
-    if (hides(rule)) {
-      report(
-        ["exporters", "prometheus", "dimensions", i],
-        "error",
-        "masked-dimension",
-        `metric dimension \`${dimension}\` is masked by masking.${rule}; as a label it would be empty or a hash per user`,
-        "drop it from the dimensions",
-      );
-    }
-  });
-  exporters.prometheus.resource_attributes.forEach((attribute, i) => {
-    const rule = ruleOf.get(canonicalKey(attribute));
-    if (hides(rule)) {
-      report(
-        ["exporters", "prometheus", "resource_attributes", i],
-        "error",
-        "masked-resource-attribute",
-        `resource attribute \`${attribute}\` reaches the metrics, but masking.${rule} masks it; as a label it would be empty or a hash per user`,
-        "drop it from exporters.prometheus.resource_attributes",
-      );
-    }
-  });
+  // Both lists become metric labels, where a masked value is empty or one hash per user.
+  const labels = [
+    {
+      list: "dimensions",
+      code: "masked-dimension",
+      message: (key: string, rule: string) =>
+        `metric dimension \`${key}\` is masked by masking.${rule}; as a label it would be empty or a hash per user`,
+      hint: "drop it from the dimensions",
+    },
+    {
+      list: "resource_attributes",
+      code: "masked-resource-attribute",
+      message: (key: string, rule: string) =>
+        `resource attribute \`${key}\` reaches the metrics, but masking.${rule} masks it; as a label it would be empty or a hash per user`,
+      hint: "drop it from exporters.prometheus.resource_attributes",
+    },
+  ] as const;
+  for (const { list, code, message, hint } of labels)
+    exporters.prometheus[list].forEach((key, i) => {
+      const rule = hidingRule(key);
+      if (rule) report(["exporters", "prometheus", list, i], "error", code, message(key, rule), hint);
+    });
 }
 
 function lintTwins({ report }: LintContext, named: readonly NamedKey[], ruleOf: ReadonlyMap<string, KeyRule>): void {

@@ -93,6 +93,19 @@ const notSamplerAnnotation = (a: { key: string }): boolean => !a.key.startsWith(
 /** Keys that read like data rather than names: an address, a number, an escape, text outside ASCII. */
 const DATA_LIKE_KEY = /[@%\s+]|\d{6}|[^\x20-\x7e]/;
 
+/** A list that must arrive as sent: another length is the finding, else each element is judged against its twin. */
+function inTwinPairs<T>(
+  sent: readonly T[],
+  got: readonly T[],
+  field: string,
+  path: string,
+  altered: (field: string, message: string) => void,
+  judge: (sent: T, got: T, at: string) => void,
+): void {
+  if (got.length !== sent.length) altered(field, `${got.length} ${field} arrived, ${sent.length} were sent`);
+  else sent.forEach((item, i) => judge(item, got[i]!, `${path}.${field}[${i}]`));
+}
+
 class Judge {
   private readonly names: ReadonlySet<string>;
   private readonly removed: ReadonlySet<string>;
@@ -129,28 +142,18 @@ class Judge {
     this.text(sent.status.message, got.status.message, `${path}.status.message`, "status message", problems);
     this.traceState(sent.traceState, got.traceState, `${path}.traceState`, problems);
     this.attributes(sent.attributes, got.attributes, `${path}.attributes`, problems);
-    if (got.events.length !== sent.events.length)
-      altered("events", `${got.events.length} events arrived, ${sent.events.length} were sent`);
-    else
-      sent.events.forEach((e, i) => {
-        const at = `${path}.events[${i}]`;
-        const g = got.events[i]!;
-        if (g.timeUnixNano !== e.timeUnixNano)
-          problems.push({ code: "altered", path: at, message: "event time changed" });
-        this.text(e.name, g.name, `${at}.name`, "event name", problems);
-        this.attributes(e.attributes, g.attributes, `${at}.attributes`, problems);
-      });
-    if (got.links.length !== sent.links.length)
-      altered("links", `${got.links.length} links arrived, ${sent.links.length} were sent`);
-    else
-      sent.links.forEach((l, i) => {
-        const at = `${path}.links[${i}]`;
-        const g = got.links[i]!;
-        if (g.traceId !== l.traceId || g.spanId !== l.spanId || g.flags !== l.flags)
-          problems.push({ code: "altered", path: at, message: "link target changed" });
-        this.traceState(l.traceState, g.traceState, `${at}.traceState`, problems);
-        this.attributes(l.attributes, g.attributes, `${at}.attributes`, problems);
-      });
+    inTwinPairs(sent.events, got.events, "events", path, altered, (e, g, at) => {
+      if (g.timeUnixNano !== e.timeUnixNano)
+        problems.push({ code: "altered", path: at, message: "event time changed" });
+      this.text(e.name, g.name, `${at}.name`, "event name", problems);
+      this.attributes(e.attributes, g.attributes, `${at}.attributes`, problems);
+    });
+    inTwinPairs(sent.links, got.links, "links", path, altered, (l, g, at) => {
+      if (g.traceId !== l.traceId || g.spanId !== l.spanId || g.flags !== l.flags)
+        problems.push({ code: "altered", path: at, message: "link target changed" });
+      this.traceState(l.traceState, g.traceState, `${at}.traceState`, problems);
+      this.attributes(l.attributes, g.attributes, `${at}.attributes`, problems);
+    });
     return problems;
   }
 

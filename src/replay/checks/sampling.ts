@@ -181,6 +181,19 @@ export function checkSampling(input: SamplingInput, out: FindingList): SamplingR
   for (const flow of flowNames) row(flow);
   row(NO_FLOW);
 
+  /** A trace the policy must keep, whatever the shares: counted, and a finding when it was dropped. */
+  const tallyMustKeep = (
+    tally: { total: number; kept: number },
+    kept: boolean,
+    t: TraceFacts,
+    code: string,
+    dropped: () => string,
+  ): void => {
+    tally.total++;
+    if (kept) tally.kept++;
+    else finding(code, dropped(), t.traceId);
+  };
+
   let late = 0;
   let lateOfKept = 0;
   let lateArrived = 0;
@@ -209,25 +222,23 @@ export function checkSampling(input: SamplingInput, out: FindingList): SamplingR
     }
     if (kept) checkKeptBy(t, keptBy.get(t.traceId), finding);
     if (mustKeepErrors && t.error) {
-      r.errors.total++;
-      if (kept) r.errors.kept++;
-      else
-        finding(
-          "error-trace-dropped",
-          `trace with an error span${t.flow ? ` in ${t.flow}` : " in no flow"} was not kept`,
-          t.traceId,
-        );
+      tallyMustKeep(
+        r.errors,
+        kept,
+        t,
+        "error-trace-dropped",
+        () => `trace with an error span${t.flow ? ` in ${t.flow}` : " in no flow"} was not kept`,
+      );
       continue;
     }
     if (mustKeepSlow && t.overSla) {
-      r.overSla.total++;
-      if (kept) r.overSla.kept++;
-      else
-        finding(
-          "slow-trace-dropped",
-          `trace over ${t.flow}'s SLA of ${pipeline.flows[t.flow!]!.sla} was not kept`,
-          t.traceId,
-        );
+      tallyMustKeep(
+        r.overSla,
+        kept,
+        t,
+        "slow-trace-dropped",
+        () => `trace over ${t.flow}'s SLA of ${pipeline.flows[t.flow!]!.sla} was not kept`,
+      );
       continue;
     }
     r.ordinary.total++;
