@@ -8,6 +8,7 @@ import { toFramedProtobuf, toJsonLines, writeFixtureFile } from "../src/traffic/
 import { kv, newSpan, type TraceRequest } from "../src/otlp/model.js";
 import { encodeProtoRequest } from "../src/otlp/protobuf.js";
 import { formatProblem } from "../src/otlp/problem.js";
+import { deeplyNestedRequest } from "../src/otlp/hostile-requests.js";
 
 const span = (traceId: string, spanId: string) =>
   newSpan({
@@ -77,6 +78,15 @@ describe("reading fixtures", () => {
     if (!result.ok)
       expect(formatProblem(result.problems[0]!)).toBe(
         `deep.jsonl:2:${depth * 6 + 5}: malformed JSON: expected \`,\` or \`}\`, found \`x\``,
+      );
+  });
+
+  it("refuses a protobuf request whose attribute nests a hundred thousand lists deep, at its offset, instead of overflowing the stack", () => {
+    const result = parseFixture("deep.pb", deeplyNestedRequest(100_000, "kvlist", 1n));
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(formatProblem(result.problems[0]!)).toMatch(
+        /^deep\.pb \(byte \d+\): resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.attributes\[0\]\.value\.kvlistValue[^ ]{0,130}…: messages nest deeper than 1600 levels; this is not an OTLP ExportTraceServiceRequest$/,
       );
   });
 

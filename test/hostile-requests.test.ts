@@ -7,7 +7,8 @@ import {
   manyAttributesRequest,
   mostAttributesWithin,
 } from "../src/otlp/hostile-requests.js";
-import { decodeProtoRequest } from "../src/otlp/protobuf.js";
+import { DecodeError } from "../src/otlp/problem.js";
+import { decodeProtoRequest, MAX_MESSAGE_DEPTH } from "../src/otlp/protobuf.js";
 
 /** Levels of nesting below a value, following the first element down. */
 function depthOf(value: AnyValue): number {
@@ -28,6 +29,30 @@ describe("hostile requests", () => {
         expect(depthOf(span!.attributes[0]!.value)).toBe(depth);
         expect(span!.attributes[0]!.value.type).toBe(depth === 0 ? "empty" : nesting);
       }
+  });
+
+  it("are read back up to the decoder's depth and refused one level deeper, however deep, with the offset", () => {
+    // Request, resource spans, scope spans, span, key-value, then two messages per array level and three
+    // per key-value list level.
+    const deepest = { array: (MAX_MESSAGE_DEPTH - 6) / 2, kvlist: Math.floor((MAX_MESSAGE_DEPTH - 6) / 3) };
+    for (const nesting of ["array", "kvlist"] as const) {
+      const [span] = decodeProtoRequest(deeplyNestedRequest(deepest[nesting], nesting, 1n)).resourceSpans[0]!
+        .scopeSpans[0]!.spans;
+      expect(depthOf(span!.attributes[0]!.value)).toBe(deepest[nesting]);
+      for (const depth of [deepest[nesting] + 1, 100_000, 1_000_000]) {
+        const bytes = deeplyNestedRequest(depth, nesting, 1n);
+        let refusal: unknown;
+        try {
+          decodeProtoRequest(bytes);
+        } catch (error) {
+          refusal = error;
+        }
+        expect(refusal, `${nesting} ${depth}`).toBeInstanceOf(DecodeError);
+        expect((refusal as DecodeError).message).toBe(`messages nest deeper than ${MAX_MESSAGE_DEPTH} levels`);
+        expect((refusal as DecodeError).offset).toBeGreaterThan(0);
+        expect((refusal as DecodeError).offset).toBeLessThan(bytes.length);
+      }
+    }
   });
 
   it("are as long as their size says at depths whose lengths take up to four bytes to write", () => {

@@ -24,6 +24,15 @@ import { keyValueObject, type ScalarForms } from "./value-object.js";
 
 const WIRE = { VARINT: 0, I64: 1, LEN: 2, I32: 5 } as const;
 
+/**
+ * Messages inside one another, the request being the first. Values nested in arrays and key-value
+ * lists are the only unbounded nesting in OTLP (two or three messages a level); the decoder recurses
+ * once per message, and 2,000 to 3,000 exhaust a default Node.js stack. 1,600 admits 797 levels of
+ * arrays or 531 of key-value lists, far beyond any real attribute, and refuses deeper ones with a
+ * DecodeError at the offset of the message one level too deep, instead of overflowing the stack.
+ */
+export const MAX_MESSAGE_DEPTH = 1600;
+
 class Reader {
   pos = 0;
   /** Where the field being read starts (its tag), the most useful place to point an error at. */
@@ -31,6 +40,7 @@ class Reader {
   constructor(
     readonly buf: Uint8Array,
     readonly base: number,
+    readonly depth = 1,
   ) {}
 
   fail(message: string, path: string, at = this.pos): never {
@@ -116,8 +126,11 @@ class Reader {
 
   /** A nested message: a reader over its bytes that reports offsets in the outer buffer. */
   sub(path: string): Reader {
+    if (this.depth >= MAX_MESSAGE_DEPTH)
+      // The path of a message this deep runs to kilobytes: where it starts is what locates it.
+      this.fail(`messages nest deeper than ${MAX_MESSAGE_DEPTH} levels`, `${path.slice(0, 160)}…`, this.fieldStart);
     const len = this.bytes(path);
-    return new Reader(len, this.base + (len.byteOffset - this.buf.byteOffset));
+    return new Reader(len, this.base + (len.byteOffset - this.buf.byteOffset), this.depth + 1);
   }
 
   skipField(wire: number, path: string): void {
