@@ -188,12 +188,13 @@ function tracedRequest(original: RequestFunction, tracer: Tracer): RequestFuncti
     }
     clientSpans.set(call, span);
     const hostHeader = call.getHeader("host");
-    const host = hostAndPort(typeof hostHeader === "string" ? hostHeader : call.host);
+    const authority = typeof hostHeader === "string" ? hostHeader : call.host;
+    const host = hostAndPort(authority);
     const attributes: Attributes = {
       "http.request.method": method,
       "server.address": host?.name ?? call.host,
       "server.port": host?.port ?? (call.protocol === "https:" ? 443 : 80),
-      "url.full": `${call.protocol}//${typeof hostHeader === "string" ? hostHeader : call.host}${call.path}`,
+      "url.full": `${call.protocol}//${authority}${call.path}`,
     };
     if (method === OTHER_METHOD) attributes["http.request.method_original"] = call.method;
     span.setAttributes(attributes);
