@@ -228,7 +228,14 @@ const Queue = Type.Object(
 const Retry = Type.Object({ enabled: Type.Boolean(), max_elapsed_time: GoDuration }, closed);
 
 export const OtlpExporterConfig = Type.Object(
-  { endpoint: Type.String(), tls: ClientTls, sending_queue: Queue, retry_on_failure: Retry },
+  {
+    endpoint: Type.String(),
+    tls: ClientTls,
+    /** Unset in generated configs (upstream's 5 s); a replay lengthens it towards its sink. */
+    timeout: Type.Optional(GoDuration),
+    sending_queue: Queue,
+    retry_on_failure: Retry,
+  },
   closed,
 );
 

@@ -17,7 +17,7 @@ export interface CollectorConfig {
 }
 
 export interface Telemetry {
-  resource: Record<string, string>;
+  resource: { attributes: Array<{ name: string; value: string }> };
   logs: {
     level: string;
     encoding: "json" | "console";

@@ -23,10 +23,13 @@ export function compileTelemetry({ name, tier, pipeline }: ResolvedEnvironment):
   const ownMetrics = parseHostPort(telemetry.metrics_endpoint);
   return {
     telemetry: {
+      // The declarative list; the inline map of earlier releases makes the collector warn at every start.
       resource: {
-        "service.name": "otelcol-shop",
-        "service.namespace": system.name,
-        "deployment.environment.name": name,
+        attributes: [
+          { name: "service.name", value: "otelcol-shop" },
+          { name: "service.namespace", value: system.name },
+          { name: "deployment.environment.name", value: name },
+        ],
       },
       // Machines read production logs; people read development ones.
       logs: {

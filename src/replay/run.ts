@@ -231,6 +231,16 @@ interface Started {
   decisionWait: { configured: string; used: string };
 }
 
+/*
+ * How long the collector waits for the sink's answer to an export. The sink answers in the harness's
+ * own process, which a machine short of CPU can leave unscheduled for seconds: under upstream's 5 s the
+ * collector gave up on exports the sink had already taken and sent them again, and the spans in them
+ * arrived twice. That is OTLP's at-least-once delivery, not anything the pipeline under test does, so
+ * the replay gives the sink time enough that only a second sending in the pipeline makes a span arrive
+ * twice.
+ */
+const SINK_TIMEOUT = "60s";
+
 async function start(setup: CollectorSetup, dir: string, run: RunSettings): Promise<Started> {
   let configured = setup.env.pipeline.sampling.decision_wait;
   const launched = await launchCollector({
@@ -242,6 +252,8 @@ async function start(setup: CollectorSetup, dir: string, run: RunSettings): Prom
       const sampler = config.processors[ID.tailSampling];
       configured = sampler?.decision_wait ?? configured;
       if (sampler && setup.decisionWait) sampler.decision_wait = setup.decisionWait;
+      const toSink = config.exporters[ID.jaeger(setup.env.pipeline.exporters.jaeger.protocol)];
+      if (toSink) toSink.timeout = SINK_TIMEOUT;
       setup.tamper?.(config);
     },
     provenance: setup.provenance ?? { source: "replay", sha256: "0".repeat(64), version: "replay" },
