@@ -241,6 +241,12 @@ interface Started {
  */
 const SINK_TIMEOUT = "60s";
 
+/** Gives the exporter that reaches the sink SINK_TIMEOUT to wait for its answer. */
+export function waitLongerForSink(config: CollectorConfig, pipeline: ResolvedPipeline): void {
+  const toSink = config.exporters[ID.jaeger(pipeline.exporters.jaeger.protocol)];
+  if (toSink) toSink.timeout = SINK_TIMEOUT;
+}
+
 async function start(setup: CollectorSetup, dir: string, run: RunSettings): Promise<Started> {
   let configured = setup.env.pipeline.sampling.decision_wait;
   const launched = await launchCollector({
@@ -252,8 +258,7 @@ async function start(setup: CollectorSetup, dir: string, run: RunSettings): Prom
       const sampler = config.processors[ID.tailSampling];
       configured = sampler?.decision_wait ?? configured;
       if (sampler && setup.decisionWait) sampler.decision_wait = setup.decisionWait;
-      const toSink = config.exporters[ID.jaeger(setup.env.pipeline.exporters.jaeger.protocol)];
-      if (toSink) toSink.timeout = SINK_TIMEOUT;
+      waitLongerForSink(config, setup.env.pipeline);
       setup.tamper?.(config);
     },
     provenance: setup.provenance ?? { source: "replay", sha256: "0".repeat(64), version: "replay" },

@@ -17,6 +17,7 @@ import {
   sendPlan,
   startJaegerSink,
   waitForDecisions,
+  waitLongerForSink,
   type Protocol,
   type ReplayRecord,
   type ReplaySetup,
@@ -216,6 +217,7 @@ async function startTiersOnce(tiers: TierRun) {
       const config = compileSamplerConfig({ ...setup.env, pipeline: runtime.pipeline });
       const sampler = config.processors[ID.tailSampling];
       if (sampler && setup.decisionWait) sampler.decision_wait = setup.decisionWait;
+      waitLongerForSink(config, pipeline);
       setup.tamper?.(config);
       samplerConfig ??= config;
       return start(tiers, "sampler", index, config, runtime.env, addresses, samplerEndpoints[index] as string);
