@@ -7,6 +7,9 @@
  * time of each process (from Linux's /proc, in 10 ms ticks), which a loaded machine inflates less than
  * the wall time.
  *
+ * Then it runs each build ten times in one process, to tell what V8 not yet having optimized the code
+ * costs a single run from what the work itself costs.
+ *
  *   npm run bench:build [-- --runs 15]
  */
 import { execFileSync } from "node:child_process";
@@ -95,6 +98,34 @@ for (let round = 0; round < runs; round++) {
 const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 const medians = times.map(median);
 const cpuMedians = cpu.map(median);
+
+/*
+ * The same build run again and again inside one process, timed around main(): the first run pays for
+ * code V8 has only compiled, not yet optimized (as every whole-process build does); the later ones show
+ * what the work itself costs once V8 has warmed up.
+ */
+const IN_PROCESS_RUNS = 10;
+function inProcess(argv: string[]): { first: number; warm: number } {
+  const result = join(work, "in-process.json");
+  const script = `const { loadBundle } = require("./dist/cli-bundle/load.cjs");
+const { exports: cli } = loadBundle(require("node:path").resolve("dist/cli-bundle/tracegen.cjs"));
+(async () => {
+  const ms = [];
+  for (let i = 0; i < ${IN_PROCESS_RUNS}; i++) {
+    const start = performance.now();
+    await cli.main(${JSON.stringify(argv)});
+    ms.push(performance.now() - start);
+  }
+  require("node:fs").writeFileSync(${JSON.stringify(result)}, JSON.stringify(ms));
+})();`;
+  execFileSync(process.execPath, ["-e", script], { stdio: "ignore" });
+  const ms = JSON.parse(readFileSync(result, "utf8")) as number[];
+  return { first: ms[0]!, warm: median(ms.slice(IN_PROCESS_RUNS / 2)) };
+}
+const inProcessRows = [
+  { label: "tracing.yaml", ...inProcess(["build", "--out", join(work, "ref")]) },
+  { label: "50x description", ...inProcess(["build", "--file", large, "--out", join(work, "large")]) },
+];
 rmSync(work, { recursive: true, force: true });
 
 const [node, nodeCpu] = [medians[0]!, cpuMedians[0]!];
@@ -104,3 +135,8 @@ console.log(
   `median of ${runs} rounds, whole processes, run in turn; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after`,
 );
 commands.forEach(({ label }, i) => console.log(row(label, medians[i]!, cpuMedians[i]!)));
+console.log(
+  `main() of one process, ${IN_PROCESS_RUNS} builds in a row: the first, and the median of the last ${IN_PROCESS_RUNS / 2}`,
+);
+for (const { label, first, warm } of inProcessRows)
+  console.log(`${label.padEnd(44)} ${first.toFixed(0).padStart(6)} ms first ${warm.toFixed(0).padStart(6)} ms warm`);
