@@ -637,6 +637,21 @@ describe("replay checks on hand-made replays", () => {
       expect(report.findings).toEqual([]);
       expect(report.sampling.rows.find((r) => r.flow === "order-upload")!.undecidable).toBe(1);
     });
+
+    it("dates a span's arrival by the collector's answer too: an error sent early but answered late may have missed the decision", () => {
+      const root = inFlow("order-upload");
+      const failing = inFlow("order-upload", { traceId: root.traceId, status: { code: 2, message: "" } });
+      const sent = (answered: number) => [
+        { span: root, at: 0 },
+        { span: failing, at: 100, answered },
+      ];
+      // Answered at once: the error was surely in the decision, so dropping the trace is a finding.
+      expect(sampled(sent(120), []).findings.map((f) => f.code)).toEqual(["error-trace-dropped"]);
+      // Answered 1.9 s later (a harness short of CPU hears late): it may have arrived after the decision.
+      const late = sampled(sent(1900), []);
+      expect(late.findings).toEqual([]);
+      expect(late.sampling.rows.find((r) => r.flow === "order-upload")!.undecidable).toBe(1);
+    });
   });
 });
 

@@ -52,6 +52,8 @@ export interface SentSpanSpec {
   scope?: Scope;
   /** When it was sent, ms after the start. */
   at?: number;
+  /** When the collector answered for it, ms after the start; by default when it was sent. */
+  answered?: number;
 }
 
 export function request(spans: Array<{ span: Span; resource?: Resource; scope?: Scope }>): TraceRequest {
@@ -88,6 +90,7 @@ export function record(
     return {
       batch: { atMs: s.at ?? 0, request: request([s]), spans: [rec] },
       sentAtMs: s.at ?? 0,
+      answeredAtMs: s.answered ?? s.at ?? 0,
       outcome: { ok: true, rejected: 0, retryable: false },
       attempts: 1,
     };

@@ -125,7 +125,9 @@ export function checkReplay(
 }
 
 const sentSpans = (record: ReplayRecord): SentSpan[] =>
-  record.sent.flatMap((b) => b.batch.spans.map((r) => ({ record: r, sentAtMs: b.sentAtMs })));
+  record.sent.flatMap((b) =>
+    b.batch.spans.map((r) => ({ record: r, sentAtMs: b.sentAtMs, answeredAtMs: b.answeredAtMs })),
+  );
 
 export interface LeakOracle {
   oracle: PlantedOracle;

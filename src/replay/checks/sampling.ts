@@ -17,15 +17,17 @@ import { spanKey, type ReceivedSpan } from "./received.js";
  * counting every span sent, which they only do when computed before sampling.
  *
  * What the collector knew when it decided depends on when spans arrived: a trace is decided
- * on a one-second tick once decision_wait has passed since its first span. Spans sent well
- * before that are surely in the decision, spans sent well after are late (the decision cache
- * must route them); a trace whose class would change with the spans in between is
- * "undecidable" here and only checked for completeness.
+ * on a one-second tick once decision_wait has passed since its first span. Spans that reached
+ * the collector well before that (their request answered) are surely in the decision, spans sent
+ * well after are late (the decision cache must route them); a trace whose class would change with
+ * the spans in between is "undecidable" here and only checked for completeness.
  */
 
 export interface SentSpan {
   record: SpanRecord;
   sentAtMs: number;
+  /** When the collector answered for it: the span reached the collector between sentAtMs and this. */
+  answeredAtMs: number;
 }
 
 export interface SamplingInput {
@@ -110,10 +112,14 @@ export function checkSampling(input: SamplingInput, out: FindingList): SamplingR
   }
   const traces: TraceFacts[] = [];
   for (const [traceId, spans] of byTrace) {
+    // The decision's clock starts when the first span reaches the collector: after the earliest
+    // sending and before the earliest answer. A span surely in the decision was answered for before
+    // the earliest the decision can fall; a late one was sent after the latest.
     const first = Math.min(...spans.map((s) => s.sentAtMs));
-    const surelyIn = spans.filter((s) => s.sentAtMs <= first + decisionWaitMs - BEFORE_DECISION_MS);
-    const maybeIn = spans.filter((s) => s.sentAtMs < first + decisionWaitMs + AFTER_DECISION_MS);
-    const late = spans.filter((s) => s.sentAtMs >= first + decisionWaitMs + AFTER_DECISION_MS);
+    const firstAnswered = Math.min(...spans.map((s) => s.answeredAtMs));
+    const surelyIn = spans.filter((s) => s.answeredAtMs <= first + decisionWaitMs - BEFORE_DECISION_MS);
+    const maybeIn = spans.filter((s) => s.sentAtMs < firstAnswered + decisionWaitMs + AFTER_DECISION_MS);
+    const late = spans.filter((s) => s.sentAtMs >= firstAnswered + decisionWaitMs + AFTER_DECISION_MS);
     // The first span is always part of the decision, however short decision_wait is.
     const a = classify(surelyIn.length ? surelyIn : spans.slice(0, 1));
     const b = classify(maybeIn);
