@@ -1,0 +1,84 @@
+import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
+import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+
+/*
+ * The SDK's OTLP/gRPC exporter sends each batch once: a collector restarting, or pushing back while
+ * its memory limiter refuses data, costs every batch exported meanwhile. The OTLP specification names
+ * the gRPC codes worth sending again; on those the batch is sent again after an exponential back-off
+ * with jitter, for as long as the budget allows, which stays under the batch processor's own 30 s
+ * export timeout so one batch never outlives the processor's wait for it.
+ */
+
+/** CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS. */
+const RETRYABLE_GRPC_CODES = new Set([1, 4, 8, 10, 11, 14, 15]);
+
+export interface RetryPolicy {
+  /** From the first send to the last, in all. */
+  budgetMs: number;
+  /** The first wait; each next one doubles, up to maxBackoffMs. */
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { budgetMs: 20_000, initialBackoffMs: 500, maxBackoffMs: 5_000 };
+
+const grpcCode = (error: Error | undefined): number | undefined => {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === "number" ? code : undefined;
+};
+
+export function isRetryable(result: ExportResult): boolean {
+  const code = grpcCode(result.error);
+  return result.code === ExportResultCode.FAILED && code !== undefined && RETRYABLE_GRPC_CODES.has(code);
+}
+
+export class RetryingSpanExporter implements SpanExporter {
+  private stopped = false;
+  private readonly waits = new Set<() => void>();
+
+  constructor(
+    private readonly inner: SpanExporter,
+    private readonly policy: RetryPolicy = DEFAULT_RETRY,
+  ) {}
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    void this.send(spans).then(resultCallback);
+  }
+
+  private async send(spans: ReadableSpan[]): Promise<ExportResult> {
+    const giveUpAt = Date.now() + this.policy.budgetMs;
+    let backoff = this.policy.initialBackoffMs;
+    for (;;) {
+      const result = await new Promise<ExportResult>((resolve) => this.inner.export(spans, resolve));
+      // Half to all of the back-off, so that services cut off together do not come back together.
+      const wait = backoff * (0.5 + Math.random() / 2);
+      if (!isRetryable(result) || this.stopped || Date.now() + wait >= giveUpAt) return result;
+      await this.sleep(wait);
+      if (this.stopped) return result;
+      backoff = Math.min(backoff * 2, this.policy.maxBackoffMs);
+    }
+  }
+
+  /** A wait that shutdown cuts short: stopping must not take the retry budget. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waits.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waits.add(done);
+    });
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    this.stopped = true;
+    for (const wake of [...this.waits]) wake();
+    return this.inner.shutdown();
+  }
+}
