@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createTraceExporter } from "../src/kit/exporter.js";
 import { RetryingSpanExporter } from "../src/kit/retrying-exporter.js";
 import { decodeProtoRequest, EMPTY_EXPORT_RESPONSE } from "../src/otlp/protobuf.js";
-import { startSink, TRACE_EXPORT_PATH, type Sink } from "../src/replay/sink.js";
+import { RAW_TRACE_SERVICE, startSink, type Sink } from "../src/replay/sink.js";
 
 /*
  * The kit's exporter against real gRPC servers: a collector that is down for a while, one that pushes
@@ -43,29 +43,15 @@ async function answeringServer(
   answer: (call: number) => grpc.status,
 ): Promise<{ url: string; calls: () => number; close(): void }> {
   let calls = 0;
-  const identity = (b: Buffer) => b;
   const server = new grpc.Server();
-  server.addService(
-    {
-      Export: {
-        path: TRACE_EXPORT_PATH,
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: identity,
-        requestDeserialize: identity,
-        responseSerialize: identity,
-        responseDeserialize: identity,
-      },
+  server.addService(RAW_TRACE_SERVICE, {
+    Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+      decodeProtoRequest(new Uint8Array(call.request));
+      const code = answer(++calls);
+      if (code === grpc.status.OK) callback(null, Buffer.from(EMPTY_EXPORT_RESPONSE));
+      else callback({ code, details: `answered ${grpc.status[code]}` });
     },
-    {
-      Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
-        decodeProtoRequest(new Uint8Array(call.request));
-        const code = answer(++calls);
-        if (code === grpc.status.OK) callback(null, Buffer.from(EMPTY_EXPORT_RESPONSE));
-        else callback({ code, details: `answered ${grpc.status[code]}` });
-      },
-    },
-  );
+  });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
   );
@@ -73,6 +59,18 @@ async function answeringServer(
 }
 
 const cleanup: Array<() => unknown> = [];
+
+/** A sink that is down, and the SDK's exporter to it wrapped in the kit's retries under `policy`. */
+async function exporterToDownSink(policy: ConstructorParameters<typeof RetryingSpanExporter>[1]) {
+  const sink = await startSink("grpc", undefined);
+  cleanup.push(() => sink.close());
+  await sink.down();
+  const otlp = new OTLPTraceExporter({
+    url: `http://${sink.endpoint}`,
+    credentials: grpc.credentials.createInsecure(),
+  });
+  return new RetryingSpanExporter(otlp, policy);
+}
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
@@ -123,14 +121,7 @@ describe("the kit's span exporter", () => {
   }, 30_000);
 
   it("gives up once its budget is spent when the collector stays down", async () => {
-    const sink = await startSink("grpc", undefined);
-    cleanup.push(() => sink.close());
-    await sink.down();
-    const otlp = new OTLPTraceExporter({
-      url: `http://${sink.endpoint}`,
-      credentials: grpc.credentials.createInsecure(),
-    });
-    const kit = new RetryingSpanExporter(otlp, { budgetMs: 2_000, initialBackoffMs: 200, maxBackoffMs: 400 });
+    const kit = await exporterToDownSink({ budgetMs: 2_000, initialBackoffMs: 200, maxBackoffMs: 400 });
     cleanup.push(() => kit.shutdown());
     const started = Date.now();
     expect((await exportOnce(kit, spans(["lost"]))).code).toBe(ExportResultCode.FAILED);
@@ -140,14 +131,7 @@ describe("the kit's span exporter", () => {
   }, 30_000);
 
   it("gives up at once when it is shut down while waiting to send again", async () => {
-    const sink = await startSink("grpc", undefined);
-    cleanup.push(() => sink.close());
-    await sink.down();
-    const otlp = new OTLPTraceExporter({
-      url: `http://${sink.endpoint}`,
-      credentials: grpc.credentials.createInsecure(),
-    });
-    const kit = new RetryingSpanExporter(otlp, { budgetMs: 60_000, initialBackoffMs: 20_000, maxBackoffMs: 20_000 });
+    const kit = await exporterToDownSink({ budgetMs: 60_000, initialBackoffMs: 20_000, maxBackoffMs: 20_000 });
     const result = exportOnce(kit, spans(["lost"]));
     await new Promise((r) => setTimeout(r, 1_000));
     const stopping = Date.now();

@@ -102,35 +102,36 @@ type Record = (
 ) => boolean;
 type Base = Pick<Sink, "received" | "garbage" | "spans" | "quietFor">;
 
+const identity = (b: Buffer) => b;
+
+/** OTLP's TraceService with its one method taking and answering raw bytes: what is in them is the caller's to decode. */
+export const RAW_TRACE_SERVICE: grpc.ServiceDefinition = {
+  Export: {
+    path: TRACE_EXPORT_PATH,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+    originalName: "Export",
+  },
+};
+
 async function startGrpc(record: Record, tls: SinkTls | undefined, base: Base): Promise<Sink> {
-  const identity = (b: Buffer) => b;
   const credentials = tls
     ? grpc.ServerCredentials.createSsl(tls.ca, [{ private_key: tls.key, cert_chain: tls.cert }], tls.requireClientCert)
     : grpc.ServerCredentials.createInsecure();
   const listen = async (at: number): Promise<{ server: grpc.Server; port: number }> => {
     const server = new grpc.Server({ "grpc.max_receive_message_length": 128 * 1024 * 1024 });
-    server.addService(
-      {
-        Export: {
-          path: TRACE_EXPORT_PATH,
-          requestStream: false,
-          responseStream: false,
-          requestSerialize: identity,
-          requestDeserialize: identity,
-          responseSerialize: identity,
-          responseDeserialize: identity,
-          originalName: "Export",
-        },
+    server.addService(RAW_TRACE_SERVICE, {
+      Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+        const body = new Uint8Array(call.request);
+        const ok = record("grpc", body, () => ({ body, encoding: "protobuf" }));
+        if (ok) callback(null, Buffer.from(EMPTY_EXPORT_RESPONSE));
+        else callback({ code: grpc.status.INVALID_ARGUMENT, details: "not an ExportTraceServiceRequest" });
       },
-      {
-        Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
-          const body = new Uint8Array(call.request);
-          const ok = record("grpc", body, () => ({ body, encoding: "protobuf" }));
-          if (ok) callback(null, Buffer.from(EMPTY_EXPORT_RESPONSE));
-          else callback({ code: grpc.status.INVALID_ARGUMENT, details: "not an ExportTraceServiceRequest" });
-        },
-      },
-    );
+    });
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`127.0.0.1:${at}`, credentials, (error, p) => (error ? reject(error) : resolve(p))),
     );
