@@ -5,8 +5,8 @@ import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
  * The SDK's OTLP/gRPC exporter sends each batch once: a collector restarting, or pushing back while
  * its memory limiter refuses data, costs every batch exported meanwhile. The OTLP specification names
  * the gRPC codes worth sending again; on those the batch is sent again after an exponential back-off
- * with jitter, for as long as the budget allows, which stays under the batch processor's own 30 s
- * export timeout so one batch never outlives the processor's wait for it.
+ * with jitter, for as long as the budget allows. The budget and one last send's own 10 s timeout stay
+ * under the batch processor's 30 s export timeout, so one batch never outlives the processor's wait.
  */
 
 /** CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS. */
@@ -20,7 +20,7 @@ export interface RetryPolicy {
   maxBackoffMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { budgetMs: 20_000, initialBackoffMs: 500, maxBackoffMs: 5_000 };
+export const DEFAULT_RETRY: RetryPolicy = { budgetMs: 15_000, initialBackoffMs: 500, maxBackoffMs: 5_000 };
 
 const grpcCode = (error: Error | undefined): number | undefined => {
   const code = (error as { code?: unknown } | undefined)?.code;
