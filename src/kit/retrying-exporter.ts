@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 
@@ -20,21 +21,21 @@ export interface RetryPolicy {
   maxBackoffMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { budgetMs: 15_000, initialBackoffMs: 500, maxBackoffMs: 5_000 };
+const DEFAULT_RETRY: RetryPolicy = { budgetMs: 15_000, initialBackoffMs: 500, maxBackoffMs: 5_000 };
 
 const grpcCode = (error: Error | undefined): number | undefined => {
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === "number" ? code : undefined;
 };
 
-export function isRetryable(result: ExportResult): boolean {
+function isRetryable(result: ExportResult): boolean {
   const code = grpcCode(result.error);
   return result.code === ExportResultCode.FAILED && code !== undefined && RETRYABLE_GRPC_CODES.has(code);
 }
 
 export class RetryingSpanExporter implements SpanExporter {
-  private stopped = false;
-  private readonly waits = new Set<() => void>();
+  /** Aborted at shutdown: stopping must not wait out the retry budget. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly inner: SpanExporter,
@@ -47,29 +48,17 @@ export class RetryingSpanExporter implements SpanExporter {
 
   private async send(spans: ReadableSpan[]): Promise<ExportResult> {
     const giveUpAt = Date.now() + this.policy.budgetMs;
+    const { signal } = this.stopping;
     let backoff = this.policy.initialBackoffMs;
     for (;;) {
       const result = await new Promise<ExportResult>((resolve) => this.inner.export(spans, resolve));
       // Half to all of the back-off, so that services cut off together do not come back together.
       const wait = backoff * (0.5 + Math.random() / 2);
-      if (!isRetryable(result) || this.stopped || Date.now() + wait >= giveUpAt) return result;
-      await this.sleep(wait);
-      if (this.stopped) return result;
+      if (!isRetryable(result) || signal.aborted || Date.now() + wait >= giveUpAt) return result;
+      await sleep(wait, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) return result;
       backoff = Math.min(backoff * 2, this.policy.maxBackoffMs);
     }
-  }
-
-  /** A wait that shutdown cuts short: stopping must not take the retry budget. */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waits.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.waits.add(done);
-    });
   }
 
   forceFlush(): Promise<void> {
@@ -77,8 +66,7 @@ export class RetryingSpanExporter implements SpanExporter {
   }
 
   shutdown(): Promise<void> {
-    this.stopped = true;
-    for (const wake of [...this.waits]) wake();
+    this.stopping.abort();
     return this.inner.shutdown();
   }
 }

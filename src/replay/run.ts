@@ -356,14 +356,14 @@ export async function waitForDecisions(
   const waitMs = sampler?.decision_wait ? durationMs(sampler.decision_wait) : 0;
   // By the answers: each trace's first span reached the collector no later than its earliest answer.
   const firstSeen = new Map<string, number>();
-  let lastSent = 0;
+  let lastAnswered = 0;
   for (const s of sent) {
-    lastSent = Math.max(lastSent, s.answeredAtMs);
+    lastAnswered = Math.max(lastAnswered, s.answeredAtMs);
     for (const r of s.batch.spans)
       firstSeen.set(r.span.traceId, Math.min(firstSeen.get(r.span.traceId) ?? Infinity, s.answeredAtMs));
   }
   const lastDecision = Math.max(0, ...firstSeen.values()) + waitMs + DECISION_TICK_MS;
-  const deadline = startedAt + Math.max(lastDecision, lastSent) + MARGIN_MS;
+  const deadline = startedAt + Math.max(lastDecision, lastAnswered) + MARGIN_MS;
   const total = Math.max(1, deadline - Date.now());
   while (Date.now() < deadline) {
     setup.onProgress?.({ phase: "waiting", remainingMs: deadline - Date.now(), totalMs: total });
@@ -374,9 +374,9 @@ export async function waitForDecisions(
   while (sink.quietFor() < QUIET_MS && Date.now() < giveUp) await sleep(100);
 }
 
-/** Every agent counts the spans it received: the flow metrics are their sum. */
 const SCRAPES_PAST_DEADLINE = 3;
 
+/** Every agent counts the spans it received: the flow metrics are their sum. */
 export async function collectFlowMetrics(
   config: CollectorConfig,
   endpoints: readonly string[],
